@@ -1,0 +1,200 @@
+package io.wiretrace.agent.core;
+
+import io.wiretrace.bootstrap.Dispatcher;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Advice inlined into the JDK's socket classes. Each shape is one kind of method signature; the
+ * operation is bound as a constant through {@link Op}. The code here runs on app threads inside
+ * java.base, so it only reads {@link Dispatcher#hooks} and calls it; Byte Buddy's
+ * {@code suppress} swallows anything that escapes.
+ */
+final class Advices {
+    private Advices() {
+    }
+
+    /** The {@link Dispatcher} operation, bound per method by {@link Instrumenter}. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.PARAMETER)
+    @interface Op {
+    }
+
+    /** {@code int read/write(...)} on the socket itself. */
+    static final class IntResult {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, result, thrown, null);
+                }
+            }
+        }
+    }
+
+    /** {@code long read/write(ByteBuffer[], int, int)} on a channel. */
+    static final class LongResult {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return long result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, result, thrown, null);
+                }
+            }
+        }
+    }
+
+    /** {@code boolean connect(SocketAddress)} on a channel: false means still pending. */
+    static final class BoolConnect {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return boolean result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(0) Object remote) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, result ? 1L : 0L, thrown, remote);
+                }
+            }
+        }
+    }
+
+    /** {@code boolean finishConnect()} on a channel. */
+    static final class BoolResult {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return boolean result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, result ? 1L : 0L, thrown, null);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code void connect(SocketAddress, int)} and {@code void accept(SocketImpl)} on a
+     * SocketImpl: the argument is the peer address or the accepted socket.
+     */
+    static final class VoidWithArgument {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Thrown Throwable thrown, @Advice.Argument(0) Object arg) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, 1L, thrown, arg);
+                }
+            }
+        }
+    }
+
+    /** {@code SocketChannel accept()} on a server channel: null when nothing was pending. */
+    static final class ObjectResult {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, self);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return Object result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, 0L, thrown, result);
+                }
+            }
+        }
+    }
+
+    /** {@code close()}: seen on entry, while the socket still knows its addresses. */
+    static final class Close {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                h.enter(op, self);
+            }
+        }
+    }
+
+    /** JDK 11's {@code SocketInputStream.read(byte[], int, int, int)}: the socket is its impl. */
+    static final class StreamRead {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, impl);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
+                @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, impl, token, result, thrown, null);
+                }
+            }
+        }
+    }
+
+    /** JDK 11's {@code SocketOutputStream.socketWrite(byte[], int, int)}: all len bytes or a throw. */
+    static final class StreamWrite {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, impl);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
+                @Advice.Argument(2) int len, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, impl, token, thrown == null ? len : 0L, thrown, null);
+                }
+            }
+        }
+    }
+}

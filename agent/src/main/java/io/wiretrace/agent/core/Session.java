@@ -1,0 +1,236 @@
+package io.wiretrace.agent.core;
+
+import io.wiretrace.bootstrap.Dispatcher;
+import java.io.IOException;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.text.SimpleDateFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+
+/** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
+final class Session {
+    static final String PCAPNG = "trace.pcapng";
+    static final String JFR = "recording.jfr";
+    private static boolean modulesOpened;
+
+    final Instant startedAt = Instant.now();
+    final Path dir;
+    private final Instrumentation inst;
+    private Capture capture;
+    private Tracer tracer;
+    private Instrumenter instrumenter;
+    private Recording recording;
+    private Thread shutdownHook;
+    private String warnings = "";
+
+    private Session(Path dir, Instrumentation inst) {
+        this.dir = dir;
+        this.inst = inst;
+    }
+
+    static Session start(Args args, Instrumentation inst) throws Exception {
+        String format = args.get("format", "pcapng");
+        if (!format.equals("pcapng")) {
+            throw new IllegalArgumentException("--format " + format + " is not supported yet (pcapng is)");
+        }
+        int snaplen = parseInt(args.get("s", "0"), "-s");
+        Duration jfrThreshold = Durations.parse(args.get("jfr-threshold", "0ms"));
+        Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
+        boolean created = createPrivateDir(dir);
+
+        Session s = new Session(dir, inst);
+        try {
+            s.capture = new Capture(args.get("i", "any"), snaplen, args.get("filter", ""), dir.resolve(PCAPNG));
+        } catch (Capture.CaptureException e) {
+            Files.deleteIfExists(dir.resolve(PCAPNG));
+            if (created) {
+                Files.deleteIfExists(dir);
+            }
+            throw e;
+        }
+        try {
+            openModules(inst);
+            Sockets.init();
+            s.tracer = new Tracer();
+            s.recording = startRecording(jfrThreshold, s);
+            s.instrumenter = Instrumenter.install(inst);
+            if (!s.instrumenter.failures.isEmpty()) {
+                throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
+            }
+            Dispatcher.hooks = s.tracer;
+            s.capture.start();
+            s.shutdownHook = new Thread(() -> Main.stopIfCurrent(s), "wiretrace-shutdown");
+            Runtime.getRuntime().addShutdownHook(s.shutdownHook);
+            setState("capturing " + dir);
+            return s;
+        } catch (Throwable t) {
+            s.stop();
+            throw t;
+        }
+    }
+
+    String describeStart() {
+        return "capturing on " + capture.iface + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")")
+                + ", snaplen " + capture.snaplen + "\n"
+                + "instrumented: " + String.join(", ", instrumenter.instrumented) + "\n"
+                + "output: " + dir + warnings;
+    }
+
+    String status() {
+        long secs = Duration.between(startedAt, Instant.now()).getSeconds();
+        return "state: capturing since " + startedAt + " (" + secs + "s) on " + capture.iface
+                + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")") + "\n"
+                + "output: " + dir + "\n"
+                + "packets: " + capture.stats() + "\n"
+                + connections();
+    }
+
+    private String connections() {
+        Throwable err = tracer.firstError.get();
+        return "connections: " + tracer.connects.sum() + " connected, " + tracer.accepts.sum() + " accepted, "
+                + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
+                + tracer.closes.sum() + " closed\n"
+                + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
+                + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
+    }
+
+    /** Undoes everything start did, in reverse; safe on a partly started session. */
+    String stop() {
+        StringBuilder out = new StringBuilder();
+        Dispatcher.hooks = null;
+        if (instrumenter != null) {
+            try {
+                instrumenter.reset(inst);
+            } catch (Throwable t) {
+                out.append("warning: removing the instrumentation failed: ").append(t).append('\n');
+            }
+        }
+        Capture.Stats stats = capture != null ? capture.stop() : null;
+        Path jfr = dir.resolve(JFR);
+        if (recording != null) {
+            try {
+                recording.stop();
+                recording.dump(jfr);
+                Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
+            } catch (Throwable t) {
+                out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
+            } finally {
+                recording.close();
+            }
+        }
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already
+            }
+        }
+        setState("idle");
+        if (stats != null) {
+            out.append("packets: ").append(stats).append('\n');
+        }
+        if (tracer != null) {
+            out.append(connections()).append('\n');
+        }
+        out.append("files:\n");
+        for (Path f : new Path[] {dir.resolve(PCAPNG), jfr}) {
+            if (Files.exists(f)) {
+                out.append("  ").append(f).append(" (").append(size(f)).append(" bytes)\n");
+            }
+        }
+        return out.toString().trim();
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static Recording startRecording(Duration threshold, Session s) {
+        if (!FlightRecorder.isAvailable()) {
+            s.warnings += "\nwarning: JFR is not available in this JVM; no recording.jfr will be written";
+            return null;
+        }
+        Recording r = new Recording();
+        r.setName("wiretrace");
+        r.enable("wiretrace.SocketConnect").withStackTrace();
+        r.enable("wiretrace.SocketAccept").withStackTrace();
+        r.enable("wiretrace.SocketClose").withStackTrace();
+        r.enable("wiretrace.SocketRead").withThreshold(threshold).withoutStackTrace();
+        r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
+        r.setToDisk(true);
+        r.start();
+        return r;
+    }
+
+    /**
+     * Lets java.base link against the dispatcher on the bootstrap class path, and lets the agent
+     * read SocketImpl's fields and publish its state as an agent property.
+     */
+    private static synchronized void openModules(Instrumentation inst) {
+        if (modulesOpened) {
+            return;
+        }
+        Module base = Object.class.getModule();
+        Module self = Session.class.getModule();
+        inst.redefineModule(base, Set.of(Dispatcher.class.getModule()), Map.of(),
+                Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
+        modulesOpened = true;
+    }
+
+    /** Publishes the state as the agent property {@code wiretrace.state}, which {@code wiretrace list} reads. */
+    private static void setState(String state) {
+        try {
+            Class<?> vm = Class.forName("jdk.internal.vm.VMSupport");
+            Method m = vm.getMethod("getAgentProperties");
+            m.setAccessible(true);
+            ((Properties) m.invoke(null)).setProperty("wiretrace.state", state);
+        } catch (Throwable ignored) {
+            // only `list` shows it
+        }
+    }
+
+    /** Returns whether the directory was created (so a failed start can remove it again). */
+    private static boolean createPrivateDir(Path dir) {
+        try {
+            boolean created = false;
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                created = true;
+            }
+            Path probe = Files.createTempFile(dir, ".probe", "");
+            Files.delete(probe);
+            return created;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write to output directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String defaultDir() {
+        return "wiretrace-" + ProcessHandle.current().pid() + "-"
+                + new SimpleDateFormat("yyyyMMdd-HHmmss").format(new Date());
+    }
+
+    private static int parseInt(String v, String option) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a number, not '" + v + "'");
+        }
+    }
+}

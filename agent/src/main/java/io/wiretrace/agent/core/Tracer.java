@@ -1,0 +1,279 @@
+package io.wiretrace.agent.core;
+
+import io.wiretrace.agent.core.events.Conn;
+import io.wiretrace.agent.core.events.SocketAcceptEvent;
+import io.wiretrace.agent.core.events.SocketCloseEvent;
+import io.wiretrace.agent.core.events.SocketConnectEvent;
+import io.wiretrace.agent.core.events.SocketReadEvent;
+import io.wiretrace.agent.core.events.SocketWriteEvent;
+import io.wiretrace.bootstrap.Dispatcher;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the advice calls on app threads. It must never throw and never block: it looks the
+ * socket up in a concurrent map, counts, and commits a JFR event when the recording wants it.
+ * The JFR event objects are reused per thread, so a call allocates nothing in steady state.
+ */
+final class Tracer implements Dispatcher.Hooks {
+    /** Beyond this many open connections, new ones are counted but not tracked. */
+    static final int MAX_CONNECTIONS = 200_000;
+
+    private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, SocketConnectEvent> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
+    final LongAdder connects = new LongAdder();
+    final LongAdder failedConnects = new LongAdder();
+    final LongAdder accepts = new LongAdder();
+    final LongAdder closes = new LongAdder();
+    final LongAdder reads = new LongAdder();
+    final LongAdder writes = new LongAdder();
+    final LongAdder untracked = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final AtomicReference<Throwable> firstError = new AtomicReference<>();
+
+    private static final class Slot {
+        SocketConnectEvent connect = new SocketConnectEvent();
+        final SocketAcceptEvent accept = new SocketAcceptEvent();
+        final SocketReadEvent read = new SocketReadEvent();
+        final SocketWriteEvent write = new SocketWriteEvent();
+    }
+
+    @Override
+    public long enter(int op, Object socket) {
+        try {
+            switch (op) {
+                case Dispatcher.CONNECT:
+                    slots.get().connect.begin();
+                    break;
+                case Dispatcher.ACCEPT:
+                    slots.get().accept.begin();
+                    break;
+                case Dispatcher.READ:
+                    slots.get().read.begin();
+                    break;
+                case Dispatcher.WRITE:
+                    slots.get().write.begin();
+                    break;
+                case Dispatcher.CLOSE:
+                    close(socket);
+                    return 0L;
+                default:
+                    break;
+            }
+            long now = System.nanoTime();
+            return now == 0L ? 1L : now;
+        } catch (Throwable t) {
+            error(t);
+            return 0L;
+        }
+    }
+
+    @Override
+    public void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg) {
+        try {
+            switch (op) {
+                case Dispatcher.READ:
+                    read(socket, result, thrown);
+                    break;
+                case Dispatcher.WRITE:
+                    write(socket, result, thrown);
+                    break;
+                case Dispatcher.CONNECT:
+                    connect(socket, result, thrown, arg);
+                    break;
+                case Dispatcher.FINISH_CONNECT:
+                    finishConnect(socket, result, thrown);
+                    break;
+                case Dispatcher.ACCEPT:
+                    accept(arg, thrown);
+                    break;
+                default:
+                    break;
+            }
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    private void read(Object socket, long n, Throwable thrown) throws Exception {
+        if (n == 0 && thrown == null) {
+            return; // a non-blocking read that found nothing
+        }
+        Conn c = conn(socket);
+        if (c == null) {
+            return;
+        }
+        reads.increment();
+        if (n > 0) {
+            c.bytesRead.addAndGet(n);
+        }
+        SocketReadEvent e = slots.get().read;
+        e.end();
+        if (e.shouldCommit()) {
+            e.set(c);
+            e.bytesRead = Math.max(n, 0);
+            e.endOfStream = n < 0;
+            e.failure = thrown == null ? null : thrown.toString();
+            e.commit();
+        }
+    }
+
+    private void write(Object socket, long n, Throwable thrown) throws Exception {
+        if (n == 0 && thrown == null) {
+            return;
+        }
+        Conn c = conn(socket);
+        if (c == null) {
+            return;
+        }
+        writes.increment();
+        if (n > 0) {
+            c.bytesWritten.addAndGet(n);
+        }
+        SocketWriteEvent e = slots.get().write;
+        e.end();
+        if (e.shouldCommit()) {
+            e.set(c);
+            e.bytesWritten = Math.max(n, 0);
+            e.failure = thrown == null ? null : thrown.toString();
+            e.commit();
+        }
+    }
+
+    private void connect(Object socket, long established, Throwable thrown, Object remote) throws Exception {
+        Slot slot = slots.get();
+        SocketConnectEvent e = slot.connect;
+        if (thrown != null) {
+            failedConnects.increment();
+            e.end();
+            commitFailure(e, remote, thrown);
+        } else if (established != 0) {
+            Conn c = register(socket);
+            connects.increment();
+            e.end();
+            if (c != null && e.shouldCommit()) {
+                e.set(c);
+                e.failure = null;
+                e.commit();
+            }
+        } else {
+            // Non-blocking: the event stays open until finishConnect, maybe on another thread.
+            e.remoteAddress = Sockets.host(remote);
+            e.remotePort = Sockets.port(remote);
+            pending.put(socket, e);
+            slot.connect = new SocketConnectEvent();
+        }
+    }
+
+    private void finishConnect(Object socket, long established, Throwable thrown) throws Exception {
+        if (thrown == null && established == 0) {
+            return;
+        }
+        SocketConnectEvent e = pending.remove(socket);
+        if (thrown != null) {
+            failedConnects.increment();
+            if (e != null) {
+                e.end();
+                commitFailure(e, null, thrown);
+            }
+            return;
+        }
+        if (conns.containsKey(socket)) {
+            return;
+        }
+        Conn c = register(socket);
+        connects.increment();
+        if (e != null && c != null) {
+            e.end();
+            if (e.shouldCommit()) {
+                e.set(c);
+                e.failure = null;
+                e.commit();
+            }
+        }
+    }
+
+    private void commitFailure(SocketConnectEvent e, Object remote, Throwable thrown) {
+        if (e.shouldCommit()) {
+            e.connectionId = 0;
+            e.localAddress = "";
+            e.localPort = 0;
+            if (remote != null) {
+                e.remoteAddress = Sockets.host(remote);
+                e.remotePort = Sockets.port(remote);
+            }
+            e.failure = thrown.toString();
+            e.commit();
+        }
+    }
+
+    private void accept(Object accepted, Throwable thrown) throws Exception {
+        if (accepted == null || thrown != null) {
+            return; // nothing was pending on a non-blocking accept, or it failed
+        }
+        Conn c = register(accepted);
+        accepts.increment();
+        SocketAcceptEvent e = slots.get().accept;
+        e.end();
+        if (c != null && e.shouldCommit()) {
+            e.set(c);
+            e.commit();
+        }
+    }
+
+    private void close(Object socket) throws Exception {
+        pending.remove(socket);
+        Conn c = conns.remove(socket);
+        if (c == null) {
+            c = Sockets.tuple(socket, ids.get() + 1); // opened before the capture and idle since
+            if (c == null) {
+                return;
+            }
+            c = new Conn(ids.incrementAndGet(), c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
+        }
+        closes.increment();
+        SocketCloseEvent e = new SocketCloseEvent();
+        if (e.shouldCommit()) {
+            e.set(c);
+            e.bytesRead = c.bytesRead.get();
+            e.bytesWritten = c.bytesWritten.get();
+            e.lifetime = System.nanoTime() - c.openedNanos;
+            e.commit();
+        }
+    }
+
+    private Conn conn(Object socket) throws Exception {
+        Conn c = conns.get(socket);
+        return c != null ? c : register(socket);
+    }
+
+    private Conn register(Object socket) throws Exception {
+        Conn c = Sockets.tuple(socket, ids.incrementAndGet());
+        if (c == null) {
+            return null;
+        }
+        if (conns.size() >= MAX_CONNECTIONS) {
+            untracked.increment();
+            return c;
+        }
+        Conn prev = conns.putIfAbsent(socket, c);
+        return prev != null ? prev : c;
+    }
+
+    int open() {
+        return conns.size();
+    }
+
+    long connections() {
+        return ids.get();
+    }
+
+    private void error(Throwable t) {
+        errors.increment();
+        firstError.compareAndSet(null, t);
+    }
+}

@@ -1,0 +1,28 @@
+package io.wiretrace.agent.core.events;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One TCP connection of the app as its socket calls see it. */
+public final class Conn {
+    public final long id;
+    public final String localAddress;
+    public final int localPort;
+    public final String remoteAddress;
+    public final int remotePort;
+    public final long openedNanos = System.nanoTime();
+    public final AtomicLong bytesRead = new AtomicLong();
+    public final AtomicLong bytesWritten = new AtomicLong();
+
+    public Conn(long id, String localAddress, int localPort, String remoteAddress, int remotePort) {
+        this.id = id;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+        this.remoteAddress = remoteAddress;
+        this.remotePort = remotePort;
+    }
+
+    @Override
+    public String toString() {
+        return "conn " + id + " " + localAddress + ":" + localPort + " -> " + remoteAddress + ":" + remotePort;
+    }
+}

@@ -1,0 +1,34 @@
+package io.wiretrace.agent.core.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+
+/** The fields every event about one connection carries (the event contract in the docs). */
+@Category({"Wiretrace", "Socket"})
+public abstract class ConnectionEvent extends Event {
+    @Label("Connection Id")
+    @Description("Identifies the connection within one capture; the pcapng packet comments name the same id.")
+    public long connectionId;
+
+    @Label("Local Address")
+    public String localAddress;
+
+    @Label("Local Port")
+    public int localPort;
+
+    @Label("Remote Address")
+    public String remoteAddress;
+
+    @Label("Remote Port")
+    public int remotePort;
+
+    public final void set(Conn c) {
+        connectionId = c.id;
+        localAddress = c.localAddress;
+        localPort = c.localPort;
+        remoteAddress = c.remoteAddress;
+        remotePort = c.remotePort;
+    }
+}

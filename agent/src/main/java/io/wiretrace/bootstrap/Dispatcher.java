@@ -1,0 +1,32 @@
+package io.wiretrace.bootstrap;
+
+/**
+ * The one class that advice inlined into JDK socket classes links against. It lives on the
+ * bootstrap class path, so it must stay tiny and depend on nothing but java.base; the agent's
+ * own class loader installs {@link #hooks} at start and clears it at stop.
+ */
+public final class Dispatcher {
+    public static final int CONNECT = 1;
+    public static final int FINISH_CONNECT = 2;
+    public static final int ACCEPT = 3;
+    public static final int READ = 4;
+    public static final int WRITE = 5;
+    public static final int CLOSE = 6;
+
+    public static volatile Hooks hooks;
+
+    private Dispatcher() {
+    }
+
+    public interface Hooks {
+        /** Called before a socket call; a result of 0 means "do not call {@link #exit}". */
+        long enter(int op, Object socket);
+
+        /**
+         * Called after a socket call. {@code result} is the call's numeric result (bytes, or 1/0
+         * for a boolean); {@code arg} is the peer address of a connect or the socket an accept
+         * produced.
+         */
+        void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg);
+    }
+}

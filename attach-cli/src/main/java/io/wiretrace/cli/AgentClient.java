@@ -1,0 +1,138 @@
+package io.wiretrace.cli;
+
+import com.sun.tools.attach.AgentInitializationException;
+import com.sun.tools.attach.AgentLoadException;
+import com.sun.tools.attach.AttachNotSupportedException;
+import com.sun.tools.attach.VirtualMachine;
+import io.wiretrace.agent.core.Args;
+import io.wiretrace.agent.core.Reply;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Talks to the agent in a target JVM through the Attach API: loads the embedded agent jar with
+ * one command and reads the agent's reply from a private file. No network port is involved.
+ */
+final class AgentClient {
+    /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
+    private static final int MAX_INLINE_ARGS = 900;
+
+    private AgentClient() {
+    }
+
+    static Reply send(String pid, String command, Map<String, String> options) {
+        Path dir = privateDir();
+        Path reply = dir.resolve("reply-" + UUID.randomUUID() + ".txt");
+        Path argsFile = null;
+        Map<String, String> values = new LinkedHashMap<>(options);
+        values.put("reply", reply.toString());
+        String args = new Args(command, values).format();
+        try {
+            if (args.length() > MAX_INLINE_ARGS) {
+                argsFile = dir.resolve("args-" + UUID.randomUUID() + ".txt");
+                Files.writeString(argsFile, args);
+                args = "@" + argsFile;
+            }
+            VirtualMachine vm = attach(pid);
+            try {
+                vm.loadAgent(agentJar().toString(), args);
+            } catch (AgentLoadException | AgentInitializationException e) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent could not be loaded into " + pid + ": "
+                        + e.getMessage() + hintFor(e));
+            } finally {
+                vm.detach();
+            }
+            if (!Files.exists(reply)) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent in " + pid
+                        + " gave no answer; look at the target's standard error");
+            }
+            return Reply.parse(Files.readString(reply, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "talking to " + pid + " failed: " + e.getMessage());
+        } finally {
+            deleteQuietly(reply);
+            deleteQuietly(argsFile);
+        }
+    }
+
+    static VirtualMachine attach(String pid) {
+        try {
+            return VirtualMachine.attach(pid);
+        } catch (AttachNotSupportedException | IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot attach to " + pid + ": " + e.getMessage()
+                    + " (it must be a HotSpot JVM of Java 11+ running as the same user, without"
+                    + " -XX:+DisableAttachMechanism)");
+        }
+    }
+
+    private static String hintFor(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("EnableDynamicAgentLoading") || m.contains("dynamic")
+                ? " (the target was started with -XX:-EnableDynamicAgentLoading)" : "";
+    }
+
+    /**
+     * The embedded agent jar, copied once per version into a private folder. It stays there:
+     * a JVM that loaded the agent keeps reading classes from it.
+     */
+    static synchronized Path agentJar() throws IOException {
+        byte[] jar;
+        try (InputStream in = AgentClient.class.getResourceAsStream("/wiretrace-agent.jar")) {
+            if (in == null) {
+                throw new IOException("wiretrace-agent.jar is missing from the wiretrace jar (a broken build?)");
+            }
+            jar = in.readAllBytes();
+        }
+        Path target = privateDir().resolve("wiretrace-agent-" + sha256(jar).substring(0, 16) + ".jar");
+        if (!Files.exists(target) || Files.size(target) != jar.length) {
+            Path tmp = Files.createTempFile(privateDir(), "agent", ".tmp");
+            Files.write(tmp, jar);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return target;
+    }
+
+    /** {@code $TMPDIR/wiretrace-<user>}, readable by its owner only. */
+    static Path privateDir() {
+        Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "wiretrace-" + System.getProperty("user.name"));
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            return dir;
+        } catch (IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot create " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // a leftover file in our private folder is harmless
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.wiretrace.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "wiretrace",
+        mixinStandardHelpOptions = true,
+        versionProvider = Wiretrace.Version.class,
+        description = {
+            "Captures the network traffic of a running Java app from inside its JVM, without a restart,",
+            "and ties it to the app's socket calls: a pcapng for Wireshark and a JFR recording for",
+            "Mission Control, naming the same connections."},
+        subcommands = {ListCommand.class, StartCommand.class, StatusCommand.class, StopCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 the operation failed (the reason is printed), 2 usage error."})
+public final class Wiretrace implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Wiretrace());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            PrintWriter err = line.getErr();
+            if (e instanceof Failure) {
+                err.println("wiretrace: " + e.getMessage());
+                return ((Failure) e).code;
+            }
+            err.println("wiretrace: " + e);
+            return FAILED;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** An outcome other than success: its message is printed after "wiretrace: ". */
+    static final class Failure extends RuntimeException {
+        final int code;
+
+        Failure(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Wiretrace.class.getPackage().getImplementationVersion();
+            return new String[] {"wiretrace " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
