@@ -7,17 +7,14 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
 import java.net.MalformedURLException;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Enumeration;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * The agent's entry, seen by the system class loader. It puts the dispatcher on the bootstrap
- * class path once, builds the agent's own class loader over the {@code wiretrace-inf/} entries
- * of this jar, and hands every call to the core inside it. Only JDK classes are used here.
+ * The agent's entry, seen by the system class loader. It builds the agent's own class loader
+ * over the {@code wiretrace-inf/} entries of this jar once, and hands every call to the core
+ * inside it. Only JDK classes are used here.
  */
 public final class Agent {
     static final String INF = "wiretrace-inf/";
@@ -49,20 +46,9 @@ public final class Agent {
     private static Method load(Instrumentation inst) throws Exception {
         File jar = new File(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         JarFile agentJar = new JarFile(jar);
-        inst.appendToBootstrapClassLoaderSearch(new JarFile(extractBootJar(agentJar).toFile()));
         ClassLoader loader = new InfLoader(agentJar, jar.toURI().toURL(), ClassLoader.getPlatformClassLoader());
         Class<?> main = Class.forName("io.wiretrace.agent.core.Main", true, loader);
         return main.getMethod("execute", String.class, Instrumentation.class, boolean.class);
-    }
-
-    private static Path extractBootJar(JarFile agentJar) throws IOException {
-        Path boot = Files.createTempFile("wiretrace-boot-", ".jar",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        boot.toFile().deleteOnExit();
-        try (InputStream in = agentJar.getInputStream(agentJar.getEntry("wiretrace-boot.jar"))) {
-            Files.copy(in, boot, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return boot;
     }
 
     /** Loads classes and resources from the {@code wiretrace-inf/} prefix of the agent jar. */

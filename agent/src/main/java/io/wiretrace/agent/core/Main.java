@@ -23,6 +23,7 @@ public final class Main {
         Reply reply;
         try {
             args = Args.parse(text);
+            Boot.prepare(inst);
             reply = run(args, inst);
         } catch (IllegalArgumentException e) {
             reply = Reply.usage(e.getMessage());

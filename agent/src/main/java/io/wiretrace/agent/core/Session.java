@@ -12,9 +12,7 @@ import java.text.SimpleDateFormat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 
@@ -22,7 +20,6 @@ import jdk.jfr.Recording;
 final class Session {
     static final String PCAPNG = "trace.pcapng";
     static final String JFR = "recording.jfr";
-    private static boolean modulesOpened;
 
     final Instant startedAt = Instant.now();
     final Path dir;
@@ -60,7 +57,6 @@ final class Session {
             throw e;
         }
         try {
-            openModules(inst);
             Sockets.init();
             s.tracer = new Tracer();
             s.recording = startRecording(jfrThreshold, s);
@@ -175,21 +171,6 @@ final class Session {
         r.setToDisk(true);
         r.start();
         return r;
-    }
-
-    /**
-     * Lets java.base link against the dispatcher on the bootstrap class path, and lets the agent
-     * read SocketImpl's fields and publish its state as an agent property.
-     */
-    private static synchronized void openModules(Instrumentation inst) {
-        if (modulesOpened) {
-            return;
-        }
-        Module base = Object.class.getModule();
-        Module self = Session.class.getModule();
-        inst.redefineModule(base, Set.of(Dispatcher.class.getModule()), Map.of(),
-                Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
-        modulesOpened = true;
     }
 
     /** Publishes the state as the agent property {@code wiretrace.state}, which {@code wiretrace list} reads. */

@@ -1,0 +1,44 @@
+package io.wiretrace.probe;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A test-only agent that tells whether wiretrace's advice is still woven into the JDK: it
+ * installs a counting hook in the dispatcher and reports how often advice called it.
+ * {@code install} and {@code read,FILE} (writes the count to FILE), {@code clear}.
+ */
+public final class ProbeAgent {
+    static final AtomicLong CALLS = new AtomicLong();
+
+    private ProbeAgent() {
+    }
+
+    public static void agentmain(String args, Instrumentation inst) throws Exception {
+        Class<?> dispatcher = Class.forName("io.wiretrace.bootstrap.Dispatcher", true, null);
+        Class<?> hooks = Class.forName("io.wiretrace.bootstrap.Dispatcher$Hooks", true, null);
+        String[] parts = args.split(",", 2);
+        switch (parts[0]) {
+            case "install":
+                CALLS.set(0);
+                Object counting = Proxy.newProxyInstance(ProbeAgent.class.getClassLoader(), new Class<?>[] {hooks},
+                        (proxy, method, a) -> {
+                            CALLS.incrementAndGet();
+                            return method.getReturnType() == long.class ? 1L : null;
+                        });
+                dispatcher.getField("hooks").set(null, counting);
+                break;
+            case "read":
+                Files.write(Paths.get(parts[1]), String.valueOf(CALLS.get()).getBytes());
+                break;
+            case "clear":
+                dispatcher.getField("hooks").set(null, null);
+                break;
+            default:
+                throw new IllegalArgumentException(args);
+        }
+    }
+}

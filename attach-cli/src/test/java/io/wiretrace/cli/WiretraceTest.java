@@ -1,0 +1,62 @@
+package io.wiretrace.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The CLI's contract without a target: help, usage errors and their exit codes. */
+class WiretraceTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = Wiretrace.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void helpNamesEveryCommand() {
+        assertEquals(0, run("--help"));
+        for (String c : new String[] {"list", "start", "status", "stop"}) {
+            assertTrue(out.toString().contains(c), out.toString());
+        }
+        assertTrue(out.toString().contains("Exit codes"), out.toString());
+    }
+
+    @Test
+    void startHelpExplainsTheTcpdumpOptions() {
+        assertEquals(0, run("start", "--help"));
+        String help = out.toString();
+        for (String o : new String[] {"-i", "-s", "-w", "--format", "--slow", "filter", "<target>"}) {
+            assertTrue(help.contains(o), "start --help lacks " + o + ":\n" + help);
+        }
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertEquals(2, run("start"));
+        assertTrue(err.toString().contains("Missing required parameter"), err.toString());
+        assertEquals(2, run("start", "123", "--no-such-option"));
+        assertEquals(2, run("frobnicate"));
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertEquals(2, run("start", "1", "--slow", "soon"));
+        assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
+        assertEquals(2, run("start", "1", "--format", "xml"));
+        assertEquals(2, run("start", "1", "-s", "-5"));
+    }
+
+    @Test
+    void versionIsPrinted() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("wiretrace "), out.toString());
+    }
+}

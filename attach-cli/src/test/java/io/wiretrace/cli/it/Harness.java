@@ -1,0 +1,215 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Starts real JVMs and the real CLI for the end-to-end tests, and always cleans up after them. */
+final class Harness {
+    static final Path CLI_JAR = path("wiretrace.jar");
+    static final Path AGENT_JAR = path("wiretrace.agentJar");
+    static final Path PROBE_JAR = path("wiretrace.probeJar");
+    static final Path SHOP_JAR = path("wiretrace.shopJar");
+    static final Path LEGACY_JAR = path("wiretrace.legacyJar");
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    private Harness() {
+    }
+
+    private static Path path(String property) {
+        String v = System.getProperty(property);
+        if (v == null) {
+            throw new IllegalStateException("system property " + property + " is not set (run through Maven)");
+        }
+        return Paths.get(v).toAbsolutePath().normalize();
+    }
+
+    static String java(String home) {
+        Path java = Paths.get(home, "bin", "java");
+        if (!Files.isExecutable(java)) {
+            fail("no JDK at " + home + " (src/scripts/install-test-deps.sh installs the JDKs the tests use)");
+        }
+        return java.toString();
+    }
+
+    static String currentJava() {
+        return java(System.getProperty("java.home"));
+    }
+
+    /** A child JVM that printed {@code READY port=N ...}; destroyed on close. */
+    static final class App implements AutoCloseable {
+        final Process process;
+        final int port;
+        final String ready;
+        final StringBuffer stderr = new StringBuffer();
+
+        App(List<String> command) throws Exception {
+            process = new ProcessBuilder(command).start();
+            CompletableFuture.runAsync(() -> drain(process.getErrorStream(), stderr));
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    return null;
+                }
+            });
+            String first;
+            try {
+                first = line.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                close();
+                throw new AssertionError("app did not get ready: " + command + "\n" + stderr, e);
+            }
+            if (first == null || !first.startsWith("READY port=")) {
+                close();
+                throw new AssertionError("app did not get ready: " + first + "\n" + stderr);
+            }
+            ready = first;
+            port = Integer.parseInt(first.replaceAll("READY port=(\\d+).*", "$1"));
+        }
+
+        String pid() {
+            return String.valueOf(process.pid());
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static App shop(String java, int upstreamPort, String... jvmOptions) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-jar", SHOP_JAR.toString(), "shop", "--upstream", "http://127.0.0.1:" + upstreamPort));
+        return new App(cmd);
+    }
+
+    /** What the CLI process printed and returned. */
+    static final class Result {
+        final int code;
+        final String out;
+        final String err;
+
+        Result(int code, String out, String err) {
+            this.code = code;
+            this.out = out;
+            this.err = err;
+        }
+
+        Result expect(int expected) {
+            assertEquals(expected, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+            return this;
+        }
+
+        /** The error is one line that names what is wrong. */
+        Result oneLineError(String contains) {
+            List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), "expected one line on stderr, got:\n" + err);
+            assertTrue(lines.get(0).contains(contains), "expected '" + contains + "' in: " + lines.get(0));
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\n" + out + err;
+        }
+    }
+
+    static Result cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(currentJava(), "-jar", CLI_JAR.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        StringBuffer out = new StringBuffer();
+        StringBuffer err = new StringBuffer();
+        CompletableFuture<Void> o = CompletableFuture.runAsync(() -> drain(p.getInputStream(), out));
+        CompletableFuture<Void> e = CompletableFuture.runAsync(() -> drain(p.getErrorStream(), err));
+        if (!p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("wiretrace " + String.join(" ", args) + " did not finish within " + DEADLINE);
+        }
+        o.get(10, TimeUnit.SECONDS);
+        e.get(10, TimeUnit.SECONDS);
+        return new Result(p.exitValue(), out.toString(), err.toString());
+    }
+
+    private static void drain(InputStream in, StringBuffer into) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                into.append(line).append('\n');
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    /** One HTTP/1.1 GET on a new connection; returns the local port it used and the response. */
+    static String[] get(int port, String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new String[] {String.valueOf(s.getLocalPort()), response};
+        }
+    }
+
+    static void assertServes(int port) throws IOException {
+        String response = get(port, "/orders?item=check")[1];
+        assertTrue(response.startsWith("HTTP/1.1 200"), "the app no longer serves: " + response);
+    }
+
+    /** Calls advice made since the probe was installed in the target; see ProbeAgent. */
+    static long probe(String pid, String command) throws Exception {
+        Path file = Files.createTempFile("probe", ".txt");
+        try {
+            VirtualMachine vm = VirtualMachine.attach(pid);
+            try {
+                vm.loadAgent(PROBE_JAR.toString(), command.equals("read") ? "read," + file : command);
+            } finally {
+                vm.detach();
+            }
+            return command.equals("read") ? Long.parseLong(Files.readString(file).trim()) : -1;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    static String threads(String pid) throws Exception {
+        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                pid, "Thread.print").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+}

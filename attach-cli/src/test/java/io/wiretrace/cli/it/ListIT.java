@@ -1,0 +1,39 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wiretrace.sample.Server;
+import io.wiretrace.sample.Upstream;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ListIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void listsJvmsWithVersionAndState() throws Exception {
+        try (Server upstream = new Upstream(0).server(0).start();
+                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
+            String line = row(Harness.cli("list").expect(0).out, app.pid());
+            assertTrue(line.contains(System.getProperty("java.version")) && line.contains("sample-shop.jar"), line);
+
+            Path out = tmp.resolve("out");
+            Harness.cli("start", "sample-shop", "-i", "lo", "-w", out.toString()).expect(0);
+            try {
+                line = row(Harness.cli("list").expect(0).out, app.pid());
+                assertTrue(line.contains("capturing " + out), line);
+            } finally {
+                Harness.cli("stop", "sample-shop").expect(0);
+            }
+            line = row(Harness.cli("list").expect(0).out, app.pid());
+            assertTrue(line.contains("idle"), line);
+        }
+    }
+
+    private static String row(String listing, String pid) {
+        return listing.lines().filter(l -> l.startsWith(pid + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("pid " + pid + " not listed:\n" + listing));
+    }
+}
