@@ -38,6 +38,7 @@ public final class Main {
     }
 
     private static Reply run(Args args, Instrumentation inst) throws Exception {
+        long began = System.nanoTime();
         switch (args.command()) {
             case "start":
                 if (session != null) {
@@ -46,7 +47,7 @@ public final class Main {
                 }
                 Session s = Session.start(args, inst);
                 session = s;
-                return Reply.ok(s.describeStart());
+                return Reply.ok(s.describeStart() + "\nstarted in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             case "status":
                 return session == null ? Reply.ok("state: idle (no capture running)") : Reply.ok(session.status());
             case "stop":
@@ -55,7 +56,8 @@ public final class Main {
                 }
                 Session stopping = session;
                 session = null;
-                return Reply.ok(stopping.stop());
+                String stopped = stopping.stop();
+                return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             default:
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
                         + "' (expected start, status or stop)");

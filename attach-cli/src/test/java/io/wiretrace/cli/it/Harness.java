@@ -67,7 +67,12 @@ final class Harness {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return out.readLine();
+                    // JVM options such as -XX:StartFlightRecording log to stdout before the app.
+                    String l;
+                    while ((l = out.readLine()) != null && !l.startsWith("READY port=")) {
+                        stderr.append(l).append('\n');
+                    }
+                    return l;
                 } catch (IOException e) {
                     return null;
                 }

@@ -30,12 +30,24 @@ public final class Server implements AutoCloseable {
     public static Server create(String name, int port) throws IOException {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
         HttpServer http = HttpServer.create(address, 0);
-        AtomicInteger count = new AtomicInteger();
-        // Named threads make captured traffic easy to tie to the app's own workers.
-        ExecutorService pool = Executors.newFixedThreadPool(16,
-                task -> new Thread(task, name + "-http-" + count.incrementAndGet()));
+        ExecutorService pool = Boolean.getBoolean("sample.virtualThreads") ? virtualThreads() : pool(name);
         http.setExecutor(pool);
         return new Server(http, pool);
+    }
+
+    private static ExecutorService pool(String name) {
+        AtomicInteger count = new AtomicInteger();
+        // Named threads make captured traffic easy to tie to the app's own workers.
+        return Executors.newFixedThreadPool(16, task -> new Thread(task, name + "-http-" + count.incrementAndGet()));
+    }
+
+    /** -Dsample.virtualThreads=true: one virtual thread per request (JDK 21+; built for 11, hence reflection). */
+    private static ExecutorService virtualThreads() {
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("virtual threads need JDK 21 or later", e);
+        }
     }
 
     public Server route(String path, Route route) {
