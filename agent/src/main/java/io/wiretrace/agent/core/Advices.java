@@ -8,8 +8,9 @@ import java.lang.annotation.Target;
 import net.bytebuddy.asm.Advice;
 
 /**
- * Advice inlined into the JDK's socket classes. Each shape is one kind of method signature; the
- * operation is bound as a constant through {@link Op}. The code here runs on app threads inside
+ * Advice inlined into the JDK's socket classes: one entry class per way of finding the socket,
+ * one exit class per kind of method signature; the operation is bound as a constant through
+ * {@link Op}. The code here runs on app threads inside
  * java.base, so it only reads {@link Dispatcher#hooks} and calls it; Byte Buddy's
  * {@code suppress} swallows anything that escapes.
  */
@@ -23,14 +24,26 @@ final class Advices {
     @interface Op {
     }
 
-    /** {@code int read/write(...)} on the socket itself. */
-    static final class IntResult {
+    /** Entry of every call on the socket object itself; the exit classes below pair with it. */
+    static final class Enter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self) {
             Dispatcher.Hooks h = Dispatcher.hooks;
             return h == null ? 0L : h.enter(op, self);
         }
+    }
 
+    /** Entry of JDK 11's socket streams, whose socket is their {@code impl} field. */
+    static final class StreamEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, impl);
+        }
+    }
+
+    /** {@code int read/write(...)} on the socket itself. */
+    static final class IntResult {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return int result, @Advice.Thrown Throwable thrown) {
@@ -45,12 +58,6 @@ final class Advices {
 
     /** {@code long read/write(ByteBuffer[], int, int)} on a channel. */
     static final class LongResult {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, self);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return long result, @Advice.Thrown Throwable thrown) {
@@ -65,12 +72,6 @@ final class Advices {
 
     /** {@code boolean connect(SocketAddress)} on a channel: false means still pending. */
     static final class BoolConnect {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, self);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return boolean result, @Advice.Thrown Throwable thrown,
@@ -86,12 +87,6 @@ final class Advices {
 
     /** {@code boolean finishConnect()} on a channel. */
     static final class BoolResult {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, self);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return boolean result, @Advice.Thrown Throwable thrown) {
@@ -109,12 +104,6 @@ final class Advices {
      * SocketImpl: the argument is the peer address or the accepted socket.
      */
     static final class VoidWithArgument {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, self);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Thrown Throwable thrown, @Advice.Argument(0) Object arg) {
@@ -129,12 +118,6 @@ final class Advices {
 
     /** {@code SocketChannel accept()} on a server channel: null when nothing was pending. */
     static final class ObjectResult {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, self);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return Object result, @Advice.Thrown Throwable thrown) {
@@ -160,12 +143,6 @@ final class Advices {
 
     /** JDK 11's {@code SocketInputStream.read(byte[], int, int, int)}: the socket is its impl. */
     static final class StreamRead {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, impl);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
                 @Advice.Return int result, @Advice.Thrown Throwable thrown) {
@@ -180,12 +157,6 @@ final class Advices {
 
     /** JDK 11's {@code SocketOutputStream.socketWrite(byte[], int, int)}: all len bytes or a throw. */
     static final class StreamWrite {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
-            return h == null ? 0L : h.enter(op, impl);
-        }
-
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
                 @Advice.Argument(2) int len, @Advice.Thrown Throwable thrown) {

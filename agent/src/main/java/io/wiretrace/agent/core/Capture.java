@@ -81,6 +81,9 @@ final class Capture implements Runnable {
             }
         } catch (PcapNativeException e) {
             throw new CaptureException("cannot list capture interfaces: " + e.getMessage());
+        } catch (LinkageError e) {
+            throw new CaptureException("libpcap cannot be loaded in the target JVM (" + e.getMessage()
+                    + "); install it, e.g. apt-get install libpcap0.8");
         }
         if (!names.contains(name)) {
             throw new CaptureException("no capture interface named '" + name + "'; this host has: "

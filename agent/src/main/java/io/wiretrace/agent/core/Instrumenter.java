@@ -38,7 +38,7 @@ final class Instrumenter {
     private static final class Rule {
         final String type;
         final ElementMatcher<? super MethodDescription> method;
-        final Class<?> advice;
+        final Class<?> advice; // the exit advice; Advices.Close has only an entry
         final int op;
 
         Rule(String type, ElementMatcher<? super MethodDescription> method, Class<?> advice, int op) {
@@ -129,17 +129,26 @@ final class Instrumenter {
             builder = builder.type(named(type)).transform((b, td, cl, module, pd) -> {
                 for (Rule r : RULES) {
                     if (r.type.equals(type)) {
-                        AsmVisitorWrapper visitor = Advice.withCustomMapping()
-                                .bind(Advices.Op.class, (Object) r.op)
-                                .to(r.advice)
-                                .on(r.method);
-                        b = b.visit(visitor);
+                        b = b.visit(advice(r));
                     }
                 }
                 return b;
             });
         }
         transformer = builder.installOn(inst);
+    }
+
+    private static AsmVisitorWrapper advice(Rule r) {
+        Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(Advices.Op.class, (Object) r.op);
+        Advice advice;
+        if (r.advice == Advices.Close.class) {
+            advice = mapping.to(Advices.Close.class); // entry only
+        } else if (r.advice == Advices.StreamRead.class || r.advice == Advices.StreamWrite.class) {
+            advice = mapping.to(Advices.StreamEnter.class, r.advice);
+        } else {
+            advice = mapping.to(Advices.Enter.class, r.advice);
+        }
+        return advice.on(r.method);
     }
 
     static Instrumenter install(Instrumentation inst) {

@@ -8,6 +8,7 @@ import java.net.SocketAddress;
 import java.net.SocketImpl;
 import java.net.SocketOptions;
 import java.nio.channels.SocketChannel;
+import java.util.function.LongSupplier;
 
 /**
  * Reads the 4-tuple of a socket object seen by the advice: a {@link SocketChannel} through its
@@ -37,8 +38,8 @@ final class Sockets {
         }
     }
 
-    /** The connection's tuple with the given id, or null when the socket is not connected. */
-    static Conn tuple(Object socket, long id) throws Exception {
+    /** The connection's tuple under a new id from {@code ids}, or null when the socket is not connected. */
+    static Conn tuple(Object socket, LongSupplier ids) throws Exception {
         if (socket instanceof SocketChannel) {
             SocketChannel ch = (SocketChannel) socket;
             SocketAddress local = ch.getLocalAddress();
@@ -48,7 +49,7 @@ final class Sockets {
             }
             InetSocketAddress l = (InetSocketAddress) local;
             InetSocketAddress r = (InetSocketAddress) remote;
-            return new Conn(id, host(l.getAddress()), l.getPort(), host(r.getAddress()), r.getPort());
+            return new Conn(ids.getAsLong(), host(l.getAddress()), l.getPort(), host(r.getAddress()), r.getPort());
         }
         if (socket instanceof SocketImpl) {
             InetAddress remote = (InetAddress) address.get(socket);
@@ -57,7 +58,7 @@ final class Sockets {
                 return null;
             }
             Object local = ((SocketOptions) socket).getOption(SocketOptions.SO_BINDADDR);
-            return new Conn(id, host((InetAddress) local), localport.getInt(socket), host(remote), remotePort);
+            return new Conn(ids.getAsLong(), host((InetAddress) local), localport.getInt(socket), host(remote), remotePort);
         }
         return null;
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * What the advice calls on app threads. It must never throw and never block: it looks the
@@ -24,6 +25,7 @@ final class Tracer implements Dispatcher.Hooks {
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, SocketConnectEvent> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private final LongSupplier nextId = ids::incrementAndGet;
     private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
     final LongAdder connects = new LongAdder();
     final LongAdder failedConnects = new LongAdder();
@@ -229,11 +231,10 @@ final class Tracer implements Dispatcher.Hooks {
         pending.remove(socket);
         Conn c = conns.remove(socket);
         if (c == null) {
-            c = Sockets.tuple(socket, ids.get() + 1); // opened before the capture and idle since
+            c = Sockets.tuple(socket, nextId); // opened before the capture and idle since
             if (c == null) {
                 return;
             }
-            c = new Conn(ids.incrementAndGet(), c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
         }
         closes.increment();
         SocketCloseEvent e = new SocketCloseEvent();
@@ -252,7 +253,7 @@ final class Tracer implements Dispatcher.Hooks {
     }
 
     private Conn register(Object socket) throws Exception {
-        Conn c = Sockets.tuple(socket, ids.incrementAndGet());
+        Conn c = Sockets.tuple(socket, nextId);
         if (c == null) {
             return null;
         }
