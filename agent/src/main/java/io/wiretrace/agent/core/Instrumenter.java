@@ -1,13 +1,15 @@
 package io.wiretrace.agent.core;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.wiretrace.bootstrap.Dispatcher;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
+import java.security.ProtectionDomain;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -16,17 +18,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import net.bytebuddy.ByteBuddy;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
-import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.pool.TypePool;
 import net.bytebuddy.matcher.ElementMatcher;
-import net.bytebuddy.utility.JavaModule;
 
 /**
  * Installs the socket advice into the JDK classes and takes it out again. The rules cover
@@ -87,55 +88,95 @@ final class Instrumenter {
 
             new Rule(SERVER_CHANNEL, named("accept").and(takesArguments(0)), Advices.ObjectResult.class, Dispatcher.ACCEPT));
 
-    private final ResettableClassFileTransformer transformer;
-    private final RedefinitionStrategy.DiscoveryStrategy discovery;
+    private static final Set<String> TYPES = new LinkedHashSet<>();
+
+    static {
+        RULES.forEach(r -> TYPES.add(r.type));
+    }
+
+    private final Instrumentation inst;
+    private final ClassFileTransformer transformer = new ClassFileTransformer() {
+        @Override
+        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd, byte[] bytes) {
+            return Instrumenter.this.transform(loader, name, bytes);
+        }
+    };
+    private final ByteBuddy byteBuddy = new ByteBuddy()
+            .with(TypeValidation.DISABLED)
+            .with(Implementation.Context.Disabled.Factory.INSTANCE); // no added fields or initializers
     final List<String> instrumented = Collections.synchronizedList(new ArrayList<>());
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
     private Instrumenter(Instrumentation inst) {
-        Set<String> types = new LinkedHashSet<>();
-        RULES.forEach(r -> types.add(r.type));
-        Set<Class<?>> loaded = new LinkedHashSet<>();
-        for (String name : types) {
+        this.inst = inst;
+    }
+
+    /**
+     * Adds the transformer (it also sees these classes if they load later) and retransforms the
+     * ones already loaded. Byte Buddy's AgentBuilder would do the same, but its set-up touches
+     * sun.misc.Unsafe, which JDK 24+ reports on the app's stderr.
+     */
+    static Instrumenter install(Instrumentation inst) throws UnmodifiableClassException {
+        Instrumenter i = new Instrumenter(inst);
+        inst.addTransformer(i.transformer, true);
+        try {
+            List<Class<?>> loaded = loaded();
+            if (!loaded.isEmpty()) {
+                inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+            }
+        } catch (RuntimeException | UnmodifiableClassException | Error e) {
+            i.reset();
+            throw e;
+        }
+        return i;
+    }
+
+    /** Removes the advice: the JDK classes are retransformed back to their original code. */
+    void reset() throws UnmodifiableClassException {
+        inst.removeTransformer(transformer);
+        List<Class<?>> loaded = loaded();
+        if (!loaded.isEmpty()) {
+            inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+        }
+    }
+
+    private static List<Class<?>> loaded() {
+        List<Class<?>> loaded = new ArrayList<>();
+        for (String name : TYPES) {
             try {
                 loaded.add(Class.forName(name, false, null));
             } catch (ClassNotFoundException e) {
                 // Not in this JDK (NioSocketImpl before 13, PlainSocketImpl after 17).
             }
         }
-        discovery = new RedefinitionStrategy.DiscoveryStrategy.Explicit(loaded);
-        AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
-                .disableClassFormatChanges()
-                .with(RedefinitionStrategy.RETRANSFORMATION)
-                .with(discovery)
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-                .with(new AgentBuilder.Listener.Adapter() {
-                    @Override
-                    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
-                            boolean loaded, DynamicType dynamicType) {
-                        instrumented.add(type.getName());
-                    }
+        return loaded;
+    }
 
-                    @Override
-                    public void onError(String type, ClassLoader loader, JavaModule module, boolean loaded,
-                            Throwable error) {
-                        failures.add(type + ": " + error);
-                    }
-                })
-                // The default ignores JDK classes, which are exactly the ones we want.
-                .ignore(none());
-        for (String type : types) {
-            builder = builder.type(named(type)).transform((b, td, cl, module, pd) -> {
-                for (Rule r : RULES) {
-                    if (r.type.equals(type)) {
-                        b = b.visit(advice(r));
-                    }
-                }
-                return b;
-            });
+    private byte[] transform(ClassLoader loader, String internalName, byte[] bytes) {
+        if (loader != null || internalName == null) {
+            return null; // only JDK classes, which the bootstrap loader defines
         }
-        transformer = builder.installOn(inst);
+        String name = internalName.replace('/', '.');
+        if (!TYPES.contains(name)) {
+            return null;
+        }
+        try {
+            ClassFileLocator locator = new ClassFileLocator.Compound(
+                    ClassFileLocator.Simple.of(name, bytes), ClassFileLocator.ForClassLoader.ofBootLoader());
+            TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
+            DynamicType.Builder<?> builder = byteBuddy.decorate(type, locator);
+            for (Rule r : RULES) {
+                if (r.type.equals(name)) {
+                    builder = builder.visit(advice(r));
+                }
+            }
+            byte[] out = builder.make().getBytes();
+            instrumented.add(name);
+            return out;
+        } catch (Throwable t) {
+            failures.add(name + ": " + t);
+            return null; // the class stays as it was
+        }
     }
 
     private static AsmVisitorWrapper advice(Rule r) {
@@ -151,12 +192,4 @@ final class Instrumenter {
         return advice.on(r.method);
     }
 
-    static Instrumenter install(Instrumentation inst) {
-        return new Instrumenter(inst);
-    }
-
-    /** Removes the advice: the JDK classes are retransformed back to their original code. */
-    boolean reset(Instrumentation inst) {
-        return transformer.reset(inst, RedefinitionStrategy.RETRANSFORMATION, discovery);
-    }
 }

@@ -30,6 +30,8 @@ final class Pcapng implements Closeable {
         out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        // The attribute above only applies to a new file; an old one keeps its mode otherwise.
+        java.nio.file.Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         byte[] app = application.getBytes(StandardCharsets.UTF_8);
         int len = 28 + option(app.length) + 4;
         ensure(len);

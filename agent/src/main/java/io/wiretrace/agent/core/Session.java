@@ -107,7 +107,7 @@ final class Session {
         Dispatcher.hooks = null;
         if (instrumenter != null) {
             try {
-                instrumenter.reset(inst);
+                instrumenter.reset();
             } catch (Throwable t) {
                 out.append("warning: removing the instrumentation failed: ").append(t).append('\n');
             }

@@ -1,0 +1,487 @@
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Loopback TCP ping-pong in one JVM, measured in phases that an outside script asks for on stdin,
+ * so that it can attach and detach wiretrace between phases.
+ *
+ * <p>Per connection: one client thread writes a {@code size}-byte request and reads a
+ * {@code size}-byte reply, in a loop; one server thread (one per connection, since the sockets are
+ * blocking) reads the request and writes the reply. Both ends use the same API:
+ * {@code io} = java.net.Socket / ServerSocket with their streams, {@code nio} = blocking
+ * SocketChannel / ServerSocketChannel with heap ByteBuffers. TCP_NODELAY is on. All traffic goes to
+ * 127.0.0.1 on two ports bound once at start (printed, so a BPF filter can name them).
+ *
+ * <p>Usage: {@code java SocketOverhead.java [--clients 1,4] [--apis io,nio] [--size 64]
+ * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900]}
+ *
+ * <p>Prints {@code PID <pid>}, {@code PORTS io=<p> nio=<q>} and {@code READY}, then reads commands,
+ * one per line, until {@code quit} or end of input:
+ * <pre>
+ *   phase LABEL [SETTLE_MS]   settle (unmeasured ping-pong, for the JIT after a retransformation),
+ *                             then one measured run per api x clients; prints RESULT lines, then DONE LABEL
+ *   quit
+ * </pre>
+ * A RESULT line is {@code key=value} pairs: rounds (round trips in the measured window, all
+ * clients), rtps (round trips per second, all clients), ns_rt (mean round-trip time one client
+ * sees = window * clients / rounds), cpu_ns_rt (CPU time of the benchmark's client+server threads,
+ * user+sys, per round trip), proc_cpu_ns_rt (CPU of the whole process per round trip: also JIT,
+ * GC, JFR and wiretrace's capture thread), alloc_b_rt (bytes allocated by the benchmark's threads
+ * per round trip) and calls_rt (socket read+write calls per round trip, client and server side
+ * together, as counted by this program: 4.00 when every read returns the whole message).
+ *
+ * <p>Every loop is bounded by a count and a deadline; a watchdog closes the sockets of a run that
+ * overstays, and the JVM exits by itself after --max-life-s.
+ */
+public class SocketOverhead {
+    static int size = 64;
+    static long warmupMs = 250;
+    static long measureMs = 750;
+    static long maxRounds = 50_000_000L;
+    static long maxLifeS = 900;
+    static int[] clients = {1, 4};
+    static String[] apis = {"io", "nio"};
+
+    static ServerSocket ioServer;
+    static ServerSocketChannel nioServer;
+
+    static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    public static void main(String[] args) throws Exception {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--clients": clients = parseInts(v); i++; break;
+                case "--apis": apis = v.split(","); i++; break;
+                case "--size": size = Integer.parseInt(v); i++; break;
+                case "--warmup-ms": warmupMs = Long.parseLong(v); i++; break;
+                case "--measure-ms": measureMs = Long.parseLong(v); i++; break;
+                case "--max-rounds": maxRounds = Long.parseLong(v); i++; break;
+                case "--max-life-s": maxLifeS = Long.parseLong(v); i++; break;
+                default:
+                    System.err.println("unknown argument " + a);
+                    System.exit(2);
+            }
+        }
+        for (String api : apis) {
+            if (!api.equals("io") && !api.equals("nio")) {
+                System.err.println("--apis takes io and/or nio, not " + api);
+                System.exit(2);
+            }
+        }
+        if (size < 1 || size > 65536 || warmupMs < 0 || warmupMs > 60_000 || measureMs < 10
+                || measureMs > 60_000 || maxRounds < 1 || maxLifeS < 1) {
+            System.err.println("argument out of range");
+            System.exit(2);
+        }
+        if (!THREADS.isThreadCpuTimeSupported() || !THREADS.isThreadAllocatedMemorySupported()) {
+            System.err.println("this JVM cannot measure thread CPU time or allocation");
+            System.exit(1);
+        }
+        THREADS.setThreadCpuTimeEnabled(true);
+        THREADS.setThreadAllocatedMemoryEnabled(true);
+
+        Thread reaper = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(maxLifeS));
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.out.println("ERROR max life of " + maxLifeS + " s reached; exiting");
+            System.exit(3);
+        }, "so-reaper");
+        reaper.setDaemon(true);
+        reaper.start();
+
+        InetAddress lo = InetAddress.getByName("127.0.0.1");
+        ioServer = new ServerSocket(0, 64, lo);
+        nioServer = ServerSocketChannel.open();
+        nioServer.bind(new InetSocketAddress(lo, 0), 64);
+
+        System.out.println("PID " + ProcessHandle.current().pid());
+        System.out.println("PORTS io=" + ioServer.getLocalPort() + " nio="
+                + ((InetSocketAddress) nioServer.getLocalAddress()).getPort());
+        System.out.println("READY");
+        System.out.flush();
+
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length == 0 || w[0].isEmpty()) {
+                continue;
+            }
+            try {
+                if (w[0].equals("quit")) {
+                    break;
+                } else if (w[0].equals("phase") && w.length >= 2) {
+                    long settle = w.length >= 3 ? Math.min(Long.parseLong(w[2]), 30_000) : 0;
+                    phase(w[1], settle);
+                } else {
+                    System.out.println("ERROR unknown command: " + line);
+                }
+            } catch (Exception e) {
+                System.out.println("ERROR " + w[0] + ": " + e);
+                e.printStackTrace(System.out);
+                System.out.println("DONE " + (w.length >= 2 ? w[1] : "?"));
+            }
+            System.out.flush();
+        }
+        ioServer.close();
+        nioServer.close();
+        System.out.println("BYE");
+        System.out.flush();
+        System.exit(0);
+    }
+
+    static void phase(String label, long settleMs) throws Exception {
+        if (settleMs > 0) {
+            // Unmeasured: lets the JIT recompile the socket paths after a (re)transformation.
+            long each = Math.max(1, settleMs / apis.length);
+            for (String api : apis) {
+                run(api, 1, 0, each);
+            }
+        }
+        for (String api : apis) {
+            for (int n : clients) {
+                Result r = run(api, n, warmupMs, measureMs);
+                System.out.println(String.format(Locale.ROOT,
+                        "RESULT phase=%s api=%s clients=%d secs=%.3f rounds=%d rtps=%.0f ns_rt=%.0f"
+                                + " cpu_ns_rt=%.0f proc_cpu_ns_rt=%.0f alloc_b_rt=%.2f calls_rt=%.3f",
+                        label, api, n, r.nanos / 1e9, r.rounds, r.rounds / (r.nanos / 1e9),
+                        (double) r.nanos * n / r.rounds, (double) r.threadCpu / r.rounds,
+                        (double) r.processCpu / r.rounds, (double) r.allocated / r.rounds,
+                        (double) r.calls / r.rounds));
+                System.out.flush();
+            }
+        }
+        System.out.println("DONE " + label);
+        System.out.flush();
+    }
+
+    static final class Result {
+        long nanos, rounds, calls, threadCpu, processCpu, allocated;
+    }
+
+    /** One endpoint's counters, published with release stores so the coordinator can read them. */
+    static final class Counters {
+        final AtomicLong rounds = new AtomicLong();
+        final AtomicLong calls = new AtomicLong();
+    }
+
+    static final class Snapshot {
+        long time, rounds, calls, threadCpu, processCpu, allocated;
+    }
+
+    /** Runs n connections for warmup + measure ms; returns the measured window only. */
+    static Result run(String api, int n, long warmup, long measure) throws Exception {
+        boolean io = api.equals("io");
+        long hardDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmup + measure + 5_000);
+        List<Closeable> toClose = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        List<Counters> clientCounters = new ArrayList<>();
+        List<Counters> serverCounters = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicLong stopFlag = new AtomicLong();
+
+        for (int i = 0; i < n; i++) {
+            // Connect, then accept (the backlog holds the connection in between).
+            Counters cc = new Counters();
+            Counters sc = new Counters();
+            clientCounters.add(cc);
+            serverCounters.add(sc);
+            Runnable client;
+            Runnable server;
+            if (io) {
+                Socket c = new Socket();
+                toClose.add(c);
+                c.setTcpNoDelay(true);
+                c.setSoTimeout(10_000);
+                c.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), ioServer.getLocalPort()), 5_000);
+                ioServer.setSoTimeout(5_000);
+                Socket s = ioServer.accept();
+                toClose.add(s);
+                s.setTcpNoDelay(true);
+                s.setSoTimeout(10_000);
+                client = () -> ioClient(c, cc, go, stopFlag, hardDeadline, failures);
+                server = () -> ioServer(s, sc, hardDeadline, failures);
+            } else {
+                SocketChannel c = SocketChannel.open();
+                toClose.add(c);
+                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                c.connect(nioServer.getLocalAddress());
+                SocketChannel s = nioServer.accept(); // blocking; the connection is already queued
+                toClose.add(s);
+                s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                client = () -> nioClient(c, cc, go, stopFlag, hardDeadline, failures);
+                server = () -> nioServer(s, sc, hardDeadline, failures);
+            }
+            Thread tc = new Thread(client, "so-client-" + i);
+            Thread ts = new Thread(server, "so-server-" + i);
+            tc.setDaemon(true);
+            ts.setDaemon(true);
+            threads.add(tc);
+            threads.add(ts);
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+        long[] ids = threads.stream().mapToLong(Thread::getId).toArray();
+        go.countDown();
+        Thread.sleep(warmup);
+        Snapshot a = snapshot(ids, clientCounters, serverCounters);
+        Thread.sleep(measure);
+        Snapshot b = snapshot(ids, clientCounters, serverCounters);
+        stopFlag.set(1);
+
+        // Clients stop and close; their servers see end of stream. The watchdog closes everything
+        // if that does not happen in time (a wedged peer), which unblocks any read.
+        long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (Thread t : threads) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
+        }
+        boolean wedged = threads.stream().anyMatch(Thread::isAlive);
+        for (Closeable c : toClose) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        for (Thread t : threads) {
+            t.join(2_000);
+        }
+        if (wedged) {
+            throw new IllegalStateException(api + " x" + n + ": threads did not finish in time; sockets closed");
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(api + " x" + n + ": " + failures.get(0), failures.get(0));
+        }
+        Result r = new Result();
+        r.nanos = b.time - a.time;
+        r.rounds = b.rounds - a.rounds;
+        r.calls = b.calls - a.calls;
+        r.threadCpu = b.threadCpu - a.threadCpu;
+        r.processCpu = b.processCpu - a.processCpu;
+        r.allocated = b.allocated - a.allocated;
+        if (r.rounds <= 0) {
+            throw new IllegalStateException(api + " x" + n + ": no round trips in the measured window");
+        }
+        return r;
+    }
+
+    static Snapshot snapshot(long[] ids, List<Counters> clients, List<Counters> servers) {
+        Snapshot s = new Snapshot();
+        s.time = System.nanoTime();
+        for (Counters c : clients) {
+            s.rounds += c.rounds.get();
+            s.calls += c.calls.get();
+        }
+        for (Counters c : servers) {
+            s.calls += c.calls.get();
+        }
+        s.processCpu = OS.getProcessCpuTime();
+        for (long id : ids) {
+            long cpu = THREADS.getThreadCpuTime(id);
+            if (cpu > 0) {
+                s.threadCpu += cpu;
+            }
+        }
+        for (long b : THREADS.getThreadAllocatedBytes(ids)) {
+            if (b > 0) {
+                s.allocated += b;
+            }
+        }
+        return s;
+    }
+
+    // --- java.net.Socket ---------------------------------------------------------------------
+
+    static void ioClient(Socket sock, Counters k, CountDownLatch go, AtomicLong stop, long deadline,
+            List<Throwable> failures) {
+        byte[] req = new byte[size];
+        byte[] rep = new byte[size];
+        try {
+            OutputStream out = sock.getOutputStream();
+            InputStream in = sock.getInputStream();
+            go.await();
+            long rounds = 0;
+            long calls = 0;
+            while (stop.get() == 0 && rounds < maxRounds) {
+                req[0] = (byte) rounds;
+                out.write(req, 0, size);
+                calls++;
+                int got = 0;
+                while (got < size) {
+                    int r = in.read(rep, got, size - got);
+                    calls++;
+                    if (r < 0) {
+                        throw new IOException("server closed the connection");
+                    }
+                    got += r;
+                }
+                rounds++;
+                k.rounds.lazySet(rounds);
+                k.calls.lazySet(calls);
+                if ((rounds & 63) == 0 && System.nanoTime() - deadline > 0) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failures.add(t);
+        } finally {
+            close(sock);
+        }
+    }
+
+    static void ioServer(Socket sock, Counters k, long deadline, List<Throwable> failures) {
+        byte[] buf = new byte[size];
+        try {
+            OutputStream out = sock.getOutputStream();
+            InputStream in = sock.getInputStream();
+            long rounds = 0;
+            long calls = 0;
+            outer:
+            while (rounds <= maxRounds) {
+                int got = 0;
+                while (got < size) {
+                    int r = in.read(buf, got, size - got);
+                    calls++;
+                    if (r < 0) {
+                        break outer; // the client is done
+                    }
+                    got += r;
+                }
+                out.write(buf, 0, size);
+                calls++;
+                rounds++;
+                k.calls.lazySet(calls);
+                if ((rounds & 63) == 0 && System.nanoTime() - deadline > 0) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failures.add(t);
+        } finally {
+            close(sock);
+        }
+    }
+
+    // --- java.nio SocketChannel (blocking) ------------------------------------------------------
+
+    static void nioClient(SocketChannel ch, Counters k, CountDownLatch go, AtomicLong stop, long deadline,
+            List<Throwable> failures) {
+        ByteBuffer req = ByteBuffer.allocate(size);
+        ByteBuffer rep = ByteBuffer.allocate(size);
+        try {
+            go.await();
+            long rounds = 0;
+            long calls = 0;
+            while (stop.get() == 0 && rounds < maxRounds) {
+                req.clear();
+                req.put(0, (byte) rounds);
+                while (req.hasRemaining()) {
+                    ch.write(req);
+                    calls++;
+                }
+                rep.clear();
+                while (rep.hasRemaining()) {
+                    int r = ch.read(rep);
+                    calls++;
+                    if (r < 0) {
+                        throw new IOException("server closed the connection");
+                    }
+                }
+                rounds++;
+                k.rounds.lazySet(rounds);
+                k.calls.lazySet(calls);
+                if ((rounds & 63) == 0 && System.nanoTime() - deadline > 0) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failures.add(t);
+        } finally {
+            close(ch);
+        }
+    }
+
+    static void nioServer(SocketChannel ch, Counters k, long deadline, List<Throwable> failures) {
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        try {
+            long rounds = 0;
+            long calls = 0;
+            outer:
+            while (rounds <= maxRounds) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    int r = ch.read(buf);
+                    calls++;
+                    if (r < 0) {
+                        break outer;
+                    }
+                }
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                    calls++;
+                }
+                rounds++;
+                k.calls.lazySet(calls);
+                if ((rounds & 63) == 0 && System.nanoTime() - deadline > 0) {
+                    break;
+                }
+            }
+        } catch (Throwable t) {
+            failures.add(t);
+        } finally {
+            close(ch);
+        }
+    }
+
+    static void close(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    static int[] parseInts(String v) {
+        String[] p = v.split(",");
+        int[] r = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            r[i] = Integer.parseInt(p[i].trim());
+            if (r[i] < 1 || r[i] > 64) {
+                throw new IllegalArgumentException("--clients takes 1..64, not " + r[i]);
+            }
+        }
+        return r;
+    }
+}
