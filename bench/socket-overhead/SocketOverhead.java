@@ -49,7 +49,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * user+sys, per round trip), proc_cpu_ns_rt (CPU of the whole process per round trip: also JIT,
  * GC, JFR and wiretrace's capture thread), alloc_b_rt (bytes allocated by the benchmark's threads
  * per round trip) and calls_rt (socket read+write calls per round trip, client and server side
- * together, as counted by this program: 4.00 when every read returns the whole message).
+ * together, as counted by this program: 4.00 when every read returns the whole message),
+ * other_cores (machine-wide busy CPU from /proc/stat minus this process's CPU, in cores: other
+ * processes, plus interrupt/softirq time not charged to any process, part of which is this
+ * loopback traffic's own) and steal_cores (CPU the hypervisor took).
+ *
+ * <p>{@code java SocketOverhead.java --summarize FILE} prints the tables of a run from the RESULT
+ * lines in FILE (see {@link Summary}).
  *
  * <p>Every loop is bounded by a count and a deadline; a watchdog closes the sockets of a run that
  * overstays, and the JVM exits by itself after --max-life-s.
@@ -72,6 +78,10 @@ public class SocketOverhead {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals("--summarize")) {
+            Summary.print(java.nio.file.Paths.get(args[1]));
+            return;
+        }
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -172,11 +182,14 @@ public class SocketOverhead {
                 Result r = run(api, n, warmupMs, measureMs);
                 System.out.println(String.format(Locale.ROOT,
                         "RESULT phase=%s api=%s clients=%d secs=%.3f rounds=%d rtps=%.0f ns_rt=%.0f"
-                                + " cpu_ns_rt=%.0f proc_cpu_ns_rt=%.0f alloc_b_rt=%.2f calls_rt=%.3f",
+                                + " cpu_ns_rt=%.0f proc_cpu_ns_rt=%.0f alloc_b_rt=%.2f calls_rt=%.3f"
+                                + " other_cores=%.2f steal_cores=%.2f",
                         label, api, n, r.nanos / 1e9, r.rounds, r.rounds / (r.nanos / 1e9),
                         (double) r.nanos * n / r.rounds, (double) r.threadCpu / r.rounds,
                         (double) r.processCpu / r.rounds, (double) r.allocated / r.rounds,
-                        (double) r.calls / r.rounds));
+                        (double) r.calls / r.rounds,
+                        r.machineBusy < 0 ? -1.0 : (double) (r.machineBusy - r.processCpu) / r.nanos,
+                        r.steal < 0 ? -1.0 : (double) r.steal / r.nanos));
                 System.out.flush();
             }
         }
@@ -185,7 +198,7 @@ public class SocketOverhead {
     }
 
     static final class Result {
-        long nanos, rounds, calls, threadCpu, processCpu, allocated;
+        long nanos, rounds, calls, threadCpu, processCpu, allocated, machineBusy, steal;
     }
 
     /** One endpoint's counters, published with release stores so the coordinator can read them. */
@@ -195,7 +208,25 @@ public class SocketOverhead {
     }
 
     static final class Snapshot {
-        long time, rounds, calls, threadCpu, processCpu, allocated;
+        long time, rounds, calls, threadCpu, processCpu, allocated, machineBusy, steal;
+    }
+
+    /**
+     * Machine-wide busy and steal CPU time in ns from /proc/stat (user+nice+system+irq+softirq;
+     * steal), or -1: with the process's own CPU it tells how much else ran during a window.
+     */
+    static long[] machineCpu() {
+        try {
+            String first = java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/stat")).get(0);
+            String[] f = first.trim().split("\\s+");
+            long tick = 10_000_000L; // USER_HZ is 100 on Linux
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])
+                    + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+            return new long[] {busy * tick, steal * tick};
+        } catch (Exception | Error e) {
+            return new long[] {-1, -1};
+        }
     }
 
     /** Runs n connections for warmup + measure ms; returns the measured window only. */
@@ -290,6 +321,8 @@ public class SocketOverhead {
         r.threadCpu = b.threadCpu - a.threadCpu;
         r.processCpu = b.processCpu - a.processCpu;
         r.allocated = b.allocated - a.allocated;
+        r.machineBusy = a.machineBusy < 0 ? -1 : b.machineBusy - a.machineBusy;
+        r.steal = a.steal < 0 ? -1 : b.steal - a.steal;
         if (r.rounds <= 0) {
             throw new IllegalStateException(api + " x" + n + ": no round trips in the measured window");
         }
@@ -307,6 +340,9 @@ public class SocketOverhead {
             s.calls += c.calls.get();
         }
         s.processCpu = OS.getProcessCpuTime();
+        long[] m = machineCpu();
+        s.machineBusy = m[0];
+        s.steal = m[1];
         for (long id : ids) {
             long cpu = THREADS.getThreadCpuTime(id);
             if (cpu > 0) {
@@ -470,6 +506,211 @@ public class SocketOverhead {
             c.close();
         } catch (IOException ignored) {
             // closing anyway
+        }
+    }
+
+    // --- summary of a run's RESULT lines ---------------------------------------------------------
+
+    /**
+     * Reads the RESULT lines of a run (phase labels {@code KIND/SEQ}) and prints every phase, then
+     * per wiretrace variant the median over its phases, each compared with the mean of the no-agent
+     * phases just before and just after it (kinds {@code baseline} and {@code after-stop}; kind
+     * {@code warmup} is ignored). after-stop phases are compared with the first baseline.
+     */
+    static final class Summary {
+        static final class Row {
+            String kind;
+            int seq;
+            String api;
+            int clients;
+            double rtps, nsRt, cpuRt, procRt, allocRt, callsRt, other, steal;
+
+            String config() {
+                return api + " x" + clients;
+            }
+        }
+
+        static boolean noAgent(String kind) {
+            return kind.equals("baseline") || kind.equals("after-stop");
+        }
+
+        static void print(java.nio.file.Path file) throws IOException {
+            List<Row> rows = new ArrayList<>();
+            for (String line : java.nio.file.Files.readAllLines(file)) {
+                if (!line.startsWith("RESULT ")) {
+                    continue;
+                }
+                java.util.Map<String, String> kv = new java.util.HashMap<>();
+                for (String w : line.substring(7).trim().split("\\s+")) {
+                    int eq = w.indexOf('=');
+                    if (eq > 0) {
+                        kv.put(w.substring(0, eq), w.substring(eq + 1));
+                    }
+                }
+                Row r = new Row();
+                String label = kv.get("phase");
+                int slash = label.lastIndexOf('/');
+                r.kind = slash < 0 ? label : label.substring(0, slash);
+                r.seq = slash < 0 ? rows.size() : Integer.parseInt(label.substring(slash + 1));
+                if (r.kind.equals("warmup")) {
+                    continue;
+                }
+                r.api = kv.get("api");
+                r.clients = Integer.parseInt(kv.get("clients"));
+                r.rtps = Double.parseDouble(kv.get("rtps"));
+                r.nsRt = Double.parseDouble(kv.get("ns_rt"));
+                r.cpuRt = Double.parseDouble(kv.get("cpu_ns_rt"));
+                r.procRt = Double.parseDouble(kv.get("proc_cpu_ns_rt"));
+                r.allocRt = Double.parseDouble(kv.get("alloc_b_rt"));
+                r.callsRt = Double.parseDouble(kv.get("calls_rt"));
+                r.other = Double.parseDouble(kv.getOrDefault("other_cores", "-1"));
+                r.steal = Double.parseDouble(kv.getOrDefault("steal_cores", "-1"));
+                rows.add(r);
+            }
+            if (rows.isEmpty()) {
+                System.out.println("no RESULT lines in " + file);
+                return;
+            }
+            List<String> configs = new ArrayList<>();
+            List<String> kinds = new ArrayList<>();
+            java.util.TreeSet<Integer> seqs = new java.util.TreeSet<>();
+            for (Row r : rows) {
+                if (!configs.contains(r.config())) {
+                    configs.add(r.config());
+                }
+                if (!kinds.contains(r.kind)) {
+                    kinds.add(r.kind);
+                }
+                seqs.add(r.seq);
+            }
+
+            System.out.println("All phases, in the order they ran (rt = round trip, all clients together;"
+                    + " ns/RT = mean round trip one client sees;");
+            System.out.println("CPU = benchmark client+server threads, user+sys; proc CPU = whole JVM;"
+                    + " other = rest of machine incl. softirq, in cores):");
+            System.out.println(String.format(Locale.ROOT, "%4s %-15s %-7s %10s %8s %9s %9s %7s %7s %6s",
+                    "seq", "phase", "config", "rt/s", "ns/RT", "CPU ns/RT", "proc ns/RT", "B/RT", "calls", "other"));
+            for (int seq : seqs) {
+                for (String c : configs) {
+                    Row r = find(rows, seq, c);
+                    if (r != null) {
+                        System.out.println(String.format(Locale.ROOT, "%4d %-15s %-7s %10.0f %8.0f %9.0f %9.0f %7.2f %7.3f %6.2f",
+                                r.seq, r.kind, c, r.rtps, r.nsRt, r.cpuRt, r.procRt, r.allocRt, r.callsRt, r.other));
+                    }
+                }
+            }
+
+            Integer firstBaseline = null;
+            for (int seq : seqs) {
+                Row r = find(rows, seq, configs.get(0));
+                if (r != null && r.kind.equals("baseline")) {
+                    firstBaseline = seq;
+                    break;
+                }
+            }
+            System.out.println();
+            System.out.println("Summary: median over a variant's phases [min..max]. Each wiretrace phase is compared with the mean of");
+            System.out.println("the no-agent phases just before and just after it; after-stop phases with the first baseline.");
+            System.out.println("x ns/RT = ns per round trip / that of the no-agent neighbours (= inverse throughput ratio).");
+            System.out.println("+X ns/call = (X per round trip - neighbours' X per round trip) / calls per round trip, where calls per");
+            System.out.println("round trip = socket reads + writes on the client and the server side together, as counted (4.00:");
+            System.out.println("client write, server read, server write, client read). +CPU: benchmark threads only (what the app's");
+            System.out.println("threads pay); +proc: whole JVM (adds JFR, capture thread, JIT); +wall: added latency per call,");
+            System.out.println("shown for 1 client only, where the 4 calls are serial on the critical path.");
+            System.out.println(String.format(Locale.ROOT, "%-15s %-7s %3s %8s %6s %-18s %-22s %-22s %-20s %6s %5s",
+                    "variant", "config", "n", "rt/s", "ns/RT", "x ns/RT", "+CPU ns/call", "+proc CPU ns/call",
+                    "+wall ns/call", "B/RT", "other"));
+            for (String kind : kinds) {
+                for (String c : configs) {
+                    List<Double> rtps = new ArrayList<>(), ns = new ArrayList<>(), ratio = new ArrayList<>(),
+                            cpu = new ArrayList<>(), proc = new ArrayList<>(), wall = new ArrayList<>();
+                    double alloc = 0, other = 0;
+                    int n = 0;
+                    for (int seq : seqs) {
+                        Row r = find(rows, seq, c);
+                        if (r == null || !r.kind.equals(kind)) {
+                            continue;
+                        }
+                        Row[] ref;
+                        if (kind.equals("baseline") && firstBaseline != null && seq == firstBaseline) {
+                            ref = null;
+                        } else if (noAgent(kind)) {
+                            Row b = firstBaseline == null ? null : find(rows, firstBaseline, c);
+                            ref = b == null ? null : new Row[] {b};
+                        } else {
+                            Row before = neighbour(rows, seqs.headSet(seq, false).descendingSet(), c);
+                            Row after = neighbour(rows, seqs.tailSet(seq, false), c);
+                            ref = before == null && after == null ? null
+                                    : before == null ? new Row[] {after}
+                                    : after == null ? new Row[] {before} : new Row[] {before, after};
+                        }
+                        n++;
+                        rtps.add(r.rtps);
+                        ns.add(r.nsRt);
+                        alloc = Math.max(alloc, r.allocRt);
+                        other = Math.max(other, r.other);
+                        if (ref != null) {
+                            double refNs = 0, refCpu = 0, refProc = 0;
+                            for (Row x : ref) {
+                                refNs += x.nsRt / ref.length;
+                                refCpu += x.cpuRt / ref.length;
+                                refProc += x.procRt / ref.length;
+                            }
+                            ratio.add(r.nsRt / refNs);
+                            cpu.add((r.cpuRt - refCpu) / r.callsRt);
+                            proc.add((r.procRt - refProc) / r.callsRt);
+                            if (r.clients == 1) {
+                                wall.add((r.nsRt - refNs) / r.callsRt);
+                            }
+                        }
+                    }
+                    if (n == 0) {
+                        continue;
+                    }
+                    System.out.println(String.format(Locale.ROOT, "%-15s %-7s %3d %8.0f %6.0f %-18s %-22s %-22s %-20s %6.2f %5.2f",
+                            kind, c, n, median(rtps), median(ns), spread(ratio, "x%.2f", "%.2f"),
+                            spread(cpu, "%+.0f", "%+.0f"), spread(proc, "%+.0f", "%+.0f"),
+                            spread(wall, "%+.0f", "%+.0f"), alloc, other));
+                }
+            }
+        }
+
+        static Row find(List<Row> rows, int seq, String config) {
+            for (Row r : rows) {
+                if (r.seq == seq && r.config().equals(config)) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        /** The nearest no-agent phase in the given direction. */
+        static Row neighbour(List<Row> rows, java.util.NavigableSet<Integer> direction, String config) {
+            for (int seq : direction) {
+                Row r = find(rows, seq, config);
+                if (r != null && noAgent(r.kind)) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        static double median(List<Double> v) {
+            List<Double> s = new ArrayList<>(v);
+            java.util.Collections.sort(s);
+            int n = s.size();
+            return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+        }
+
+        static String spread(List<Double> v, String medianFormat, String rangeFormat) {
+            if (v.isEmpty()) {
+                return "-";
+            }
+            if (v.size() == 1) {
+                return String.format(Locale.ROOT, medianFormat, v.get(0));
+            }
+            return String.format(Locale.ROOT, medianFormat + " [" + rangeFormat + ".." + rangeFormat + "]",
+                    median(v), java.util.Collections.min(v), java.util.Collections.max(v));
         }
     }
 

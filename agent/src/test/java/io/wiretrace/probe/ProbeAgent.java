@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A test-only agent that tells whether wiretrace's advice is still woven into the JDK: it
  * installs a counting hook in the dispatcher and reports how often advice called it.
- * {@code install} and {@code read,FILE} (writes the count to FILE), {@code clear}.
+ * {@code install}, {@code throwing} (hooks that throw), {@code read,FILE} (writes the count to
+ * FILE), {@code clear}.
  */
 public final class ProbeAgent {
     static final AtomicLong CALLS = new AtomicLong();
@@ -30,6 +31,14 @@ public final class ProbeAgent {
                             return method.getReturnType() == long.class ? 1L : null;
                         });
                 dispatcher.getField("hooks").set(null, counting);
+                break;
+            case "throwing":
+                // Hooks that fail on every call: the advice must keep that away from the app.
+                dispatcher.getField("hooks").set(null, Proxy.newProxyInstance(ProbeAgent.class.getClassLoader(),
+                        new Class<?>[] {hooks}, (proxy, method, a) -> {
+                            CALLS.incrementAndGet();
+                            throw new IllegalStateException("probe: failing on purpose");
+                        }));
                 break;
             case "read":
                 Files.write(Paths.get(parts[1]), String.valueOf(CALLS.get()).getBytes());

@@ -52,9 +52,11 @@ final class Capture implements Runnable {
                     .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
                     .build();
         } catch (PcapNativeException e) {
-            throw new CaptureException("cannot open interface " + iface + ": " + e.getMessage()
-                    + (e.getMessage() != null && e.getMessage().contains("permission")
-                            ? " (the target JVM needs CAP_NET_RAW, or run it as root)" : ""));
+            String m = String.valueOf(e.getMessage());
+            boolean denied = m.contains("permission") || m.contains("not permitted");
+            throw new CaptureException("cannot open interface " + iface + ": " + m
+                    + (denied ? " (capturing needs CAP_NET_RAW: run the app as root or grant its java binary"
+                            + " cap_net_raw,cap_net_admin)" : ""));
         }
         try {
             if (!this.filter.isEmpty()) {

@@ -59,7 +59,7 @@ final class Session {
         try {
             Sockets.init();
             s.tracer = new Tracer();
-            s.recording = startRecording(jfrThreshold, s);
+            s.recording = startRecording(jfrThreshold, s, dir.resolve(JFR));
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
@@ -116,8 +116,7 @@ final class Session {
         Path jfr = dir.resolve(JFR);
         if (recording != null) {
             try {
-                recording.stop();
-                recording.dump(jfr);
+                recording.stop(); // writes the destination, recording.jfr
                 Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
             } catch (Throwable t) {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
@@ -156,7 +155,7 @@ final class Session {
         }
     }
 
-    private static Recording startRecording(Duration threshold, Session s) {
+    private static Recording startRecording(Duration threshold, Session s, Path file) throws IOException {
         if (!FlightRecorder.isAvailable()) {
             s.warnings += "\nwarning: JFR is not available in this JVM; no recording.jfr will be written";
             return null;
@@ -169,6 +168,13 @@ final class Session {
         r.enable("wiretrace.SocketRead").withThreshold(threshold).withoutStackTrace();
         r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
         r.setToDisk(true);
+        // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
+        // shutdown hook may close the recording before ours could dump it). Created 0600 first,
+        // since JFR truncates an existing file rather than creating it anew.
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        r.setDestination(file);
+        r.setDumpOnExit(true);
         r.start();
         return r;
     }
