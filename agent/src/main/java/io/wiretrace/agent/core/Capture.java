@@ -23,6 +23,7 @@ final class Capture implements Runnable {
     static final int BUFFER_BYTES = 32 << 20;
     static final int MAX_SNAPLEN = 262144;
     private static final long FLUSH_NANOS = 500_000_000L;
+    private static final int TIMEOUT_MILLIS = 100;
 
     final String iface;
     final int snaplen;
@@ -32,6 +33,7 @@ final class Capture implements Runnable {
     private final Pcapng out;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean draining;
     private volatile long packets;
     private volatile long bytes;
     private volatile Throwable failure;
@@ -47,7 +49,7 @@ final class Capture implements Runnable {
             handle = new PcapHandle.Builder(iface)
                     .snaplen(this.snaplen)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
-                    .timeoutMillis(100)
+                    .timeoutMillis(TIMEOUT_MILLIS)
                     .bufferSize(BUFFER_BYTES)
                     .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
                     .build();
@@ -112,6 +114,9 @@ final class Capture implements Runnable {
                 try {
                     data = handle.getNextRawPacketEx();
                 } catch (TimeoutException e) {
+                    if (draining) {
+                        break; // a read timeout passed without a packet: the ring is empty
+                    }
                     flushIfDue(true);
                     continue;
                 } catch (EOFException e) {
@@ -150,6 +155,15 @@ final class Capture implements Runnable {
 
     /** Stops the thread, closes the handle and the file; returns the final statistics. */
     Stats stop() {
+        // Packets the kernel holds in a block it has not handed over yet arrive within the read
+        // timeout; wait that long for them before breaking the loop, so the last packets (a
+        // connection's FINs, say) are not lost.
+        draining = true;
+        try {
+            thread.join(2L * TIMEOUT_MILLIS + 50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         running = false;
         try {
             // libpcap 1.10 (TPACKET_V3) can block in pcap_next_ex forever without traffic;

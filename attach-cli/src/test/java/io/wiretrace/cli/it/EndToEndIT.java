@@ -58,6 +58,7 @@ class EndToEndIT {
             assertTrue(started.out.contains("capturing on lo"), started.out);
 
             List<String> clientFlows = new ArrayList<>();
+            String lastClientPort = "";
             for (int i = 0; i < 4; i++) {
                 for (String path : new String[] {"/orders?item=a" + i, "/stock?item=b" + i}) {
                     String[] r = Harness.get(app.port, path);
@@ -68,6 +69,9 @@ class EndToEndIT {
             Harness.Result status = Harness.cli("status", app.pid()).expect(0);
             assertTrue(status.out.contains("state: capturing"), status.out);
             assertTrue(status.out.contains("8 accepted"), status.out);
+            String[] last = Harness.get(app.port, "/health"); // and stop right after it
+            clientFlows.add(flow("127.0.0.1", Integer.parseInt(last[0]), "127.0.0.1", app.port));
+            lastClientPort = last[0];
 
             Harness.Result stopped = Harness.cli("stop", app.pid()).expect(0);
             Path pcapng = out.resolve("trace.pcapng");
@@ -78,6 +82,10 @@ class EndToEndIT {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(jfr)));
 
             Set<String> packets = Evidence.pcapFlows(pcapng);
+            // Nothing lost at stop: the server's FIN on the last connection, sent just before, is there.
+            String fins = Evidence.tshark("-r", pcapng.toString(), "-Y", "tcp.flags.fin == 1 and tcp.srcport == " + app.port
+                    + " and tcp.dstport == " + lastClientPort, "-T", "fields", "-e", "frame.number");
+            assertTrue(!fins.isBlank(), "the server's FIN on the last connection is missing");
             assertTrue(packets.containsAll(clientFlows), "client connections missing from the pcapng: " + packets);
             assertTrue(packets.stream().anyMatch(f -> f.contains(":" + upstream.port())),
                     "no connection to the upstream in the pcapng: " + packets);
