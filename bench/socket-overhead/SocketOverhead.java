@@ -34,7 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * 127.0.0.1 on two ports bound once at start (printed, so a BPF filter can name them).
  *
  * <p>Usage: {@code java SocketOverhead.java [--clients 1,4] [--apis io,nio] [--size 64]
- * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900]}
+ * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900] [--pin CPUS]}
+ *
+ * <p>{@code --pin CPUS} (a taskset list, e.g. {@code 1}) pins the benchmark's client and server
+ * threads, and only them, to those CPUs; the JVM's other threads (JIT, GC, JFR, wiretrace's capture
+ * thread) stay free.
  *
  * <p>Prints {@code PID <pid>}, {@code PORTS io=<p> nio=<q>} and {@code READY}, then reads commands,
  * one per line, until {@code quit} or end of input:
@@ -52,7 +56,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * together, as counted by this program: 4.00 when every read returns the whole message),
  * other_cores (machine-wide busy CPU from /proc/stat minus this process's CPU, in cores: other
  * processes, plus interrupt/softirq time not charged to any process, part of which is this
- * loopback traffic's own) and steal_cores (CPU the hypervisor took).
+ * loopback traffic's own), steal_cores (CPU the hypervisor took), jvm_alloc_b_rt (bytes allocated
+ * by all the JVM's threads alive at the window's start, per round trip), cap_cpu_ns_rt and
+ * cap_alloc_b_rt (CPU and allocation of wiretrace's capture thread, -1 when it is not running), gcs
+ * and gc_ms (collections and their time in the window).
  *
  * <p>{@code java SocketOverhead.java --summarize FILE} prints the tables of a run from the RESULT
  * lines in FILE (see {@link Summary}).
@@ -67,6 +74,7 @@ public class SocketOverhead {
     static long maxRounds = 50_000_000L;
     static long maxLifeS = 900;
     static int[] clients = {1, 4};
+    static String pin = null;
     static String[] apis = {"io", "nio"};
 
     static ServerSocket ioServer;
@@ -93,6 +101,7 @@ public class SocketOverhead {
                 case "--measure-ms": measureMs = Long.parseLong(v); i++; break;
                 case "--max-rounds": maxRounds = Long.parseLong(v); i++; break;
                 case "--max-life-s": maxLifeS = Long.parseLong(v); i++; break;
+                case "--pin": pin = v; i++; break;
                 default:
                     System.err.println("unknown argument " + a);
                     System.exit(2);
@@ -183,13 +192,18 @@ public class SocketOverhead {
                 System.out.println(String.format(Locale.ROOT,
                         "RESULT phase=%s api=%s clients=%d secs=%.3f rounds=%d rtps=%.0f ns_rt=%.0f"
                                 + " cpu_ns_rt=%.0f proc_cpu_ns_rt=%.0f alloc_b_rt=%.2f calls_rt=%.3f"
-                                + " other_cores=%.2f steal_cores=%.2f",
+                                + " other_cores=%.2f steal_cores=%.2f jvm_alloc_b_rt=%.2f cap_cpu_ns_rt=%.0f"
+                                + " cap_alloc_b_rt=%.2f gcs=%d gc_ms=%d",
                         label, api, n, r.nanos / 1e9, r.rounds, r.rounds / (r.nanos / 1e9),
                         (double) r.nanos * n / r.rounds, (double) r.threadCpu / r.rounds,
                         (double) r.processCpu / r.rounds, (double) r.allocated / r.rounds,
                         (double) r.calls / r.rounds,
                         r.machineBusy < 0 ? -1.0 : (double) (r.machineBusy - r.processCpu) / r.nanos,
-                        r.steal < 0 ? -1.0 : (double) r.steal / r.nanos));
+                        r.steal < 0 ? -1.0 : (double) r.steal / r.nanos,
+                        (double) r.jvmAllocated / r.rounds,
+                        r.captureCpu < 0 ? -1.0 : (double) r.captureCpu / r.rounds,
+                        r.captureAllocated < 0 ? -1.0 : (double) r.captureAllocated / r.rounds,
+                        r.gcCount, r.gcMillis));
                 System.out.flush();
             }
         }
@@ -199,6 +213,7 @@ public class SocketOverhead {
 
     static final class Result {
         long nanos, rounds, calls, threadCpu, processCpu, allocated, machineBusy, steal;
+        long jvmAllocated, captureCpu = -1, captureAllocated = -1, gcCount, gcMillis;
     }
 
     /** One endpoint's counters, published with release stores so the coordinator can read them. */
@@ -209,6 +224,7 @@ public class SocketOverhead {
 
     static final class Snapshot {
         long time, rounds, calls, threadCpu, processCpu, allocated, machineBusy, steal;
+        long jvmAllocated, captureCpu = -1, captureAllocated = -1, gcCount, gcMillis;
     }
 
     /**
@@ -239,6 +255,7 @@ public class SocketOverhead {
         List<Counters> serverCounters = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch ready = new CountDownLatch(2 * n);
         AtomicLong stopFlag = new AtomicLong();
 
         for (int i = 0; i < n; i++) {
@@ -273,8 +290,8 @@ public class SocketOverhead {
                 client = () -> nioClient(c, cc, go, stopFlag, hardDeadline, failures);
                 server = () -> nioServer(s, sc, hardDeadline, failures);
             }
-            Thread tc = new Thread(client, "so-client-" + i);
-            Thread ts = new Thread(server, "so-server-" + i);
+            Thread tc = new Thread(pinned(client, ready, failures), "so-client-" + i);
+            Thread ts = new Thread(pinned(server, ready, failures), "so-server-" + i);
             tc.setDaemon(true);
             ts.setDaemon(true);
             threads.add(tc);
@@ -284,11 +301,23 @@ public class SocketOverhead {
             t.start();
         }
         long[] ids = threads.stream().mapToLong(Thread::getId).toArray();
+        if (!ready.await(20, TimeUnit.SECONDS)) {
+            failures.add(new IllegalStateException("threads not ready in 20 s"));
+        }
         go.countDown();
         Thread.sleep(warmup);
-        Snapshot a = snapshot(ids, clientCounters, serverCounters);
+        // All threads alive at the window's start (allocation of the whole JVM), and wiretrace's
+        // capture thread if it is running.
+        long[] all = THREADS.getAllThreadIds();
+        long capture = -1;
+        for (java.lang.management.ThreadInfo ti : THREADS.getThreadInfo(all)) {
+            if (ti != null && ti.getThreadName().equals("wiretrace-capture")) {
+                capture = ti.getThreadId();
+            }
+        }
+        Snapshot a = snapshot(ids, all, capture, clientCounters, serverCounters);
         Thread.sleep(measure);
-        Snapshot b = snapshot(ids, clientCounters, serverCounters);
+        Snapshot b = snapshot(ids, all, capture, clientCounters, serverCounters);
         stopFlag.set(1);
 
         // Clients stop and close; their servers see end of stream. The watchdog closes everything
@@ -323,13 +352,54 @@ public class SocketOverhead {
         r.allocated = b.allocated - a.allocated;
         r.machineBusy = a.machineBusy < 0 ? -1 : b.machineBusy - a.machineBusy;
         r.steal = a.steal < 0 ? -1 : b.steal - a.steal;
+        r.jvmAllocated = b.jvmAllocated - a.jvmAllocated;
+        if (a.captureCpu >= 0 && b.captureCpu >= 0) {
+            r.captureCpu = b.captureCpu - a.captureCpu;
+            r.captureAllocated = b.captureAllocated - a.captureAllocated;
+        }
+        r.gcCount = b.gcCount - a.gcCount;
+        r.gcMillis = b.gcMillis - a.gcMillis;
         if (r.rounds <= 0) {
             throw new IllegalStateException(api + " x" + n + ": no round trips in the measured window");
         }
         return r;
     }
 
-    static Snapshot snapshot(long[] ids, List<Counters> clients, List<Counters> servers) {
+    /** Runs body on the calling thread after pinning that thread to the --pin CPUs, if given. */
+    static Runnable pinned(Runnable body, CountDownLatch ready, List<Throwable> failures) {
+        return () -> {
+            try {
+                if (pin != null) {
+                    pinCurrentThread(pin);
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            } finally {
+                ready.countDown();
+            }
+            body.run();
+        };
+    }
+
+    /**
+     * Sets the calling thread's CPU affinity with taskset (util-linux); the native thread id comes
+     * from /proc/thread-self, a link to {@code <pid>/task/<tid>}.
+     */
+    static void pinCurrentThread(String cpus) throws Exception {
+        String tid = java.nio.file.Files.readSymbolicLink(java.nio.file.Paths.get("/proc/thread-self"))
+                .getFileName().toString();
+        Process p = new ProcessBuilder("taskset", "-p", "-c", cpus, tid)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("taskset did not finish");
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("taskset -p -c " + cpus + " " + tid + " failed: exit " + p.exitValue());
+        }
+    }
+
+    static Snapshot snapshot(long[] ids, long[] all, long capture, List<Counters> clients, List<Counters> servers) {
         Snapshot s = new Snapshot();
         s.time = System.nanoTime();
         for (Counters c : clients) {
@@ -353,6 +423,19 @@ public class SocketOverhead {
             if (b > 0) {
                 s.allocated += b;
             }
+        }
+        for (long b : THREADS.getThreadAllocatedBytes(all)) {
+            if (b > 0) {
+                s.jvmAllocated += b;
+            }
+        }
+        if (capture >= 0) {
+            s.captureCpu = THREADS.getThreadCpuTime(capture);
+            s.captureAllocated = THREADS.getThreadAllocatedBytes(capture);
+        }
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            s.gcCount += Math.max(0, gc.getCollectionCount());
+            s.gcMillis += Math.max(0, gc.getCollectionTime());
         }
         return s;
     }
@@ -523,7 +606,7 @@ public class SocketOverhead {
             int seq;
             String api;
             int clients;
-            double rtps, nsRt, cpuRt, procRt, allocRt, callsRt, other, steal;
+            double rtps, nsRt, cpuRt, procRt, allocRt, callsRt, other, steal, jvmAllocRt, capCpuRt, gcs;
 
             String config() {
                 return api + " x" + clients;
@@ -565,6 +648,9 @@ public class SocketOverhead {
                 r.callsRt = Double.parseDouble(kv.get("calls_rt"));
                 r.other = Double.parseDouble(kv.getOrDefault("other_cores", "-1"));
                 r.steal = Double.parseDouble(kv.getOrDefault("steal_cores", "-1"));
+                r.jvmAllocRt = Double.parseDouble(kv.getOrDefault("jvm_alloc_b_rt", "-1"));
+                r.capCpuRt = Double.parseDouble(kv.getOrDefault("cap_cpu_ns_rt", "-1"));
+                r.gcs = Double.parseDouble(kv.getOrDefault("gcs", "-1"));
                 rows.add(r);
             }
             if (rows.isEmpty()) {
@@ -586,16 +672,22 @@ public class SocketOverhead {
 
             System.out.println("All phases, in the order they ran (rt = round trip, all clients together;"
                     + " ns/RT = mean round trip one client sees;");
-            System.out.println("CPU = benchmark client+server threads, user+sys; proc CPU = whole JVM;"
-                    + " other = rest of machine incl. softirq, in cores):");
-            System.out.println(String.format(Locale.ROOT, "%4s %-15s %-7s %10s %8s %9s %9s %7s %7s %6s",
-                    "seq", "phase", "config", "rt/s", "ns/RT", "CPU ns/RT", "proc ns/RT", "B/RT", "calls", "other"));
+            System.out.println("CPU = benchmark client+server threads, user+sys; proc = whole JVM; cap = wiretrace's capture"
+                    + " thread; app B = bytes");
+            System.out.println("allocated by the benchmark threads, JVM B = by all threads; calls = socket reads+writes per RT;"
+                    + " GCs in the window;");
+            System.out.println("other = CPU used outside this JVM incl. softirq, in cores):");
+            System.out.println(String.format(Locale.ROOT, "%4s %-14s %-7s %7s %6s %6s %6s %6s %7s %8s %5s %3s %5s",
+                    "seq", "phase", "config", "rt/s", "ns/RT", "CPU/RT", "proc", "cap", "app B", "JVM B/RT", "calls",
+                    "GCs", "other"));
             for (int seq : seqs) {
                 for (String c : configs) {
                     Row r = find(rows, seq, c);
                     if (r != null) {
-                        System.out.println(String.format(Locale.ROOT, "%4d %-15s %-7s %10.0f %8.0f %9.0f %9.0f %7.2f %7.3f %6.2f",
-                                r.seq, r.kind, c, r.rtps, r.nsRt, r.cpuRt, r.procRt, r.allocRt, r.callsRt, r.other));
+                        System.out.println(String.format(Locale.ROOT, "%4d %-14s %-7s %7.0f %6.0f %6.0f %6.0f %6s %7.2f %8.1f %5.2f %3.0f %5.2f",
+                                r.seq, r.kind, c, r.rtps, r.nsRt, r.cpuRt, r.procRt,
+                                r.capCpuRt < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.capCpuRt),
+                                r.allocRt, r.jvmAllocRt, r.callsRt, r.gcs, r.other));
                     }
                 }
             }
@@ -617,13 +709,16 @@ public class SocketOverhead {
             System.out.println("client write, server read, server write, client read). +CPU: benchmark threads only (what the app's");
             System.out.println("threads pay); +proc: whole JVM (adds JFR, capture thread, JIT); +wall: added latency per call,");
             System.out.println("shown for 1 client only, where the 4 calls are serial on the critical path.");
-            System.out.println(String.format(Locale.ROOT, "%-15s %-7s %3s %8s %6s %-18s %-22s %-22s %-20s %6s %5s",
+            System.out.println("app B/RT: most bytes allocated per round trip by the benchmark threads in any of the phases;"
+                    + " JVM B/RT: median, all threads.");
+            System.out.println(String.format(Locale.ROOT, "%-14s %-7s %2s %7s %6s %-18s %-19s %-22s %-21s %6s %8s %5s",
                     "variant", "config", "n", "rt/s", "ns/RT", "x ns/RT", "+CPU ns/call", "+proc CPU ns/call",
-                    "+wall ns/call", "B/RT", "other"));
+                    "+wall ns/call", "app B", "JVM B/RT", "other"));
             for (String kind : kinds) {
                 for (String c : configs) {
                     List<Double> rtps = new ArrayList<>(), ns = new ArrayList<>(), ratio = new ArrayList<>(),
-                            cpu = new ArrayList<>(), proc = new ArrayList<>(), wall = new ArrayList<>();
+                            cpu = new ArrayList<>(), proc = new ArrayList<>(), wall = new ArrayList<>(),
+                            jvm = new ArrayList<>();
                     double alloc = 0, other = 0;
                     int n = 0;
                     for (int seq : seqs) {
@@ -648,6 +743,7 @@ public class SocketOverhead {
                         rtps.add(r.rtps);
                         ns.add(r.nsRt);
                         alloc = Math.max(alloc, r.allocRt);
+                        jvm.add(r.jvmAllocRt);
                         other = Math.max(other, r.other);
                         if (ref != null) {
                             double refNs = 0, refCpu = 0, refProc = 0;
@@ -667,10 +763,10 @@ public class SocketOverhead {
                     if (n == 0) {
                         continue;
                     }
-                    System.out.println(String.format(Locale.ROOT, "%-15s %-7s %3d %8.0f %6.0f %-18s %-22s %-22s %-20s %6.2f %5.2f",
+                    System.out.println(String.format(Locale.ROOT, "%-14s %-7s %2d %7.0f %6.0f %-18s %-19s %-22s %-21s %6.2f %8.1f %5.2f",
                             kind, c, n, median(rtps), median(ns), spread(ratio, "x%.2f", "%.2f"),
                             spread(cpu, "%+.0f", "%+.0f"), spread(proc, "%+.0f", "%+.0f"),
-                            spread(wall, "%+.0f", "%+.0f"), alloc, other));
+                            spread(wall, "%+.0f", "%+.0f"), alloc, median(jvm), other));
                 }
             }
         }
