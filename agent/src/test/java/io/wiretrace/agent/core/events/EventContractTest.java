@@ -1,0 +1,64 @@
+package io.wiretrace.agent.core.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import jdk.jfr.Event;
+import jdk.jfr.EventType;
+import jdk.jfr.ValueDescriptor;
+import org.junit.jupiter.api.Test;
+
+/** The JFR events are an interface users query by name and field: the contract in the docs. */
+class EventContractTest {
+    private static final Map<Class<? extends Event>, String> NAMES = Map.of(
+            SocketConnectEvent.class, "wiretrace.SocketConnect",
+            SocketAcceptEvent.class, "wiretrace.SocketAccept",
+            SocketReadEvent.class, "wiretrace.SocketRead",
+            SocketWriteEvent.class, "wiretrace.SocketWrite",
+            SocketCloseEvent.class, "wiretrace.SocketClose");
+
+    @Test
+    void namesFieldsAndMetadata() {
+        NAMES.forEach((type, name) -> {
+            EventType t = EventType.getEventType(type);
+            assertEquals(name, t.getName());
+            assertEquals(List.of("Wiretrace", "Socket"), t.getCategoryNames(), name);
+            assertTrue(isTitleCase(t.getLabel()), name + " label " + t.getLabel());
+            assertNotNull(t.getDescription(), name + " has no description");
+            assertTrue(t.getDescription().endsWith("."), name + " description is not a sentence");
+            Map<String, String> fields = t.getFields().stream()
+                    .collect(Collectors.toMap(ValueDescriptor::getName, ValueDescriptor::getTypeName));
+            assertEquals("java.lang.String", fields.get("localAddress"), name);
+            assertEquals("int", fields.get("localPort"), name);
+            assertEquals("java.lang.String", fields.get("remoteAddress"), name);
+            assertEquals("int", fields.get("remotePort"), name);
+            assertEquals("long", fields.get("connectionId"), name);
+            for (ValueDescriptor v : t.getFields()) {
+                assertTrue(v.getLabel() != null && isTitleCase(v.getLabel()), name + "." + v.getName() + " label");
+            }
+        });
+    }
+
+    @Test
+    void sizesAndDurationsCarryUnits() {
+        assertEquals("jdk.jfr.DataAmount", EventType.getEventType(SocketReadEvent.class).getField("bytesRead").getContentType());
+        assertEquals("jdk.jfr.Timespan", EventType.getEventType(SocketCloseEvent.class).getField("lifetime").getContentType());
+        assertEquals("jdk.jfr.DataAmount", EventType.getEventType(SocketWriteEvent.class).getField("bytesWritten").getContentType());
+    }
+
+    private static boolean isTitleCase(String label) {
+        String[] words = label.split(" ");
+        for (int i = 0; i < words.length; i++) {
+            boolean minor = i > 0 && List.of("a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to")
+                    .contains(words[i]);
+            if (words[i].isEmpty() || !(minor || Character.isUpperCase(words[i].charAt(0)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
