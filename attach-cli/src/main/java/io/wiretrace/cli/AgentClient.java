@@ -27,11 +27,21 @@ import java.util.UUID;
 final class AgentClient {
     /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
     private static final int MAX_INLINE_ARGS = 900;
+    static final String STATE = "wiretrace.state";
 
     private AgentClient() {
     }
 
     static Reply send(String pid, String command, Map<String, String> options) {
+        return send(pid, command, options, false);
+    }
+
+    /**
+     * Sends one command to the agent in {@code pid}. With {@code onlyIfLoaded}, a JVM where
+     * wiretrace never ran is left alone and the result is null: asking for a status must not
+     * load the agent into it.
+     */
+    static Reply send(String pid, String command, Map<String, String> options, boolean onlyIfLoaded) {
         Path dir = privateDir();
         Path reply = dir.resolve("reply-" + UUID.randomUUID() + ".txt");
         Path argsFile = null;
@@ -46,6 +56,9 @@ final class AgentClient {
             }
             VirtualMachine vm = attach(pid);
             try {
+                if (onlyIfLoaded && state(vm) == null) {
+                    return null;
+                }
                 vm.loadAgent(agentJar().toString(), args);
             } catch (AgentLoadException | AgentInitializationException e) {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent could not be loaded into " + pid + ": "
@@ -64,6 +77,12 @@ final class AgentClient {
             deleteQuietly(reply);
             deleteQuietly(argsFile);
         }
+    }
+
+    /** The agent's state as it publishes it (an agent property, else a system property), or null. */
+    static String state(VirtualMachine vm) throws IOException {
+        String state = vm.getAgentProperties().getProperty(STATE);
+        return state != null ? state : vm.getSystemProperties().getProperty(STATE);
     }
 
     static VirtualMachine attach(String pid) {

@@ -3,7 +3,6 @@ package io.wiretrace.cli;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +26,8 @@ final class ListCommand implements Callable<Integer> {
                 VirtualMachine vm = VirtualMachine.attach(d);
                 try {
                     version = vm.getSystemProperties().getProperty("java.version", "?");
-                    Properties agent = vm.getAgentProperties();
-                    state = agent.getProperty("wiretrace.state", "-");
+                    String published = AgentClient.state(vm);
+                    state = published != null ? published : "-";
                 } finally {
                     vm.detach();
                 }

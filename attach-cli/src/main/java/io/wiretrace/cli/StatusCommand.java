@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.agent.core.Reply;
 import picocli.CommandLine.Command;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -8,5 +9,10 @@ final class StatusCommand extends TargetCommand {
     @Override
     String agentCommand() {
         return "status";
+    }
+
+    @Override
+    Reply neverStarted() {
+        return new Reply(Wiretrace.OK, "state: idle (wiretrace has not run in this JVM)");
     }
 }

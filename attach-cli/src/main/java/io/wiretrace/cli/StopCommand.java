@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.agent.core.Reply;
 import picocli.CommandLine.Command;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,
@@ -9,5 +10,10 @@ final class StopCommand extends TargetCommand {
     @Override
     String agentCommand() {
         return "stop";
+    }
+
+    @Override
+    Reply neverStarted() {
+        return new Reply(Wiretrace.FAILED, "no capture is running");
     }
 }

@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.agent.core.Reply;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,9 +17,13 @@ abstract class TargetCommand implements Callable<Integer> {
 
     abstract String agentCommand();
 
+    /** The answer when wiretrace never ran in the target (the agent is then not loaded at all). */
+    abstract Reply neverStarted();
+
     @Override
     public Integer call() {
         String pid = Targets.resolve(target);
-        return Output.print(AgentClient.send(pid, agentCommand(), Map.of()), pid, spec.commandLine().getOut());
+        Reply reply = AgentClient.send(pid, agentCommand(), Map.of(), true);
+        return Output.print(reply != null ? reply : neverStarted(), pid, spec.commandLine().getOut());
     }
 }

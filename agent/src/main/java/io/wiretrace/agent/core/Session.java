@@ -179,15 +179,19 @@ final class Session {
         return r;
     }
 
-    /** Publishes the state as the agent property {@code wiretrace.state}, which {@code wiretrace list} reads. */
+    /**
+     * Publishes the state as the agent property {@code wiretrace.state}, which the CLI reads
+     * without loading the agent ({@code list}, and {@code status}/{@code stop} in a JVM where
+     * wiretrace never ran). Should a JDK lack agent properties, a system property says it.
+     */
     private static void setState(String state) {
         try {
             Class<?> vm = Class.forName("jdk.internal.vm.VMSupport");
             Method m = vm.getMethod("getAgentProperties");
             m.setAccessible(true);
             ((Properties) m.invoke(null)).setProperty("wiretrace.state", state);
-        } catch (Throwable ignored) {
-            // only `list` shows it
+        } catch (Throwable t) {
+            System.setProperty("wiretrace.state", state);
         }
     }
 

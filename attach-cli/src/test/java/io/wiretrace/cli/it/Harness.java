@@ -211,8 +211,13 @@ final class Harness {
     }
 
     static String threads(String pid) throws Exception {
-        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                pid, "Thread.print").redirectErrorStream(true).start();
+        return jcmd(pid, "Thread.print");
+    }
+
+    static String jcmd(String pid, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(), pid));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(30, TimeUnit.SECONDS);
         return out;

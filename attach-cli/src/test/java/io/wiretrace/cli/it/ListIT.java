@@ -1,5 +1,6 @@
 package io.wiretrace.cli.it;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiretrace.sample.Server;
@@ -16,6 +17,12 @@ class ListIT {
     void listsJvmsWithVersionAndState() throws Exception {
         try (Server upstream = new Upstream(0).server(0).start();
                 Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
+            // status and stop in a JVM where wiretrace never ran answer without loading the agent
+            assertTrue(Harness.cli("status", app.pid()).expect(0).out.contains("has not run in this JVM"));
+            Harness.cli("stop", app.pid()).expect(1).oneLineError("no capture is running");
+            assertFalse(Harness.jcmd(app.pid(), "GC.class_histogram", "-all").contains("io.wiretrace.agent.Agent"),
+                    "the agent was loaded");
+
             String line = row(Harness.cli("list").expect(0).out, app.pid());
             assertTrue(line.contains(System.getProperty("java.version")) && line.contains("sample-shop.jar"), line);
 
@@ -29,6 +36,8 @@ class ListIT {
             }
             line = row(Harness.cli("list").expect(0).out, app.pid());
             assertTrue(line.contains("idle"), line);
+            assertTrue(Harness.jcmd(app.pid(), "GC.class_histogram", "-all").contains("io.wiretrace.agent.Agent"),
+                    "the check above cannot see the agent");
         }
     }
 
