@@ -63,6 +63,15 @@ final class Sockets {
         return null;
     }
 
+    /** A channel bound to a non-IP address: a UNIX domain socket (JDK 16+). */
+    static boolean isUnixDomain(Object socket) throws Exception {
+        if (!(socket instanceof SocketChannel)) {
+            return false;
+        }
+        SocketAddress local = ((SocketChannel) socket).getLocalAddress();
+        return local != null && !(local instanceof InetSocketAddress);
+    }
+
     static String host(InetAddress a) {
         return a == null ? "" : a.getHostAddress();
     }

@@ -24,6 +24,8 @@ final class Tracer implements Dispatcher.Hooks {
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, SocketConnectEvent> pending = new ConcurrentHashMap<>();
+    /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
+    private final ConcurrentHashMap<Object, Boolean> notTcp = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final LongSupplier nextId = ids::incrementAndGet;
     private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
@@ -35,6 +37,8 @@ final class Tracer implements Dispatcher.Hooks {
     final LongAdder writes = new LongAdder();
     final LongAdder untracked = new LongAdder();
     final LongAdder errors = new LongAdder();
+    /** Address look-ups: one per connection, never one per call. */
+    final LongAdder lookups = new LongAdder();
     final AtomicReference<Throwable> firstError = new AtomicReference<>();
 
     private static final class Slot {
@@ -229,6 +233,9 @@ final class Tracer implements Dispatcher.Hooks {
 
     private void close(Object socket) throws Exception {
         pending.remove(socket);
+        if (notTcp.remove(socket) != null) {
+            return;
+        }
         Conn c = conns.remove(socket);
         if (c == null) {
             c = Sockets.tuple(socket, nextId); // opened before the capture and idle since
@@ -249,12 +256,19 @@ final class Tracer implements Dispatcher.Hooks {
 
     private Conn conn(Object socket) throws Exception {
         Conn c = conns.get(socket);
-        return c != null ? c : register(socket);
+        if (c != null || notTcp.containsKey(socket)) {
+            return c;
+        }
+        return register(socket);
     }
 
     private Conn register(Object socket) throws Exception {
+        lookups.increment();
         Conn c = Sockets.tuple(socket, nextId);
         if (c == null) {
+            if (Sockets.isUnixDomain(socket)) {
+                notTcp.put(socket, Boolean.TRUE); // so its reads and writes never look again
+            }
             return null;
         }
         if (conns.size() >= MAX_CONNECTIONS) {
