@@ -15,10 +15,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "start", mixinStandardHelpOptions = true,
-        description = {
-            "Attaches to a running JVM and starts capturing its traffic and recording its socket calls,",
-            "then returns at once. The capture runs inside the target until `wiretrace stop`."},
+@Command(name = "start", mixinStandardHelpOptions = true, separator = " ",
+        description = "Attaches to a running JVM, starts capturing its traffic and recording its socket calls,"
+                + " and returns at once. The capture runs inside the target until `wiretrace stop`.",
         footer = {"", "Examples:",
             "  wiretrace start 4242 tcp port 443",
             "  wiretrace start my-app.jar -i eth0 -w /var/tmp/incident host 10.0.0.5"})
@@ -43,7 +42,8 @@ final class StartCommand implements Callable<Integer> {
     int snaplen;
 
     @Option(names = "-w", paramLabel = "PATH",
-            description = "Output directory (default: ./wiretrace-<pid>-<yyyyMMdd-HHmmss>). Created 0700.")
+            description = "Output directory, created with mode 0700 (default: wiretrace-<pid>-<yyyyMMdd-HHmmss>"
+                    + " in the current directory).")
     Path dir;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",

@@ -4,8 +4,8 @@ import io.wiretrace.agent.core.Reply;
 import picocli.CommandLine.Command;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,
-        description = {"Stops the capture in a JVM: removes the instrumentation, closes the capture and",
-            "writes the files, then prints their paths."})
+        description = "Stops the capture in a JVM: removes the instrumentation, closes the capture, writes the"
+                + " files and prints their paths.")
 final class StopCommand extends TargetCommand {
     @Override
     String agentCommand() {

@@ -7,10 +7,10 @@ import picocli.CommandLine.Command;
 @Command(name = "wiretrace",
         mixinStandardHelpOptions = true,
         versionProvider = Wiretrace.Version.class,
-        description = {
-            "Captures the network traffic of a running Java app from inside its JVM, without a restart,",
-            "and ties it to the app's socket calls: a pcapng for Wireshark and a JFR recording for",
-            "Mission Control, naming the same connections."},
+        separator = " ",
+        description = "Captures the network traffic of a running Java app from inside its JVM, without a"
+                + " restart, and ties it to the app's socket calls: a pcapng for Wireshark and a JFR recording"
+                + " for Mission Control that name the same connections.",
         subcommands = {ListCommand.class, StartCommand.class, StatusCommand.class, StopCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 the operation failed (the reason is printed), 2 usage error."})
