@@ -98,6 +98,8 @@ final class Session {
                 + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
                 + tracer.closes.sum() + " closed\n"
                 + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
+                + (tracer.untracked.sum() > 0 ? "\nsocket calls not tracked (more than " + Tracer.MAX_CONNECTIONS
+                        + " connections open at once): " + tracer.untracked.sum() : "")
                 + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
     }
 

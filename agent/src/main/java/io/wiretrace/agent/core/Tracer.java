@@ -14,12 +14,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * What the advice calls on app threads. It must never throw and never block: it looks the
- * socket up in a concurrent map, counts, and commits a JFR event when the recording wants it.
- * The JFR event objects are reused per thread, so a call allocates nothing in steady state.
+ * What the advice calls on app threads. It must never throw and never wait on the agent: a read
+ * or write looks the socket up in a concurrent map (lock-free), counts, and commits a JFR event
+ * when the recording wants it; the event objects are reused per thread, so such a call allocates
+ * nothing. Only adding or removing a connection writes the map, which may briefly lock one of
+ * its bins against another app thread doing the same.
  */
 final class Tracer implements Dispatcher.Hooks {
-    /** Beyond this many open connections, new ones are counted but not tracked. */
+    /** Beyond this many open connections, calls on new ones are counted but not tracked. */
     static final int MAX_CONNECTIONS = 200_000;
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
