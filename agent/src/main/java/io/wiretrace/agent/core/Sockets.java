@@ -2,6 +2,7 @@ package io.wiretrace.agent.core;
 
 import io.wiretrace.agent.core.events.Conn;
 import java.lang.reflect.Field;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -72,14 +73,52 @@ final class Sockets {
         return local != null && !(local instanceof InetSocketAddress);
     }
 
+    /** The address as Wireshark writes it: IPv6 in the RFC 5952 short form ({@code ::1}). */
     static String host(InetAddress a) {
-        return a == null ? "" : a.getHostAddress();
+        if (a == null) {
+            return "";
+        }
+        String text = a.getHostAddress();
+        return a instanceof Inet6Address ? compress(text) : text;
+    }
+
+    /** {@code 0:0:0:0:0:0:0:1} to {@code ::1}: the longest run of two or more zero groups becomes {@code ::}. */
+    static String compress(String ipv6) {
+        int percent = ipv6.indexOf('%');
+        String scope = percent < 0 ? "" : ipv6.substring(percent);
+        String[] groups = (percent < 0 ? ipv6 : ipv6.substring(0, percent)).split(":");
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].replaceFirst("^0+(?=.)", "").equals("0")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < groups.length; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(groups[i].replaceFirst("^0+(?=.)", ""));
+        }
+        return sb.append(scope).toString();
     }
 
     static String host(Object socketAddress) {
         if (socketAddress instanceof InetSocketAddress) {
             InetSocketAddress s = (InetSocketAddress) socketAddress;
-            return s.getAddress() != null ? s.getAddress().getHostAddress() : s.getHostString();
+            return s.getAddress() != null ? host(s.getAddress()) : s.getHostString();
         }
         return "";
     }
