@@ -9,15 +9,18 @@ import io.wiretrace.agent.core.Reply;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -119,7 +122,49 @@ final class AgentClient {
             Files.write(tmp, jar);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
+        pruneUnused(privateDir(), target);
         return target;
+    }
+
+    /** Deletes copies of other agent versions that no process holds open any more. */
+    static void pruneUnused(Path dir, Path keep) {
+        try (DirectoryStream<Path> copies = Files.newDirectoryStream(dir, "wiretrace-agent-*.jar")) {
+            Set<Path> inUse = null;
+            for (Path copy : copies) {
+                if (copy.equals(keep)) {
+                    continue;
+                }
+                if (inUse == null) {
+                    inUse = openFiles();
+                }
+                if (!inUse.contains(copy.toAbsolutePath())) {
+                    Files.deleteIfExists(copy);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // keeping an old copy is harmless
+        }
+    }
+
+    /** Every file some process of ours has open, from /proc/<pid>/fd. */
+    private static Set<Path> openFiles() throws IOException {
+        Set<Path> open = new HashSet<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Paths.get("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path proc : procs) {
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(proc.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            open.add(Files.readSymbolicLink(fd));
+                        } catch (IOException ignored) {
+                            // the fd closed meanwhile
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process ended, or is not ours
+                }
+            }
+        }
+        return open;
     }
 
     /** {@code $TMPDIR/wiretrace-<user>}, readable by its owner only. */
