@@ -33,9 +33,15 @@ class NoCaptureRightsIT {
     @Test
     void startWithoutCaptureRightsSaysWhy() throws Exception {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-        try (Harness.App app = new Harness.App(asNobody("-jar", Harness.SHOP_JAR.toString(), "upstream"))) {
+        // The build tree may sit where nobody cannot read (e.g. under /root): use copies.
+        Path shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
+        Path cliJar = Files.copy(Harness.CLI_JAR, tmp.resolve("wiretrace.jar"));
+        for (Path jar : new Path[] {shop, cliJar}) {
+            Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        try (Harness.App app = new Harness.App(asNobody("-jar", shop.toString(), "upstream"))) {
             Path out = tmp.resolve("out");
-            Process cli = new ProcessBuilder(asNobody("-jar", Harness.CLI_JAR.toString(), "start", app.pid(),
+            Process cli = new ProcessBuilder(asNobody("-jar", cliJar.toString(), "start", app.pid(),
                     "-w", out.toString())).start();
             String err = new String(cli.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(cli.waitFor(60, TimeUnit.SECONDS));
