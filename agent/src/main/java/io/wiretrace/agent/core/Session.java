@@ -23,7 +23,6 @@ final class Session {
 
     final Instant startedAt = Instant.now();
     final Path dir;
-    private final Instrumentation inst;
     private Capture capture;
     private Tracer tracer;
     private Instrumenter instrumenter;
@@ -31,9 +30,8 @@ final class Session {
     private Thread shutdownHook;
     private String warnings = "";
 
-    private Session(Path dir, Instrumentation inst) {
+    private Session(Path dir) {
         this.dir = dir;
-        this.inst = inst;
     }
 
     static Session start(Args args, Instrumentation inst) throws Exception {
@@ -46,7 +44,7 @@ final class Session {
         Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
         boolean created = createPrivateDir(dir);
 
-        Session s = new Session(dir, inst);
+        Session s = new Session(dir);
         try {
             s.capture = new Capture(args.get("i", "any"), snaplen, args.get("filter", ""), dir.resolve(PCAPNG));
         } catch (Capture.CaptureException e) {

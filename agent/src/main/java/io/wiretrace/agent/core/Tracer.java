@@ -285,10 +285,6 @@ final class Tracer implements Dispatcher.Hooks {
         return conns.size();
     }
 
-    long connections() {
-        return ids.get();
-    }
-
     private void error(Throwable t) {
         errors.increment();
         firstError.compareAndSet(null, t);
