@@ -116,13 +116,14 @@ final class AgentClient {
             }
             jar = in.readAllBytes();
         }
-        Path target = privateDir().resolve("wiretrace-agent-" + sha256(jar).substring(0, 16) + ".jar");
+        Path dir = privateDir();
+        Path target = dir.resolve("wiretrace-agent-" + sha256(jar).substring(0, 16) + ".jar");
         if (!Files.exists(target) || Files.size(target) != jar.length) {
-            Path tmp = Files.createTempFile(privateDir(), "agent", ".tmp");
+            Path tmp = Files.createTempFile(dir, "agent", ".tmp");
             Files.write(tmp, jar);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        pruneUnused(privateDir(), target);
+        pruneUnused(dir, target);
         return target;
     }
 

@@ -54,9 +54,7 @@ public final class Main {
                 if (session == null) {
                     return Reply.failed("no capture is running");
                 }
-                Session stopping = session;
-                session = null;
-                String stopped = stopping.stop();
+                String stopped = stopIfCurrent(session);
                 return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             default:
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
@@ -64,7 +62,7 @@ public final class Main {
         }
     }
 
-    /** Called by the session's own deadline or shutdown hook. */
+    /** Ends {@code s} if it is still the current session; also the shutdown hook's way in. */
     static synchronized String stopIfCurrent(Session s) {
         if (session != s) {
             return null;
