@@ -18,9 +18,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "start", mixinStandardHelpOptions = true, separator = " ",
         description = "Attaches to a running JVM, starts capturing its traffic and recording its socket calls,"
                 + " and returns at once. The capture runs inside the target until `wiretrace stop`.",
-        footer = {"", "Examples:",
+        footer = {"", "Rotation works as in tcpdump: with -C, files after the first are named trace.pcapng1, 2, ...;"
+                + " with -C and -W they form a ring trace.pcapng0 .. N-1, so the capture keeps at most -W times -C MB;"
+                + " with -G, the name goes through strftime (default trace-%Y%m%d-%H%M%S.pcapng), and -W ends the"
+                + " capture after that many files.",
+            "", "Examples:",
             "  wiretrace start 4242 tcp port 443",
-            "  wiretrace start my-app.jar -i eth0 -w /var/tmp/incident host 10.0.0.5"})
+            "  wiretrace start my-app.jar -i eth0 -w /var/tmp/incident host 10.0.0.5",
+            "  wiretrace start my-app.jar -i any -C 2 -W 5 port 8080       (a ring of 5 files of 2 MB)"})
 final class StartCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -33,13 +38,37 @@ final class StartCommand implements Callable<Integer> {
             description = "A BPF capture filter as tcpdump takes it, e.g. `tcp port 443 and host 10.0.0.5`.")
     List<String> filter = List.of();
 
-    @Option(names = "-i", paramLabel = "IFACE", defaultValue = "any",
-            description = "Interface to capture on (default: ${DEFAULT-VALUE}).")
-    String iface;
+    @Option(names = "-i", paramLabel = "IFACE",
+            description = "Interface to capture on: a name, `any`, or a number from `wiretrace interfaces`"
+                    + " (default: any). Repeat -i to capture on several; each gets its interface block in the pcapng.")
+    List<String> ifaces = List.of();
 
     @Option(names = "-s", paramLabel = "N", defaultValue = "0",
             description = "Snapshot length in bytes; 0 means the maximum (262144), as in tcpdump.")
     int snaplen;
+
+    @Option(names = "-B", paramLabel = "KiB",
+            description = "Kernel capture buffer per interface, in KiB as tcpdump's -B (default: 32768, i.e. 32 MiB;"
+                    + " libpcap's own default of 2 MiB loses packets while the JVM pauses).")
+    Integer bufferKiB;
+
+    @Option(names = "-C", paramLabel = "MB",
+            description = "Start a new file when the current one is larger than MB × 1,000,000 bytes (tcpdump's unit).")
+    Integer rotateMb;
+
+    @Option(names = "-W", paramLabel = "N",
+            description = "With -C: keep a ring of N files, overwriting the oldest. With -G: stop after N files.")
+    Integer ring;
+
+    @Option(names = "-G", paramLabel = "SEC",
+            description = "Start a new file every SEC seconds; the file name goes through strftime.")
+    Integer rotateSeconds;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Capture file name inside the output directory (default: trace.pcapng, or trace.pcap;"
+                    + " with -G: trace-%Y%m%d-%H%M%S.pcapng). With -G, strftime conversions (%Y %m %d %H %M %S ...)"
+                    + " are expanded at each rotation, as tcpdump does with its -w name.")
+    String name;
 
     @Option(names = "-w", paramLabel = "PATH",
             description = "Output directory, created with mode 0700 (default: wiretrace-<pid>-<yyyyMMdd-HHmmss>"
@@ -47,7 +76,8 @@ final class StartCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
-            description = "Capture file format: pcapng (default).")
+            description = "Capture file format: pcapng (default; one interface block per -i) or pcap"
+                    + " (classic, nanosecond timestamps, one interface).")
     String format;
 
     @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "200ms",
@@ -64,8 +94,23 @@ final class StartCommand implements Callable<Integer> {
         if (snaplen < 0) {
             throw new Wiretrace.Failure(Wiretrace.USAGE, "-s takes a length of 0 or more, not " + snaplen);
         }
-        if (!format.equals("pcapng")) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format " + format + " is not supported yet (use pcapng)");
+        if (!format.equals("pcapng") && !format.equals("pcap")) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format takes pcapng or pcap, not " + format);
+        }
+        if (format.equals("pcap") && ifaces.size() > 1) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format pcap holds one interface; use pcapng for several -i");
+        }
+        positive("-B", bufferKiB);
+        positive("-C", rotateMb);
+        positive("-W", ring);
+        positive("-G", rotateSeconds);
+        if (ring != null && rotateMb == null && rotateSeconds == null) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "-W limits the files of -C or -G rotation; give -C or -G too");
+        }
+        for (String i : ifaces) {
+            if (i.isBlank() || i.contains(",")) {
+                throw new Wiretrace.Failure(Wiretrace.USAGE, "-i takes one interface name or number, not '" + i + "'");
+            }
         }
         for (String d : new String[] {slow, jfrThreshold}) {
             try {
@@ -79,14 +124,33 @@ final class StartCommand implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Map<String, String> options = new LinkedHashMap<>();
         options.put("w", out.toAbsolutePath().normalize().toString());
-        options.put("i", iface);
+        options.put("i", ifaces.isEmpty() ? "any" : String.join(",", ifaces));
         options.put("s", String.valueOf(snaplen));
         options.put("format", format);
+        put(options, "B", bufferKiB);
+        put(options, "C", rotateMb);
+        put(options, "W", ring);
+        put(options, "G", rotateSeconds);
+        if (name != null) {
+            options.put("name", name);
+        }
         options.put("slow", slow);
         options.put("jfr-threshold", jfrThreshold);
         if (!filter.isEmpty()) {
             options.put("filter", String.join(" ", filter));
         }
         return Output.print(AgentClient.send(pid, "start", options), pid, spec.commandLine().getOut());
+    }
+
+    private static void positive(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, option + " takes a number of at least 1, not " + value);
+        }
+    }
+
+    private static void put(Map<String, String> options, String key, Integer value) {
+        if (value != null) {
+            options.put(key, String.valueOf(value));
+        }
     }
 }

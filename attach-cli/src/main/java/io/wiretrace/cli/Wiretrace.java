@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Captures the network traffic of a running Java app from inside its JVM, without a"
                 + " restart, and ties it to the app's socket calls: a pcapng for Wireshark and a JFR recording"
                 + " for Mission Control that name the same connections.",
-        subcommands = {ListCommand.class, StartCommand.class, StatusCommand.class, StopCommand.class,
+        subcommands = {ListCommand.class, InterfacesCommand.class, StartCommand.class, StatusCommand.class, StopCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 the operation failed (the reason is printed), 2 usage error."})
 public final class Wiretrace implements Runnable {

@@ -1,233 +1,278 @@
 package io.wiretrace.agent.core;
 
-import java.io.EOFException;
+import io.wiretrace.agent.core.events.CaptureStatisticsEvent;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
-import org.pcap4j.core.BpfProgram;
-import org.pcap4j.core.PcapHandle;
-import org.pcap4j.core.PcapNativeException;
-import org.pcap4j.core.PcapNetworkInterface;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.pcap4j.core.PcapStat;
-import org.pcap4j.core.Pcaps;
 
 /**
- * The packet capture: one libpcap handle read by one daemon thread that writes pcapng.
- * Every packet libpcap delivers is written with its original length and nanosecond timestamp.
+ * The packet capture: one {@link Source} per interface, all writing into one set of
+ * {@link Savefiles}, and a thread that keeps the files at most a fraction of a second behind.
  */
-final class Capture implements Runnable {
-    /** libpcap's default 2 MiB ring loses packets during JIT and GC pauses; see the docs. */
-    static final int BUFFER_BYTES = 32 << 20;
+final class Capture {
     static final int MAX_SNAPLEN = 262144;
-    private static final long FLUSH_NANOS = 500_000_000L;
-    private static final int TIMEOUT_MILLIS = 100;
+    /** libpcap's default 2 MiB ring loses packets while Java is paused; see the docs. */
+    static final int DEFAULT_BUFFER_KIB = 32 << 10;
+    private static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    final String iface;
+    final List<String> interfaces;
     final int snaplen;
+    final int bufferKiB;
     final String filter;
-    final Path file;
-    private final PcapHandle handle;
-    private final Pcapng out;
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile boolean draining;
-    private volatile long packets;
-    private volatile long bytes;
-    private volatile Throwable failure;
-    private long lastFlush = System.nanoTime();
+    final Savefiles files;
+    private final List<Source> sources = new ArrayList<>();
+    private final AtomicReference<String> halted = new AtomicReference<>();
+    private volatile Instant haltedAt;
+    private volatile boolean stopping;
+    private Thread flusher;
+    private boolean started;
 
-    Capture(String iface, int snaplen, String filter, Path file) throws CaptureException {
-        this.iface = iface;
+    Capture(List<String> requested, int snaplen, int bufferKiB, String filter, Savefiles files)
+            throws CaptureException {
         this.snaplen = snaplen <= 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
+        this.bufferKiB = bufferKiB;
         this.filter = filter == null ? "" : filter.trim();
-        this.file = file;
-        checkInterface(iface);
-        try {
-            handle = new PcapHandle.Builder(iface)
-                    .snaplen(this.snaplen)
-                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
-                    .timeoutMillis(TIMEOUT_MILLIS)
-                    .bufferSize(BUFFER_BYTES)
-                    .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
-                    .build();
-        } catch (PcapNativeException e) {
-            String m = String.valueOf(e.getMessage());
-            boolean denied = m.contains("permission") || m.contains("not permitted");
-            throw new CaptureException("cannot open interface " + iface + ": " + m
-                    + (denied ? " (capturing needs CAP_NET_RAW: run the app as root or grant its java binary"
-                            + " cap_net_raw,cap_net_admin)" : ""));
-        }
-        try {
-            if (!this.filter.isEmpty()) {
-                handle.setFilter(this.filter, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN);
-            }
-            out = new Pcapng(file, "wiretrace");
-            out.addInterface(handle.getDlt().value(), this.snaplen, iface);
-        } catch (PcapNativeException e) {
-            handle.close();
-            throw new CaptureException("invalid filter '" + this.filter + "': " + libpcapError(e), true);
-        } catch (Exception e) {
-            handle.close();
-            throw new CaptureException("cannot write " + file + ": " + e);
-        }
-        thread = new Thread(this, "wiretrace-capture");
-        thread.setDaemon(true);
-    }
-
-    private static void checkInterface(String name) throws CaptureException {
+        this.files = files;
+        List<Interfaces.Nif> all = Interfaces.list();
         List<String> names = new ArrayList<>();
-        try {
-            for (PcapNetworkInterface nif : Pcaps.findAllDevs()) {
-                names.add(nif.getName());
+        for (String r : requested) {
+            String name = Interfaces.resolve(r.trim(), all);
+            if (names.contains(name)) {
+                throw new CaptureException("interface " + name + " is given twice", true);
             }
-        } catch (PcapNativeException e) {
-            throw new CaptureException("cannot list capture interfaces: " + e.getMessage());
-        } catch (LinkageError e) {
-            throw new CaptureException("libpcap cannot be loaded in the target JVM (" + e.getMessage()
-                    + "); install it, e.g. apt-get install libpcap0.8");
+            names.add(name);
         }
-        if (!names.contains(name)) {
-            throw new CaptureException("no capture interface named '" + name + "'; this host has: "
-                    + String.join(", ", names), true);
+        this.interfaces = names;
+        Path fifoDir = null;
+        try {
+            // The pipes libpcap writes into are named only until both ends are open.
+            fifoDir = Files.createTempDirectory("wiretrace-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String name : names) {
+                Source s = new Source(name, this.snaplen, bufferKiB * 1024, this.filter, fifoDir, files, this);
+                sources.add(s);
+                files.addInterface(s.linkType(), this.snaplen, name);
+            }
+            files.open(Instant.now().getEpochSecond());
+        } catch (Exception e) {
+            for (Source s : sources) {
+                s.abort();
+            }
+            if (e instanceof CaptureException) {
+                throw (CaptureException) e;
+            }
+            if (e instanceof IllegalArgumentException) {
+                throw (IllegalArgumentException) e;
+            }
+            throw new CaptureException((files.current() != null ? "cannot write " + files.current()
+                    : "cannot set up the capture") + ": " + e.getMessage());
+        } finally {
+            if (fifoDir != null) {
+                try {
+                    Files.deleteIfExists(fifoDir);
+                } catch (IOException ignored) {
+                    // a leftover empty 0700 directory in the temp dir
+                }
+            }
         }
     }
 
-    private static String libpcapError(PcapNativeException e) {
-        String m = String.valueOf(e.getMessage());
-        // pcap4j wraps libpcap's text as "<text> <filter>" or "Error occurred in pcap_compile: <text>"
-        int i = m.indexOf("pcap_compile:");
-        return i >= 0 ? m.substring(i + "pcap_compile:".length()).trim() : m;
+    static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     void start() {
-        thread.start();
+        started = true;
+        for (int i = 0; i < sources.size(); i++) {
+            sources.get(i).start(i);
+        }
+        flusher = daemon("wiretrace-flush", this::flushLoop);
+        flusher.start();
     }
 
-    @Override
-    public void run() {
-        try {
-            while (running) {
-                byte[] data;
-                try {
-                    data = handle.getNextRawPacketEx();
-                } catch (TimeoutException e) {
-                    if (draining) {
-                        break; // a read timeout passed without a packet: the ring is empty
-                    }
-                    flushIfDue(true);
-                    continue;
-                } catch (EOFException e) {
-                    break; // breakLoop() from stop()
-                }
-                Timestamp ts = handle.getTimestamp();
-                long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
-                Integer original = handle.getOriginalLength();
-                out.packet(0, nanos, data, original != null ? original : data.length);
-                packets++;
-                bytes += data.length;
-                flushIfDue(false);
+    private void flushLoop() {
+        while (!stopping) {
+            LockSupport.parkNanos(FLUSH_NANOS);
+            for (Source s : sources) {
+                s.flush();
             }
-        } catch (Throwable t) {
-            if (running) {
-                failure = t;
-            }
-        } finally {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                }
+            // The readers block while their pipes are empty: write out what they left behind.
+            files.flushIfOlder(Source.WRITE_AFTER_NANOS);
+        }
+    }
+
+    /**
+     * Ends the capture by itself (a write error, the -W limit): the loops break, the readers
+     * drain their pipes, the files stay as written. Cheap and idempotent: readers call it per record.
+     */
+    void halt(String reason) {
+        if (halted.get() == null && halted.compareAndSet(null, reason != null ? reason : "the capture ended")) {
+            haltedAt = Instant.now();
+            for (Source s : sources) {
+                s.breakLoop();
             }
         }
     }
 
-    private void flushIfDue(boolean idle) throws IOException {
-        long now = System.nanoTime();
-        if (idle || now - lastFlush > FLUSH_NANOS) {
-            out.flush();
-            lastFlush = now;
-        }
+    /** Why and when the capture ended before stop, or null while it runs. */
+    String halted() {
+        String why = halted.get();
+        return why == null ? null : "stopped at " + haltedAt + ": " + why;
     }
 
-    /** Stops the thread, closes the handle and the file; returns the final statistics. */
+    /** Stops the threads, closes the handles and the files; returns the final statistics. */
     Stats stop() {
-        // Packets the kernel holds in a block it has not handed over yet arrive within the read
-        // timeout; wait that long for them before breaking the loop, so the last packets (a
-        // connection's FINs, say) are not lost.
-        draining = true;
-        try {
-            thread.join(2L * TIMEOUT_MILLIS + 50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!started) {
+            for (Source s : sources) {
+                s.abort();
+            }
+            files.close();
+            return stats();
         }
-        running = false;
-        try {
-            // libpcap 1.10 (TPACKET_V3) can block in pcap_next_ex forever without traffic;
-            // pcap_breakloop wakes it through an eventfd.
-            handle.breakLoop();
-        } catch (Exception ignored) {
-            // the handle is closed below either way
+        if (halted.get() == null) {
+            // Packets the kernel holds in a block it has not handed over yet arrive within the
+            // read timeout; wait for them, so that the last packets (a connection's FINs) are kept.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2L * Source.TIMEOUT_MILLIS + 50));
         }
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Source s : sources) {
+            s.breakLoop();
         }
-        Stats s = stats();
-        if (!thread.isAlive()) {
-            handle.close();
-        }
-        try {
-            out.close();
-        } catch (IOException e) {
-            if (failure == null) {
-                failure = e;
+        String stuck = null;
+        for (Source s : sources) {
+            try {
+                if (!s.join(10_000)) {
+                    stuck = s.iface;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        return s;
+        stopping = true;
+        if (flusher != null) {
+            LockSupport.unpark(flusher);
+            try {
+                flusher.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        files.close();
+        Stats st = stats();
+        return stuck == null ? st : st.withNote("warning: the capture thread of " + stuck + " did not end");
     }
 
     Stats stats() {
-        long recv = -1;
-        long drop = -1;
-        long ifdrop = -1;
-        try {
-            PcapStat st = handle.getStats();
-            recv = st.getNumPacketsReceived();
-            drop = st.getNumPacketsDropped();
-            ifdrop = st.getNumPacketsDroppedByIf();
-        } catch (Exception ignored) {
-            // the handle may already be closed
+        Stats total = new Stats("all");
+        List<Stats> each = new ArrayList<>();
+        for (Source s : sources) {
+            Stats one = stats(s);
+            total.add(one);
+            each.add(one);
         }
-        return new Stats(packets, bytes, recv, drop, ifdrop, failure);
+        total.agentDropped += files.lost();
+        if (each.size() > 1) {
+            total.parts = each;
+        }
+        return total;
     }
 
-    static final class Stats {
-        final long packets;
-        final long bytes;
-        final long received;
-        final long dropped;
-        final long ifDropped;
-        final Throwable failure;
+    private static Stats stats(Source s) {
+        Stats one = new Stats(s.iface);
+        one.captured = s.packets;
+        one.bytes = s.bytes;
+        one.agentDropped = s.dropped;
+        PcapStat p = s.stats();
+        if (p != null) {
+            one.received = p.getNumPacketsReceived();
+            one.kernelDropped = p.getNumPacketsDropped();
+            one.ifDropped = p.getNumPacketsDroppedByIf();
+        }
+        return one;
+    }
 
-        Stats(long packets, long bytes, long received, long dropped, long ifDropped, Throwable failure) {
-            this.packets = packets;
-            this.bytes = bytes;
-            this.received = received;
-            this.dropped = dropped;
-            this.ifDropped = ifDropped;
-            this.failure = failure;
+    /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
+    void emitStatistics() {
+        Path file = files.current();
+        for (Source s : sources) {
+            Stats one = stats(s);
+            CaptureStatisticsEvent e = new CaptureStatisticsEvent();
+            e.captureInterface = one.iface;
+            e.packetsCaptured = one.captured;
+            e.bytesCaptured = one.bytes;
+            e.packetsReceived = one.received;
+            e.packetsDroppedByKernel = one.kernelDropped;
+            e.packetsDroppedByInterface = one.ifDropped;
+            e.packetsDroppedByWiretrace = one.agentDropped;
+            e.file = file == null ? null : file.toString();
+            e.commit();
+        }
+    }
+
+    /** The counters tcpdump prints at exit, plus what wiretrace itself dropped. */
+    static final class Stats {
+        final String iface;
+        long captured;
+        long bytes;
+        long received;
+        long kernelDropped;
+        long ifDropped;
+        long agentDropped;
+        List<Stats> parts = List.of();
+        private String note;
+
+        Stats(String iface) {
+            this.iface = iface;
         }
 
-        @Override
-        public String toString() {
-            return packets + " packets captured (" + bytes + " bytes), " + received + " received by filter, "
-                    + dropped + " dropped by kernel, " + ifDropped + " dropped by interface"
-                    + (failure != null ? "; capture failed: " + failure : "");
+        void add(Stats o) {
+            captured += o.captured;
+            bytes += o.bytes;
+            received += o.received;
+            kernelDropped += o.kernelDropped;
+            ifDropped += o.ifDropped;
+            agentDropped += o.agentDropped;
+        }
+
+        Stats withNote(String n) {
+            note = n;
+            return this;
+        }
+
+        /** tcpdump's exit lines, with a line per interface when there are several. */
+        String lines() {
+            StringBuilder sb = new StringBuilder()
+                    .append(count(captured)).append(" captured\n")
+                    .append(count(received)).append(" received by filter\n")
+                    .append(count(kernelDropped)).append(" dropped by kernel\n")
+                    .append(count(ifDropped)).append(" dropped by interface\n")
+                    .append(count(agentDropped)).append(" dropped by wiretrace");
+            for (Stats p : parts) {
+                sb.append("\n  ").append(p.iface).append(": ").append(p.oneLine());
+            }
+            if (note != null) {
+                sb.append('\n').append(note);
+            }
+            return sb.toString();
+        }
+
+        String oneLine() {
+            return captured + " captured (" + bytes + " bytes), " + received + " received by filter, "
+                    + kernelDropped + " dropped by kernel, " + ifDropped + " dropped by interface, "
+                    + agentDropped + " dropped by wiretrace";
+        }
+
+        private static String count(long n) {
+            return n + (n == 1 ? " packet" : " packets");
         }
     }
 

@@ -48,6 +48,8 @@ public final class Main {
                 Session s = Session.start(args, inst);
                 session = s;
                 return Reply.ok(s.describeStart() + "\nstarted in " + (System.nanoTime() - began) / 1_000_000 + " ms");
+            case "interfaces":
+                return Reply.ok(Interfaces.describeAll());
             case "status":
                 return session == null ? Reply.ok("state: idle (no capture running)") : Reply.ok(session.status());
             case "stop":
@@ -58,7 +60,7 @@ public final class Main {
                 return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             default:
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
-                        + "' (expected start, status or stop)");
+                        + "' (expected start, status, stop or interfaces)");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.wiretrace.agent.core;
 
+import io.wiretrace.agent.core.events.CaptureStatisticsEvent;
 import io.wiretrace.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
@@ -11,19 +12,23 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.text.SimpleDateFormat;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
+import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 
 /** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
 final class Session {
-    static final String PCAPNG = "trace.pcapng";
     static final String JFR = "recording.jfr";
 
     final Instant startedAt = Instant.now();
     final Path dir;
     private Capture capture;
+    private Runnable statistics;
     private Tracer tracer;
     private Instrumenter instrumenter;
     private Recording recording;
@@ -35,20 +40,43 @@ final class Session {
     }
 
     static Session start(Args args, Instrumentation inst) throws Exception {
-        String format = args.get("format", "pcapng");
-        if (!format.equals("pcapng")) {
-            throw new IllegalArgumentException("--format " + format + " is not supported yet (pcapng is)");
+        Savefiles.Format format;
+        switch (args.get("format", "pcapng")) {
+            case "pcapng":
+                format = Savefiles.Format.PCAPNG;
+                break;
+            case "pcap":
+                format = Savefiles.Format.PCAP;
+                break;
+            default:
+                throw new IllegalArgumentException("--format takes pcapng or pcap, not '" + args.get("format", "") + "'");
         }
-        int snaplen = parseInt(args.get("s", "0"), "-s");
+        int snaplen = parseInt(args.get("s", "0"), "-s", 0);
+        int bufferKiB = parseInt(args.get("B", String.valueOf(Capture.DEFAULT_BUFFER_KIB)), "-B", 1);
+        long rotateBytes = parseInt(args.get("C", "0"), "-C", 0) * 1_000_000L;
+        int ring = parseInt(args.get("W", "0"), "-W", 0);
+        int rotateSeconds = parseInt(args.get("G", "0"), "-G", 0);
+        if (ring > 0 && rotateBytes == 0 && rotateSeconds == 0) {
+            throw new IllegalArgumentException("-W limits the files of -C or -G rotation; give -C or -G too");
+        }
+        String ext = format == Savefiles.Format.PCAPNG ? ".pcapng" : ".pcap";
+        String name = args.get("name", rotateSeconds > 0 ? "trace-%Y%m%d-%H%M%S" + ext : "trace" + ext);
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..") || name.equals(JFR)) {
+            throw new IllegalArgumentException("--name takes a file name (no directory), not '" + name + "'");
+        }
+        List<String> interfaces = Arrays.asList(args.get("i", "any").split(","));
         Duration jfrThreshold = Durations.parse(args.get("jfr-threshold", "0ms"));
         Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
+        Savefiles files = new Savefiles(dir, name, format, rotateBytes, ring, rotateSeconds, "wiretrace");
         boolean created = createPrivateDir(dir);
 
         Session s = new Session(dir);
         try {
-            s.capture = new Capture(args.get("i", "any"), snaplen, args.get("filter", ""), dir.resolve(PCAPNG));
-        } catch (Capture.CaptureException e) {
-            Files.deleteIfExists(dir.resolve(PCAPNG));
+            s.capture = new Capture(interfaces, snaplen, bufferKiB, args.get("filter", ""), files);
+        } catch (Capture.CaptureException | RuntimeException e) {
+            for (Path f : files.files()) {
+                Files.deleteIfExists(f);
+            }
             if (created) {
                 Files.deleteIfExists(dir);
             }
@@ -57,6 +85,10 @@ final class Session {
         try {
             Sockets.init();
             s.tracer = new Tracer();
+            if (FlightRecorder.isAvailable()) {
+                s.statistics = s.capture::emitStatistics;
+                FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
+            }
             s.recording = startRecording(jfrThreshold, s, dir.resolve(JFR));
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
@@ -75,18 +107,30 @@ final class Session {
     }
 
     String describeStart() {
-        return "capturing on " + capture.iface + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")")
-                + ", snaplen " + capture.snaplen + "\n"
+        return "capturing on " + describeCapture() + "\n"
                 + "instrumented: " + String.join(", ", instrumenter.instrumented) + "\n"
                 + "output: " + dir + warnings;
     }
 
+    private String describeCapture() {
+        Savefiles f = capture.files;
+        return String.join(", ", capture.interfaces)
+                + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")")
+                + ", snaplen " + capture.snaplen + ", buffer " + capture.bufferKiB + " KiB, "
+                + f.format.name().toLowerCase(Locale.ROOT)
+                + (f.rotateBytes > 0 ? ", rotating at " + f.rotateBytes / 1_000_000 + " MB" : "")
+                + (f.rotateSeconds > 0 ? ", rotating every " + f.rotateSeconds + " s" : "")
+                + (f.ring > 0 ? (f.rotateBytes > 0 ? ", ring of " : ", at most ") + f.ring + " files" : "");
+    }
+
     String status() {
         long secs = Duration.between(startedAt, Instant.now()).getSeconds();
-        return "state: capturing since " + startedAt + " (" + secs + "s) on " + capture.iface
-                + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")") + "\n"
+        String halted = capture.halted();
+        return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
+                + " since " + startedAt + " (" + secs + "s) on " + describeCapture() + "\n"
                 + "output: " + dir + "\n"
-                + "packets: " + capture.stats() + "\n"
+                + "current file: " + capture.files.current() + " (" + capture.files.files().size() + " so far)\n"
+                + capture.stats().lines() + "\n"
                 + connections();
     }
 
@@ -112,6 +156,10 @@ final class Session {
                 out.append("warning: removing the instrumentation failed: ").append(t).append('\n');
             }
         }
+        if (statistics != null) {
+            FlightRecorder.removePeriodicEvent(statistics);
+        }
+        String halted = capture != null ? capture.halted() : null;
         Capture.Stats stats = capture != null ? capture.stop() : null;
         Path jfr = dir.resolve(JFR);
         if (recording != null) {
@@ -132,14 +180,19 @@ final class Session {
             }
         }
         setState("idle");
+        if (halted != null) {
+            out.append("capture ").append(halted).append('\n');
+        }
         if (stats != null) {
-            out.append("packets: ").append(stats).append('\n');
+            out.append(stats.lines()).append('\n');
         }
         if (tracer != null) {
             out.append(connections()).append('\n');
         }
         out.append("files:\n");
-        for (Path f : new Path[] {dir.resolve(PCAPNG), jfr}) {
+        List<Path> all = new ArrayList<>(capture != null ? capture.files.files() : List.of());
+        all.add(jfr);
+        for (Path f : all) {
             if (Files.exists(f)) {
                 out.append("  ").append(f).append(" (").append(size(f)).append(" bytes)\n");
             }
@@ -167,6 +220,7 @@ final class Session {
         r.enable("wiretrace.SocketClose").withStackTrace();
         r.enable("wiretrace.SocketRead").withThreshold(threshold).withoutStackTrace();
         r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
+        r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
         r.setToDisk(true);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
         // shutdown hook may close the recording before ours could dump it). Created 0600 first,
@@ -217,11 +271,15 @@ final class Session {
                 + new SimpleDateFormat("yyyyMMdd-HHmmss").format(new Date());
     }
 
-    private static int parseInt(String v, String option) {
+    private static int parseInt(String v, String option, int min) {
         try {
-            return Integer.parseInt(v.trim());
+            int n = Integer.parseInt(v.trim());
+            if (n >= min) {
+                return n;
+            }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a number, not '" + v + "'");
+            // below
         }
+        throw new IllegalArgumentException(option + " takes a whole number of at least " + min + ", not '" + v + "'");
     }
 }

@@ -61,9 +61,10 @@ final class Evidence {
                 .filter(l -> !l.isBlank()).count();
     }
 
+    /** wiretrace's events about connections (those with a connection id). */
     static List<RecordedEvent> events(Path jfr) throws Exception {
         return RecordingFile.readAllEvents(jfr).stream()
-                .filter(e -> e.getEventType().getName().startsWith("wiretrace."))
+                .filter(e -> e.getEventType().getName().startsWith("wiretrace.") && e.hasField("connectionId"))
                 .collect(Collectors.toList());
     }
 

@@ -44,6 +44,22 @@ class EventContractTest {
     }
 
     @Test
+    void captureStatistics() {
+        EventType t = EventType.getEventType(CaptureStatisticsEvent.class);
+        assertEquals("wiretrace.CaptureStatistics", t.getName());
+        assertEquals(List.of("Wiretrace", "Capture"), t.getCategoryNames());
+        assertTrue(t.getDescription().endsWith("."));
+        for (String f : List.of("packetsCaptured", "packetsReceived", "packetsDroppedByKernel",
+                "packetsDroppedByInterface", "packetsDroppedByWiretrace")) {
+            assertEquals("long", t.getField(f).getTypeName(), f);
+        }
+        for (ValueDescriptor v : t.getFields()) {
+            assertTrue(v.getLabel() != null && isTitleCase(v.getLabel()), v.getName() + " label");
+        }
+        assertEquals("jdk.jfr.DataAmount", t.getField("bytesCaptured").getContentType());
+    }
+
+    @Test
     void sizesAndDurationsCarryUnits() {
         assertEquals("jdk.jfr.DataAmount", EventType.getEventType(SocketReadEvent.class).getField("bytesRead").getContentType());
         assertEquals("jdk.jfr.Timespan", EventType.getEventType(SocketCloseEvent.class).getField("lifetime").getContentType());

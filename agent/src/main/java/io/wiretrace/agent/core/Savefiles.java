@@ -1,0 +1,331 @@
+package io.wiretrace.agent.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The capture files, rotated as tcpdump rotates its savefiles ({@code -C}, {@code -W}, {@code -G},
+ * the same naming), in pcapng or nanosecond pcap. Only whole blocks reach a file: what a reader
+ * sees is valid up to the last write, also after the JVM is killed. A write error ends the
+ * capture: the file is cut back to its last whole block, and {@link #packet} returns false from
+ * then on. All methods hold the one lock; the readers of several interfaces share it.
+ */
+final class Savefiles {
+    enum Format {
+        PCAPNG, PCAP
+    }
+
+    private static final int BUFFER = 1 << 20;
+    private static final int SHB = 0x0A0D0D0A;
+    private static final int IDB = 0x00000001;
+    private static final int EPB = 0x00000006;
+    private static final int PCAP_NANO_MAGIC = 0xa1b23c4d;
+
+    final Path dir;
+    final String pattern;
+    final Format format;
+    /** -C in bytes (0: off), -W (0: off), -G in seconds (0: off). */
+    final long rotateBytes;
+    final int ring;
+    final long rotateSeconds;
+    private final String application;
+    private final int countWidth;
+    private final ZoneId zone = ZoneId.systemDefault();
+    private final List<int[]> interfaces = new ArrayList<>(); // {linkType, snaplen}
+    private final List<String> names = new ArrayList<>();
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+    private final Set<Path> files = new LinkedHashSet<>();
+
+    private FileChannel out;
+    private Path current;
+    private long fileBytes; // written to the current file, not counting buf
+    private long totalBytes; // written to all files
+    private int bufferedPackets;
+    private long bufferedSince;
+    private int sizeCount; // tcpdump's Cflag_count
+    private int timeCount; // tcpdump's Gflag_count
+    private long periodStart; // epoch second the current -G period began (tcpdump's Gflag_time)
+    private String ended;
+    private int lostOnFailure;
+    private volatile boolean limitReached;
+
+    Savefiles(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
+            String application) {
+        this.dir = dir;
+        this.pattern = pattern;
+        this.format = format;
+        this.rotateBytes = rotateBytes;
+        this.ring = ring;
+        this.rotateSeconds = rotateSeconds;
+        this.application = application;
+        this.countWidth = digits(ring);
+        Strftime.check(pattern);
+    }
+
+    /** tcpdump's getWflagChars: the digits that W - 1 needs (0 for W of 0 or 1). */
+    static int digits(int ring) {
+        int c = 0;
+        for (int x = ring - 1; x > 0; x /= 10) {
+            c++;
+        }
+        return c;
+    }
+
+    /** Registers an interface (numbered from 0 in this order); all of them before {@link #open}. */
+    synchronized int addInterface(int linkType, int snaplen, String name) {
+        if (format == Format.PCAP && !interfaces.isEmpty()) {
+            throw new IllegalArgumentException("--format pcap holds one interface; use pcapng to capture on several");
+        }
+        interfaces.add(new int[] {linkType, snaplen});
+        names.add(name);
+        return interfaces.size() - 1;
+    }
+
+    /** Creates the first file. */
+    synchronized void open(long epochSecond) throws IOException {
+        periodStart = epochSecond;
+        openFile(name(0, rotateBytes > 0 ? countWidth : 0));
+        flush(); // the headers, so that even an idle capture leaves a valid file at once
+    }
+
+    /** tcpdump's MakeFilename: the pattern through strftime when -G is on, then the count. */
+    private Path name(int count, int width) {
+        String base = rotateSeconds > 0
+                ? Strftime.format(pattern, ZonedDateTime.ofInstant(Instant.ofEpochSecond(periodStart), zone))
+                : pattern;
+        if (count == 0 && width == 0) {
+            return dir.resolve(base);
+        }
+        return dir.resolve(base + String.format("%0" + Math.max(width, 1) + "d", count));
+    }
+
+    /**
+     * Appends one packet, rotating first as tcpdump does. Returns false, writing nothing, once
+     * the capture has ended (a write error, or -W files of -G rotation done).
+     */
+    synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength) {
+        if (ended != null) {
+            return false;
+        }
+        try {
+            if (rotateSeconds > 0) {
+                long sec = Math.floorDiv(epochNanos, 1_000_000_000L);
+                if (sec - periodStart >= rotateSeconds) {
+                    periodStart = sec;
+                    timeCount++;
+                    closeFile();
+                    if (rotateBytes == 0 && ring > 0 && timeCount >= ring) {
+                        ended = "Maximum file limit reached: " + ring;
+                        limitReached = true;
+                        return false;
+                    }
+                    sizeCount = 0;
+                    openFile(name(0, rotateBytes > 0 ? countWidth : 0));
+                }
+            }
+            if (rotateBytes > 0 && fileBytes + buf.position() > rotateBytes) {
+                closeFile();
+                sizeCount++;
+                if (ring > 0 && sizeCount >= ring) {
+                    sizeCount = 0;
+                }
+                openFile(name(sizeCount, countWidth));
+            }
+            int len = data.remaining();
+            int padded = format == Format.PCAPNG ? (len + 3) & ~3 : len;
+            int block = format == Format.PCAPNG ? 32 + padded : 16 + len;
+            if (buf.remaining() < block) {
+                flush();
+            }
+            if (format == Format.PCAPNG) {
+                buf.putInt(EPB).putInt(block).putInt(iface)
+                        .putInt((int) (epochNanos >>> 32)).putInt((int) epochNanos)
+                        .putInt(len).putInt(originalLength)
+                        .put(data);
+                for (int i = len; i < padded; i++) {
+                    buf.put((byte) 0);
+                }
+                buf.putInt(block);
+            } else {
+                buf.putInt((int) Math.floorDiv(epochNanos, 1_000_000_000L))
+                        .putInt((int) Math.floorMod(epochNanos, 1_000_000_000L))
+                        .putInt(len).putInt(originalLength)
+                        .put(data);
+            }
+            if (bufferedPackets++ == 0) {
+                bufferedSince = System.nanoTime();
+            }
+            return true;
+        } catch (IOException e) {
+            fail(e);
+            return false;
+        }
+    }
+
+    /** Writes the buffer out if its oldest packet has waited {@code ageNanos}; 0 writes it now. */
+    synchronized void flushIfOlder(long ageNanos) {
+        if (ended == null && bufferedPackets > 0 && System.nanoTime() - bufferedSince >= ageNanos) {
+            try {
+                flush();
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+    }
+
+    synchronized int buffered() {
+        return buf.position();
+    }
+
+    /** Writes what is buffered and closes the file. */
+    synchronized void close() {
+        if (out != null) {
+            try {
+                closeFile();
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+        if (ended == null) {
+            ended = "closed";
+        }
+    }
+
+    /** Why the capture ended by itself (a write error, the file limit), or null. */
+    synchronized String failure() {
+        return ended == null || ended.equals("closed") ? null : ended;
+    }
+
+    /** True once -W files of -G rotation are done: what comes later is not captured, as in tcpdump. */
+    boolean limitReached() {
+        return limitReached;
+    }
+
+    synchronized List<Path> files() {
+        return new ArrayList<>(files);
+    }
+
+    synchronized Path current() {
+        return current;
+    }
+
+    synchronized long bytes() {
+        return totalBytes + buf.position();
+    }
+
+    /** Packets lost to the failure that ended the capture (those in the buffer then). */
+    synchronized int lost() {
+        return lostOnFailure;
+    }
+
+    private void fail(IOException e) {
+        lostOnFailure += bufferedPackets;
+        bufferedPackets = 0;
+        buf.clear();
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        ended = why + " (writing " + current + ")";
+        if (out != null) {
+            try {
+                out.truncate(fileBytes); // a partial write leaves half a block: cut it off
+            } catch (IOException ignored) {
+                // the file keeps a torn last block; readers stop there
+            }
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // nothing more can be done
+            }
+            out = null;
+        }
+    }
+
+    private void openFile(Path file) throws IOException {
+        current = file;
+        fileBytes = 0;
+        // No symbolic links: the name is ours, whoever else can write the directory.
+        Set<OpenOption> mode = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        out = FileChannel.open(file, mode,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        // The attribute only applies to a new file; an overwritten one keeps its old mode otherwise.
+        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setPermissions(PosixFilePermissions.fromString("rw-------"));
+        files.remove(file);
+        files.add(file);
+        if (format == Format.PCAPNG) {
+            byte[] app = application.getBytes(StandardCharsets.UTF_8);
+            int len = 28 + option(app.length) + 4;
+            buf.putInt(SHB).putInt(len).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0).putLong(-1L);
+            putOption(4, app); // shb_userappl
+            buf.putInt(0).putInt(len); // opt_endofopt, then the trailing length
+            for (int i = 0; i < interfaces.size(); i++) {
+                byte[] n = names.get(i).getBytes(StandardCharsets.UTF_8);
+                int idb = 16 + option(n.length) + option(1) + 4 + 4;
+                buf.putInt(IDB).putInt(idb).putShort((short) interfaces.get(i)[0]).putShort((short) 0)
+                        .putInt(interfaces.get(i)[1]);
+                putOption(2, n); // if_name
+                putOption(9, new byte[] {9}); // if_tsresol: 10^-9 s
+                buf.putInt(0).putInt(idb);
+            }
+        } else {
+            int[] i = interfaces.get(0);
+            buf.putInt(PCAP_NANO_MAGIC).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
+                    .putInt(i[1]).putInt(i[0]);
+        }
+    }
+
+    /** On a failed write the file stays open, for fail() to cut back. */
+    private void closeFile() throws IOException {
+        flush();
+        FileChannel c = out;
+        out = null;
+        c.close();
+    }
+
+    private void flush() throws IOException {
+        long start = fileBytes;
+        buf.flip();
+        try {
+            while (buf.hasRemaining()) {
+                int n = out.write(buf);
+                fileBytes += n;
+                totalBytes += n;
+            }
+        } catch (IOException e) {
+            // fail() cuts the file back to where this write began: count those bytes back
+            totalBytes -= fileBytes - start;
+            fileBytes = start;
+            throw e;
+        }
+        buf.clear();
+        bufferedPackets = 0;
+    }
+
+    private void putOption(int code, byte[] value) {
+        buf.putShort((short) code).putShort((short) value.length).put(value);
+        for (int i = value.length; i < ((value.length + 3) & ~3); i++) {
+            buf.put((byte) 0);
+        }
+    }
+
+    private static int option(int valueLength) {
+        return 4 + ((valueLength + 3) & ~3);
+    }
+}
