@@ -23,7 +23,7 @@ class WiretraceTest {
     @Test
     void helpNamesEveryCommand() {
         assertEquals(0, run("--help"));
-        for (String c : new String[] {"list", "start", "status", "stop"}) {
+        for (String c : new String[] {"list", "interfaces", "start", "status", "stop"}) {
             assertTrue(out.toString().contains(c), out.toString());
         }
         assertTrue(out.toString().contains("Exit codes"), out.toString());
@@ -33,7 +33,8 @@ class WiretraceTest {
     void startHelpExplainsTheTcpdumpOptions() {
         assertEquals(0, run("start", "--help"));
         String help = out.toString();
-        for (String o : new String[] {"-i", "-s", "-w", "--format", "--slow", "filter", "<target>"}) {
+        for (String o : new String[] {"-i", "-s", "-B", "-C", "-W", "-G", "-w", "--name", "--format", "--slow",
+            "filter", "<target>"}) {
             assertTrue(help.contains(o), "start --help lacks " + o + ":\n" + help);
         }
     }
@@ -52,6 +53,19 @@ class WiretraceTest {
         assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
         assertEquals(2, run("start", "1", "--format", "xml"));
         assertEquals(2, run("start", "1", "-s", "-5"));
+    }
+
+    @Test
+    void rotationAndInterfaceOptionsAreCheckedBeforeAttaching() {
+        assertEquals(2, run("start", "1", "-W", "5"));
+        assertTrue(err.toString().contains("give -C or -G too"), err.toString());
+        assertEquals(2, run("start", "1", "-C", "0"));
+        assertEquals(2, run("start", "1", "-G", "-1"));
+        assertEquals(2, run("start", "1", "-B", "0"));
+        assertEquals(2, run("start", "1", "-C", "1.5"));
+        assertEquals(2, run("start", "1", "--format", "pcap", "-i", "lo", "-i", "eth0"));
+        assertTrue(err.toString().contains("--format pcap holds one interface"), err.toString());
+        assertEquals(2, run("start", "1", "-i", "lo,eth0"));
     }
 
     @Test

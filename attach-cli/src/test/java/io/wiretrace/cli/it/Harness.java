@@ -116,6 +116,25 @@ final class Harness {
         return new App(cmd);
     }
 
+    /** The sample app in its upstream role: a JVM that serves HTTP and otherwise idles. */
+    static App idle() throws Exception {
+        return new App(List.of(currentJava(), "-jar", SHOP_JAR.toString(), "upstream"));
+    }
+
+    /** Polls {@code condition} until it holds or the deadline passes; returns whether it held. */
+    static boolean await(Duration deadline, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            if (condition.call()) {
+                return true;
+            }
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
+    }
+
     /** What the CLI process printed and returned. */
     static final class Result {
         final int code;
