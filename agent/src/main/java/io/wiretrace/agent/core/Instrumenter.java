@@ -104,7 +104,8 @@ final class Instrumenter {
     private final ByteBuddy byteBuddy = new ByteBuddy()
             .with(TypeValidation.DISABLED)
             .with(Implementation.Context.Disabled.Factory.INSTANCE); // no added fields or initializers
-    final List<String> instrumented = Collections.synchronizedList(new ArrayList<>());
+    /** A class defined while install() retransforms is transformed twice: a set names it once. */
+    final Set<String> instrumented = Collections.synchronizedSet(new LinkedHashSet<>());
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
     private Instrumenter(Instrumentation inst) {
