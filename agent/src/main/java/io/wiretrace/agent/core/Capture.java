@@ -179,18 +179,19 @@ final class Capture {
             total.add(one);
             each.add(one);
         }
-        total.agentDropped += files.lost();
         if (each.size() > 1) {
             total.parts = each;
         }
         return total;
     }
 
-    private static Stats stats(Source s) {
+    private Stats stats(Source s) {
         Stats one = new Stats(s.iface);
-        one.captured = s.packets;
+        // packets a write error took from the file buffer were handed to it, but never written
+        long lost = files.lost(s.id());
+        one.captured = s.packets - lost;
         one.bytes = s.bytes;
-        one.agentDropped = s.dropped;
+        one.agentDropped = s.dropped + lost;
         PcapStat p = s.stats();
         if (p != null) {
             one.received = p.getNumPacketsReceived();

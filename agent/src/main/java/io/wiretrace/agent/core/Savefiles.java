@@ -58,12 +58,13 @@ final class Savefiles {
     private long fileBytes; // written to the current file, not counting buf
     private long totalBytes; // written to all files
     private int bufferedPackets;
+    private long[] bufferedOf = new long[0]; // per interface: packets in buf
+    private long[] lostOf = new long[0]; // per interface: packets lost to the write error
     private long bufferedSince;
     private int sizeCount; // tcpdump's Cflag_count
     private int timeCount; // tcpdump's Gflag_count
     private long periodStart; // epoch second the current -G period began (tcpdump's Gflag_time)
     private String ended;
-    private int lostOnFailure;
     private volatile boolean limitReached;
 
     Savefiles(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
@@ -100,9 +101,10 @@ final class Savefiles {
 
     /** Creates the first file. */
     synchronized void open(long epochSecond) throws IOException {
+        bufferedOf = new long[interfaces.size()];
+        lostOf = new long[interfaces.size()];
         periodStart = epochSecond;
         openFile(name(0, rotateBytes > 0 ? countWidth : 0));
-        flush(); // the headers, so that even an idle capture leaves a valid file at once
     }
 
     /** tcpdump's MakeFilename: the pattern through strftime when -G is on, then the count. */
@@ -172,6 +174,7 @@ final class Savefiles {
             if (bufferedPackets++ == 0) {
                 bufferedSince = System.nanoTime();
             }
+            bufferedOf[iface]++;
             return true;
         } catch (IOException e) {
             fail(e);
@@ -230,13 +233,16 @@ final class Savefiles {
         return totalBytes + buf.position();
     }
 
-    /** Packets lost to the failure that ended the capture (those in the buffer then). */
-    synchronized int lost() {
-        return lostOnFailure;
+    /** Packets of interface {@code iface} lost to the failure that ended the capture (in the buffer then). */
+    synchronized long lost(int iface) {
+        return iface < lostOf.length ? lostOf[iface] : 0;
     }
 
     private void fail(IOException e) {
-        lostOnFailure += bufferedPackets;
+        for (int i = 0; i < bufferedOf.length; i++) {
+            lostOf[i] += bufferedOf[i];
+            bufferedOf[i] = 0;
+        }
         bufferedPackets = 0;
         buf.clear();
         String why = e.getMessage() != null ? e.getMessage() : e.toString();
@@ -289,6 +295,8 @@ final class Savefiles {
             buf.putInt(PCAP_NANO_MAGIC).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
                     .putInt(i[1]).putInt(i[0]);
         }
+        // The headers at once: a new file is never seen (or left by a killed JVM) without them.
+        flush();
     }
 
     /** On a failed write the file stays open, for fail() to cut back. */
@@ -316,6 +324,7 @@ final class Savefiles {
         }
         buf.clear();
         bufferedPackets = 0;
+        java.util.Arrays.fill(bufferedOf, 0);
     }
 
     private void putOption(int code, byte[] value) {

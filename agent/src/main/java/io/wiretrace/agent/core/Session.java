@@ -166,6 +166,11 @@ final class Session {
             try {
                 recording.stop(); // writes the destination, recording.jfr
                 Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
+                if (Files.size(jfr) == 0) {
+                    // JFR does not report a failed write of the destination (a full disk, say)
+                    out.append("warning: writing ").append(jfr).append(" failed: JFR wrote nothing"
+                            + " (is the disk full?)\n");
+                }
             } catch (Throwable t) {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {

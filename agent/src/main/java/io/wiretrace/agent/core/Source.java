@@ -144,6 +144,10 @@ final class Source {
         return i >= 0 ? m.substring(i + "pcap_compile:".length()).trim() : m;
     }
 
+    int id() {
+        return id;
+    }
+
     int linkType() {
         return handle.getDlt().value();
     }
