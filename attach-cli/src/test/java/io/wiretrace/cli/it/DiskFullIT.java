@@ -64,9 +64,11 @@ class DiskFullIT {
             long dropped = count(stopped.out, "packets? dropped by wiretrace");
             count(stopped.out, "packets? received by filter");
             count(stopped.out, "packets? dropped by kernel");
-            assertTrue(captured >= kept, stopped.out);
+            assertEquals(kept, captured, "'captured' is not what the file holds:\n" + stopped.out);
             assertTrue(dropped > 0, "no packet counted as dropped after the failure:\n" + stopped.out);
             assertTrue(stopped.out.contains(trace.toString()), stopped.out);
+            assertTrue(stopped.out.contains("warning: writing " + out.resolve("recording.jfr") + " failed"),
+                    "stop does not say that recording.jfr could not be written:\n" + stopped.out);
 
             assertEquals(kept, Evidence.pcapPackets(trace), "stop changed the file");
             assertEquals(List.of(), Harness.agentThreads(app.pid()), "agent threads left after stop");

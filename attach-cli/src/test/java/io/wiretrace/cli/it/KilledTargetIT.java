@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,41 @@ class KilledTargetIT {
             assertTrue(sequences.size() > 2000, "the ring holds less than 2 of its 3 MB: " + sequences.size());
             assertTrue(sequences.first() > 0, "the ring never wrapped");
             assertTrue(flows.contains(flow("127.0.0.1", client, "127.0.0.1", app.port)), "the last connection is missing: " + flows);
+        }
+    }
+
+    /** A file rotation opens the next file empty; its headers must reach it before a kill could leave it so. */
+    @Test
+    void fileJustRotatedToHasItsHeadersAfterKill() throws Exception {
+        try (Server upstream = new Upstream(0).server(0).start();
+                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port());
+                Traffic traffic = new Traffic()) {
+            Path out = tmp.resolve("out");
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "-C", "1", traffic.filter()).expect(0);
+            long deadline = System.nanoTime() + Harness.DEADLINE.toNanos();
+            Path empty = null;
+            List<Path> files = List.of();
+            // Until a file shows empty (then kill at once) or five rotations went by without one.
+            while (empty == null && files.size() < 6) {
+                assertTrue(System.nanoTime() < deadline, "the capture did not rotate: " + files);
+                traffic.send(20, 2000, 1_000_000);
+                for (int i = 0; i < 10 && empty == null; i++) {
+                    files = traces(out);
+                    for (Path f : files) {
+                        if (Files.size(f) == 0) {
+                            empty = f;
+                        }
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+            kill(app);
+            System.out.println("killed " + (empty == null ? "with no empty file seen" : "as " + empty + " was empty"));
+            for (Path f : traces(out)) {
+                // tshark takes an empty file for an empty capture: ask for the header itself.
+                assertTrue(Files.size(f) >= 28, f + " has no section header: " + Files.size(f) + " bytes");
+                Evidence.pcapPackets(f);
+            }
         }
     }
 
