@@ -1,5 +1,6 @@
 package io.wiretrace.cli.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +8,7 @@ import io.wiretrace.sample.Server;
 import io.wiretrace.sample.Upstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +43,7 @@ class BadInputIT {
     void targetUnaffected() throws Exception {
         Harness.assertServes(app.port);
         assertTrue(Harness.cli("status", app.pid()).expect(0).out.contains("state: idle"));
-        assertFalse(Harness.threads(app.pid()).contains("wiretrace-capture"), "a capture thread is running");
+        assertEquals(List.of(), Harness.agentThreads(app.pid()), "agent threads are running");
     }
 
     @Test

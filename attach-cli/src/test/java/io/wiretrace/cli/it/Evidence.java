@@ -61,6 +61,12 @@ final class Evidence {
                 .filter(l -> !l.isBlank()).count();
     }
 
+    /** The sequence numbers that {@link Traffic} put at the start of each datagram, in file order. */
+    static List<Long> udpSequences(Path file) throws Exception {
+        return tshark("-r", file.toString(), "-Y", "udp", "-T", "fields", "-e", "data.data").lines()
+                .filter(l -> !l.isBlank()).map(l -> Long.parseUnsignedLong(l.trim().substring(0, 16), 16)).toList();
+    }
+
     /** wiretrace's events about connections (those with a connection id). */
     static List<RecordedEvent> events(Path jfr) throws Exception {
         return RecordingFile.readAllEvents(jfr).stream()

@@ -213,6 +213,14 @@ final class Harness {
         assertTrue(response.startsWith("HTTP/1.1 200"), "the app no longer serves: " + response);
     }
 
+    /** Asks {@code status} until its output contains {@code text}; returns that output. */
+    static String awaitStatus(String pid, String text) throws Exception {
+        String[] last = {""};
+        assertTrue(await(DEADLINE, () -> (last[0] = cli("status", pid).expect(0).out).contains(text)),
+                "status never said '" + text + "':\n" + last[0]);
+        return last[0];
+    }
+
     /** Calls advice made since the probe was installed in the target; see ProbeAgent. */
     static long probe(String pid, String command) throws Exception {
         Path file = Files.createTempFile("probe", ".txt");
@@ -231,6 +239,14 @@ final class Harness {
 
     static String threads(String pid) throws Exception {
         return jcmd(pid, "Thread.print");
+    }
+
+    /** Names of the agent's threads alive in the target ("wiretrace-pcap-lo", "wiretrace-flush", ...). */
+    static List<String> agentThreads(String pid) throws Exception {
+        String dump = threads(pid);
+        assertTrue(dump.contains("Full thread dump"), "no thread dump from " + pid + ":\n" + dump);
+        return dump.lines().filter(l -> l.startsWith("\"wiretrace-"))
+                .map(l -> l.substring(1, l.indexOf('"', 1))).toList();
     }
 
     static String jcmd(String pid, String... command) throws Exception {
