@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Talks to the agent in a target JVM through the Attach API: loads the embedded agent jar with
@@ -123,12 +125,18 @@ final class AgentClient {
             Files.write(tmp, jar);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
+        // Marks the copy in use, so that another version's CLI does not prune it before it loads.
+        Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
         pruneUnused(dir, target);
         return target;
     }
 
-    /** Deletes copies of other agent versions that no process holds open any more. */
+    /**
+     * Deletes copies of other agent versions that no process holds open any more and that no
+     * CLI has used for ten minutes (a CLI of that version may be about to load its copy).
+     */
     static void pruneUnused(Path dir, Path keep) {
+        long recent = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
         try (DirectoryStream<Path> copies = Files.newDirectoryStream(dir, "wiretrace-agent-*.jar")) {
             Set<Path> inUse = null;
             for (Path copy : copies) {
@@ -138,7 +146,7 @@ final class AgentClient {
                 if (inUse == null) {
                     inUse = openFiles();
                 }
-                if (!inUse.contains(copy.toAbsolutePath())) {
+                if (!inUse.contains(copy.toAbsolutePath()) && Files.getLastModifiedTime(copy).toMillis() < recent) {
                     Files.deleteIfExists(copy);
                 }
             }

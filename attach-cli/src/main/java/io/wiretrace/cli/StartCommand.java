@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
                 + " and returns at once. The capture runs inside the target until `wiretrace stop`.",
         footer = {"", "Rotation works as in tcpdump: with -C, files after the first are named trace.pcapng1, 2, ...;"
                 + " with -C and -W they form a ring trace.pcapng0 .. N-1, so the capture keeps at most -W times -C MB;"
-                + " with -G, the name goes through strftime (default trace-%Y%m%d-%H%M%S.pcapng), and -W ends the"
+                + " with -G, the name goes through strftime (default trace-%%Y%%m%%d-%%H%%M%%S.pcapng), and -W ends the"
                 + " capture after that many files.",
             "", "Examples:",
             "  wiretrace start 4242 tcp port 443",
@@ -66,7 +66,7 @@ final class StartCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Capture file name inside the output directory (default: trace.pcapng, or trace.pcap;"
-                    + " with -G: trace-%Y%m%d-%H%M%S.pcapng). With -G, strftime conversions (%Y %m %d %H %M %S ...)"
+                    + " with -G: trace-%%Y%%m%%d-%%H%%M%%S.pcapng). With -G, strftime conversions (%%Y %%m %%d %%H %%M %%S ...)"
                     + " are expanded at each rotation, as tcpdump does with its -w name.")
     String name;
 

@@ -31,8 +31,17 @@ class WiretraceTest {
 
     @Test
     void startHelpExplainsTheTcpdumpOptions() {
-        assertEquals(0, run("start", "--help"));
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true)); // picocli's own warnings go there
+        try {
+            assertEquals(0, run("start", "--help"));
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", warnings.toString(), "picocli warned while formatting the help");
         String help = out.toString();
+        assertTrue(help.contains("trace-%Y%m%d-%H%M%S.pcapng"), help);
         for (String o : new String[] {"-i", "-s", "-B", "-C", "-W", "-G", "-w", "--name", "--format", "--slow",
             "filter", "<target>"}) {
             assertTrue(help.contains(o), "start --help lacks " + o + ":\n" + help);

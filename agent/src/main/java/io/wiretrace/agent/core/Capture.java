@@ -101,7 +101,7 @@ final class Capture {
     }
 
     private void flushLoop() {
-        while (!stopping) {
+        while (!stopping && halted.get() == null) {
             LockSupport.parkNanos(FLUSH_NANOS);
             for (Source s : sources) {
                 s.flush();

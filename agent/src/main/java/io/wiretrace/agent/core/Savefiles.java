@@ -24,7 +24,7 @@ import java.util.Set;
  * The capture files, rotated as tcpdump rotates its savefiles ({@code -C}, {@code -W}, {@code -G},
  * the same naming), in pcapng or nanosecond pcap. Only whole blocks reach a file: what a reader
  * sees is valid up to the last write, also after the JVM is killed. A write error ends the
- * capture: the file is cut back to its last whole block, and {@link #packet} returns false from
+ * capture: the file keeps the whole packets that reached it, and {@link #packet} returns false from
  * then on. All methods hold the one lock; the readers of several interfaces share it.
  */
 final class Savefiles {
@@ -66,6 +66,7 @@ final class Savefiles {
     private long periodStart; // epoch second the current -G period began (tcpdump's Gflag_time)
     private String ended;
     private volatile boolean limitReached;
+    private boolean headersPending; // the buffer holds a new file's headers, not packets
 
     Savefiles(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
             String application) {
@@ -296,7 +297,12 @@ final class Savefiles {
                     .putInt(i[1]).putInt(i[0]);
         }
         // The headers at once: a new file is never seen (or left by a killed JVM) without them.
-        flush();
+        headersPending = true;
+        try {
+            flush();
+        } finally {
+            headersPending = false;
+        }
     }
 
     /** On a failed write the file stays open, for fail() to cut back. */
@@ -317,14 +323,33 @@ final class Savefiles {
                 totalBytes += n;
             }
         } catch (IOException e) {
-            // fail() cuts the file back to where this write began: count those bytes back
-            totalBytes -= fileBytes - start;
-            fileBytes = start;
+            // Keep the whole packets that reached the file; fail() cuts off the torn rest.
+            long keep = headersPending ? 0 : wholeRecords(fileBytes - start);
+            totalBytes -= fileBytes - start - keep;
+            fileBytes = start + keep;
             throw e;
         }
         buf.clear();
         bufferedPackets = 0;
         java.util.Arrays.fill(bufferedOf, 0);
+    }
+
+    /**
+     * The end of the last whole record within the first {@code written} bytes of the buffer;
+     * the packets up to there count as written, those after it stay buffered (to be lost).
+     */
+    private long wholeRecords(long written) {
+        int o = 0;
+        while (o < buf.limit()) {
+            int len = format == Format.PCAPNG ? buf.getInt(o + 4) : 16 + buf.getInt(o + 8);
+            if (o + len > written) {
+                break;
+            }
+            int iface = format == Format.PCAPNG ? buf.getInt(o + 8) : 0;
+            bufferedOf[iface]--;
+            o += len;
+        }
+        return o;
     }
 
     private void putOption(int code, byte[] value) {

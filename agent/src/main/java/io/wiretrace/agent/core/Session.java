@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Properties;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 
 /** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
 final class Session {
@@ -164,13 +165,14 @@ final class Session {
         Path jfr = dir.resolve(JFR);
         if (recording != null) {
             try {
-                recording.stop(); // writes the destination, recording.jfr
-                Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
-                if (Files.size(jfr) == 0) {
-                    // JFR does not report a failed write of the destination (a full disk, say)
-                    out.append("warning: writing ").append(jfr).append(" failed: JFR wrote nothing"
-                            + " (is the disk full?)\n");
+                if (recording.getState() == RecordingState.RUNNING) {
+                    // stop() swallows a failed write of the destination (a full disk, say);
+                    // dump() reports it. The destination stays set until now for the JVM's exit.
+                    recording.setDestination(null);
+                    recording.stop();
+                    recording.dump(jfr);
                 }
+                Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
             } catch (Throwable t) {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {
@@ -235,6 +237,16 @@ final class Session {
         r.setDestination(file);
         r.setDumpOnExit(true);
         r.start();
+        // The JVM keeps a recording's chunks in its repository, by default a directory in /tmp
+        // that others can read: ours are private like the other output files.
+        String repository = System.getProperty("jdk.jfr.repository");
+        if (repository != null) {
+            try {
+                Files.setPosixFilePermissions(Paths.get(repository), PosixFilePermissions.fromString("rwx------"));
+            } catch (IOException | RuntimeException e) {
+                s.warnings += "\nwarning: cannot make the JFR repository " + repository + " private: " + e;
+            }
+        }
         return r;
     }
 
