@@ -28,5 +28,12 @@ public final class Dispatcher {
          * produced.
          */
         void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg);
+
+        /**
+         * Called after a read or write with its data: {@code data} is the call's byte[] (the
+         * bytes from {@code offset}) or its ByteBuffer (the {@code result} bytes before its
+         * position; {@code offset} is -1).
+         */
+        void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset);
     }
 }

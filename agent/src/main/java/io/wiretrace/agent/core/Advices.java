@@ -42,29 +42,45 @@ final class Advices {
         }
     }
 
-    /** {@code int read/write(...)} on the socket itself. */
-    static final class IntResult {
+    /** {@code int implRead/implWrite(byte[], int, int...)} on a SocketImpl: the data is an array slice. */
+    static final class ArrayIo {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
-                @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+                @Advice.Return int result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
                 Dispatcher.Hooks h = Dispatcher.hooks;
                 if (h != null) {
-                    h.exit(op, self, token, result, thrown, null);
+                    h.io(op, self, token, result, thrown, data, offset);
                 }
             }
         }
     }
 
-    /** {@code long read/write(ByteBuffer[], int, int)} on a channel. */
-    static final class LongResult {
+    /** {@code int read/write(ByteBuffer)} on a channel: the data ends at the buffer's position. */
+    static final class BufferIo {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
-                @Advice.Return long result, @Advice.Thrown Throwable thrown) {
+                @Advice.Return int result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) Object data) {
             if (token != 0L) {
                 Dispatcher.Hooks h = Dispatcher.hooks;
                 if (h != null) {
-                    h.exit(op, self, token, result, thrown, null);
+                    h.io(op, self, token, result, thrown, data, -1);
+                }
+            }
+        }
+    }
+
+    /** {@code long read/write(ByteBuffer[], int, int)} on a channel: the data starts in the array's offset. */
+    static final class BuffersIo {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return long result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.io(op, self, token, result, thrown, data, offset);
                 }
             }
         }
@@ -145,11 +161,12 @@ final class Advices {
     static final class StreamRead {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
-                @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+                @Advice.Return int result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
                 Dispatcher.Hooks h = Dispatcher.hooks;
                 if (h != null) {
-                    h.exit(op, impl, token, result, thrown, null);
+                    h.io(op, impl, token, result, thrown, data, offset);
                 }
             }
         }
@@ -159,11 +176,12 @@ final class Advices {
     static final class StreamWrite {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Enter long token,
-                @Advice.Argument(2) int len, @Advice.Thrown Throwable thrown) {
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset, @Advice.Argument(2) int len,
+                @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
                 Dispatcher.Hooks h = Dispatcher.hooks;
                 if (h != null) {
-                    h.exit(op, impl, token, thrown == null ? len : 0L, thrown, null);
+                    h.io(op, impl, token, thrown == null ? len : 0L, thrown, data, offset);
                 }
             }
         }

@@ -61,8 +61,8 @@ final class Instrumenter {
             new Rule(NIO_SOCKET, named("accept").and(takesArguments(1)),
                     Advices.VoidWithArgument.class, Dispatcher.ACCEPT),
             // JDK 25 added a fourth (timeout) argument to implRead.
-            new Rule(NIO_SOCKET, named("implRead").and(returns(int.class)), Advices.IntResult.class, Dispatcher.READ),
-            new Rule(NIO_SOCKET, named("implWrite").and(returns(int.class)), Advices.IntResult.class, Dispatcher.WRITE),
+            new Rule(NIO_SOCKET, named("implRead").and(returns(int.class)), Advices.ArrayIo.class, Dispatcher.READ),
+            new Rule(NIO_SOCKET, named("implWrite").and(returns(int.class)), Advices.ArrayIo.class, Dispatcher.WRITE),
             new Rule(NIO_SOCKET, named("close").and(takesArguments(0)), Advices.Close.class, Dispatcher.CLOSE),
 
             new Rule(PLAIN_SOCKET, named("connect").and(takesArguments(SocketAddress.class, int.class)),
@@ -78,12 +78,12 @@ final class Instrumenter {
             new Rule(CHANNEL, named("connect").and(takesArguments(SocketAddress.class)),
                     Advices.BoolConnect.class, Dispatcher.CONNECT),
             new Rule(CHANNEL, named("finishConnect").and(takesArguments(0)), Advices.BoolResult.class, Dispatcher.FINISH_CONNECT),
-            new Rule(CHANNEL, named("read").and(takesArguments(ByteBuffer.class)), Advices.IntResult.class, Dispatcher.READ),
-            new Rule(CHANNEL, named("write").and(takesArguments(ByteBuffer.class)), Advices.IntResult.class, Dispatcher.WRITE),
+            new Rule(CHANNEL, named("read").and(takesArguments(ByteBuffer.class)), Advices.BufferIo.class, Dispatcher.READ),
+            new Rule(CHANNEL, named("write").and(takesArguments(ByteBuffer.class)), Advices.BufferIo.class, Dispatcher.WRITE),
             new Rule(CHANNEL, named("read").and(takesArguments(3)).and(takesArgument(0, ByteBuffer[].class)),
-                    Advices.LongResult.class, Dispatcher.READ),
+                    Advices.BuffersIo.class, Dispatcher.READ),
             new Rule(CHANNEL, named("write").and(takesArguments(3)).and(takesArgument(0, ByteBuffer[].class)),
-                    Advices.LongResult.class, Dispatcher.WRITE),
+                    Advices.BuffersIo.class, Dispatcher.WRITE),
             new Rule(CHANNEL, named("implCloseSelectableChannel"), Advices.Close.class, Dispatcher.CLOSE),
 
             new Rule(SERVER_CHANNEL, named("accept").and(takesArguments(0)), Advices.ObjectResult.class, Dispatcher.ACCEPT));

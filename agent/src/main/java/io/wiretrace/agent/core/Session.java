@@ -228,6 +228,7 @@ final class Session {
         r.enable("wiretrace.SocketRead").withThreshold(threshold).withoutStackTrace();
         r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
         r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
+        r.enable("wiretrace.HttpExchange").withThreshold(threshold).withoutStackTrace();
         r.setToDisk(true);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
         // shutdown hook may close the recording before ours could dump it). Created 0600 first,

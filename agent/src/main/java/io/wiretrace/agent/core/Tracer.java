@@ -7,6 +7,7 @@ import io.wiretrace.agent.core.events.SocketConnectEvent;
 import io.wiretrace.agent.core.events.SocketReadEvent;
 import io.wiretrace.agent.core.events.SocketWriteEvent;
 import io.wiretrace.bootstrap.Dispatcher;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -106,13 +107,53 @@ final class Tracer implements Dispatcher.Hooks {
         }
     }
 
-    private void read(Object socket, long n, Throwable thrown) throws Exception {
+    @Override
+    public void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset) {
+        try {
+            Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            if (c == null || thrown != null || result == 0 || data == null) {
+                return;
+            }
+            long n = result;
+            if (data instanceof ByteBuffer[]) {
+                // A gathering write or scattering read: look at the first buffer it used, taking
+                // the buffers to have started at position 0, as HTTP clients fill them.
+                ByteBuffer[] all = (ByteBuffer[]) data;
+                ByteBuffer first = null;
+                long sum = 0;
+                for (int i = offset; i < all.length && sum < result; i++) {
+                    int p = all[i].position();
+                    if (p > 0 && first == null) {
+                        first = all[i];
+                    }
+                    sum += p;
+                }
+                if (first == null || sum != result) {
+                    return;
+                }
+                data = first;
+                offset = 0;
+                n = first.position();
+            } else if (offset < 0 && data instanceof ByteBuffer) {
+                offset = ((ByteBuffer) data).position() - (int) Math.max(result, 0); // the data ends there
+            }
+            if (op == Dispatcher.READ) {
+                Http.read(c, data, offset, n, result, System.nanoTime());
+            } else {
+                Http.write(c, data, offset, n, result, System.nanoTime());
+            }
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    private Conn read(Object socket, long n, Throwable thrown) throws Exception {
         if (n == 0 && thrown == null) {
-            return; // a non-blocking read that found nothing
+            return null; // a non-blocking read that found nothing
         }
         Conn c = conn(socket);
         if (c == null) {
-            return;
+            return null;
         }
         reads.increment();
         if (n > 0) {
@@ -127,15 +168,16 @@ final class Tracer implements Dispatcher.Hooks {
             e.failure = thrown == null ? null : thrown.toString();
             e.commit();
         }
+        return c;
     }
 
-    private void write(Object socket, long n, Throwable thrown) throws Exception {
+    private Conn write(Object socket, long n, Throwable thrown) throws Exception {
         if (n == 0 && thrown == null) {
-            return;
+            return null;
         }
         Conn c = conn(socket);
         if (c == null) {
-            return;
+            return null;
         }
         writes.increment();
         if (n > 0) {
@@ -149,6 +191,7 @@ final class Tracer implements Dispatcher.Hooks {
             e.failure = thrown == null ? null : thrown.toString();
             e.commit();
         }
+        return c;
     }
 
     private void connect(Object socket, long established, Throwable thrown, Object remote) throws Exception {
@@ -160,6 +203,9 @@ final class Tracer implements Dispatcher.Hooks {
             commitFailure(e, remote, thrown);
         } else if (established != 0) {
             Conn c = register(socket);
+            if (c != null) {
+                c.role = Conn.CLIENT;
+            }
             connects.increment();
             e.end();
             if (c != null && e.shouldCommit()) {
@@ -193,6 +239,9 @@ final class Tracer implements Dispatcher.Hooks {
             return;
         }
         Conn c = register(socket);
+        if (c != null) {
+            c.role = Conn.CLIENT;
+        }
         connects.increment();
         if (e != null && c != null) {
             e.end();
@@ -223,6 +272,9 @@ final class Tracer implements Dispatcher.Hooks {
             return; // nothing was pending on a non-blocking accept, or it failed
         }
         Conn c = register(accepted);
+        if (c != null) {
+            c.role = Conn.SERVER;
+        }
         accepts.increment();
         SocketAcceptEvent e = slots.get().accept;
         e.end();
@@ -245,6 +297,7 @@ final class Tracer implements Dispatcher.Hooks {
             }
         }
         closes.increment();
+        Http.close(c);
         SocketCloseEvent e = new SocketCloseEvent();
         if (e.shouldCommit()) {
             e.set(c);

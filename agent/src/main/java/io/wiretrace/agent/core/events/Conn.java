@@ -12,6 +12,13 @@ public final class Conn {
     public final long openedNanos = System.nanoTime();
     public final AtomicLong bytesRead = new AtomicLong();
     public final AtomicLong bytesWritten = new AtomicLong();
+    /** Who opened it: {@link #CLIENT} (the app connected), {@link #SERVER} (it accepted) or 0, not seen. */
+    public volatile int role;
+    /** The application protocol's state (HTTP/1.x), kept by the agent's core. */
+    public Object protocol;
+
+    public static final int CLIENT = 1;
+    public static final int SERVER = 2;
 
     public Conn(long id, String localAddress, int localPort, String remoteAddress, int remotePort) {
         this.id = id;

@@ -44,6 +44,25 @@ class EventContractTest {
     }
 
     @Test
+    void httpExchange() {
+        EventType t = EventType.getEventType(HttpExchangeEvent.class);
+        assertEquals("wiretrace.HttpExchange", t.getName());
+        assertEquals(List.of("Wiretrace", "HTTP"), t.getCategoryNames());
+        assertTrue(t.getDescription().endsWith("."));
+        for (String f : List.of("connectionId", "localAddress", "localPort", "remoteAddress", "remotePort",
+                "method", "path", "status", "direction", "requestThread")) {
+            assertNotNull(t.getField(f), f);
+        }
+        for (ValueDescriptor v : t.getFields()) {
+            assertTrue(v.getLabel() != null && isTitleCase(v.getLabel()), v.getName() + " label " + v.getLabel());
+        }
+        for (String f : List.of("requestSent", "firstByte", "lastByte")) {
+            assertEquals("jdk.jfr.Timespan", t.getField(f).getContentType(), f);
+        }
+        assertEquals("jdk.jfr.DataAmount", t.getField("responseBytes").getContentType());
+    }
+
+    @Test
     void captureStatistics() {
         EventType t = EventType.getEventType(CaptureStatisticsEvent.class);
         assertEquals("wiretrace.CaptureStatistics", t.getName());

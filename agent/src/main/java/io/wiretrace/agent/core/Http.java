@@ -1,0 +1,368 @@
+package io.wiretrace.agent.core;
+
+import io.wiretrace.agent.core.events.Conn;
+import io.wiretrace.agent.core.events.HttpExchangeEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP/1.x exchanges from the bytes an app writes and reads on a connection: a request line
+ * starts an exchange, a status line answers it, and the response's end (its Content-Length,
+ * the last chunk) or else the next request, the end of the stream or the close ends it. It looks at the bytes only where an exchange can start or be answered; the
+ * rest of a body costs a comparison. A connection whose first bytes are not HTTP/1.x (TLS,
+ * HTTP/2, anything else) is not looked at again.
+ *
+ * <p>Reads and writes of one connection may come from two threads (a selector reads while the
+ * caller writes): the fields are written before {@link State#phase}, a volatile, and read after
+ * it. Each exchange allocates its event and two strings when it starts.
+ */
+final class Http {
+    private static final int IDLE = 0;
+    private static final int REQUEST = 1;
+    private static final int RESPONSE = 2;
+    private static final int NOT_HTTP1 = 3;
+    private static final int MAX_PATH = 2048;
+    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
+        "CONNECT"};
+    private static final byte[][] METHOD_BYTES = new byte[METHODS.length][];
+    private static final byte[] STATUS = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding: chunked".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        for (int i = 0; i < METHODS.length; i++) {
+            METHOD_BYTES[i] = (METHODS[i] + " ").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    static final class State {
+        volatile int phase;
+        /** Why the connection is not HTTP/1.x: "tls", "h2", "other". */
+        String notHttp1;
+        HttpExchangeEvent event;
+        boolean incoming;
+        long start;
+        long requestSent;
+        long firstByte;
+        long lastByte;
+        long requestBytes;
+        long responseBytes;
+        /** Response bytes that end the exchange (headers + Content-Length), or -1: the end is not known. */
+        long responseLength;
+        boolean chunked;
+        int status;
+        String method;
+        String path;
+        String thread;
+    }
+
+    private Http() {
+    }
+
+    /**
+     * A read of {@code total} bytes (-1: the end of the stream) whose first {@code n} are in
+     * {@code data}, a byte[] or a ByteBuffer, from index {@code offset}.
+     */
+    static void read(Conn c, Object data, int offset, long n, long total, long now) {
+        State s = state(c);
+        int phase = s.phase;
+        if (phase == NOT_HTTP1) {
+            return;
+        }
+        if (total < 0) {
+            if (phase != IDLE) {
+                finish(c, s);
+            }
+            return;
+        }
+        bytes(c, s, phase, Conn.SERVER, data, offset, n, total, now);
+    }
+
+    /** A write, as {@link #read} (total > 0). */
+    static void write(Conn c, Object data, int offset, long n, long total, long now) {
+        State s = state(c);
+        int phase = s.phase;
+        if (phase == NOT_HTTP1 || total <= 0) {
+            return;
+        }
+        bytes(c, s, phase, Conn.CLIENT, data, offset, n, total, now);
+    }
+
+    /**
+     * Bytes in one direction. Where the app is the {@code requester} role for this direction (a
+     * server reads requests, a client writes them) they start an exchange or carry a request's
+     * body; otherwise they carry the response. A connection of unknown role takes the role of
+     * the first request line seen.
+     */
+    private static void bytes(Conn c, State s, int phase, int requester, Object data, int offset, long n, long total,
+            long now) {
+        boolean incoming = requester == Conn.SERVER;
+        boolean requests = c.role == requester;
+        if (requests || c.role == 0) {
+            if (phase == REQUEST && s.incoming == incoming) {
+                s.requestSent = now;
+                s.requestBytes += total;
+                s.phase = REQUEST;
+                return;
+            }
+            int m = method(data, offset, n);
+            if (m >= 0) {
+                if (phase == RESPONSE) {
+                    finish(c, s);
+                }
+                c.role = requester;
+                begin(s, incoming, m, data, offset, n, total);
+                return;
+            }
+            if (requests) {
+                if (phase == IDLE) {
+                    give(s, data, offset, n);
+                }
+                return;
+            }
+        }
+        response(c, s, phase, data, offset, n, total, now);
+    }
+
+    /** Response bytes, read (outgoing) or written (incoming); ends the exchange once they are complete. */
+    private static void response(Conn c, State s, int phase, Object data, int offset, long n, long total, long now) {
+        if (phase == REQUEST && startsWith(data, offset, n, STATUS)) {
+            s.status = status(data, offset, n);
+            s.firstByte = now;
+            s.lastByte = now;
+            s.responseBytes = total;
+            s.responseLength = length(data, offset, n, s);
+        } else if (phase == RESPONSE) {
+            s.lastByte = now;
+            s.responseBytes += total;
+        } else {
+            return;
+        }
+        if ((s.responseLength >= 0 && s.responseBytes >= s.responseLength)
+                || (s.chunked && endsWith(data, offset, n, LAST_CHUNK))) {
+            finish(c, s);
+        } else {
+            s.phase = RESPONSE;
+        }
+    }
+
+    /**
+     * Where the response ends, from the headers in its first bytes: the header block plus its
+     * Content-Length (none for HEAD, 1xx, 204, 304); -1 if not there (chunked, or until close).
+     */
+    private static long length(Object data, int offset, long n, State s) {
+        s.chunked = false;
+        int end = (int) Math.min(n, 16384);
+        int headers = -1;
+        long contentLength = -1;
+        for (int i = 0; i + 3 < end; i++) {
+            if (at(data, offset, i) == '\r' && at(data, offset, i + 1) == '\n') {
+                if (at(data, offset, i + 2) == '\r' && at(data, offset, i + 3) == '\n') {
+                    headers = i + 4;
+                    break;
+                }
+                int h = i + 2;
+                if (header(data, offset, end, h, CONTENT_LENGTH)) {
+                    contentLength = 0;
+                    for (int j = h + CONTENT_LENGTH.length; j < end; j++) {
+                        int b = at(data, offset, j);
+                        if (b >= '0' && b <= '9') {
+                            contentLength = contentLength * 10 + (b - '0');
+                        } else if (b != ' ' && b != '\t') {
+                            break;
+                        }
+                    }
+                } else if (header(data, offset, end, h, TRANSFER_ENCODING)) {
+                    s.chunked = true;
+                }
+            }
+        }
+        if (headers < 0) {
+            return -1; // the headers go on in later bytes: the end is known at the close
+        }
+        int st = s.status;
+        if ("HEAD".equals(s.method) || (st >= 100 && st < 200) || st == 204 || st == 304) {
+            return headers;
+        }
+        return contentLength >= 0 && !s.chunked ? headers + contentLength : -1;
+    }
+
+    /** Whether a header line starts at {@code i} with {@code name} (lower case, with the colon). */
+    private static boolean header(Object data, int offset, int end, int i, byte[] name) {
+        if (i + name.length > end) {
+            return false;
+        }
+        for (int k = 0; k < name.length; k++) {
+            int b = at(data, offset, i + k);
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != name[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean endsWith(Object data, int offset, long n, byte[] suffix) {
+        if (n < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (at(data, offset, (int) n - suffix.length + i) != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The connection closes: an open exchange ends here (with status 0 if nothing answered it). */
+    static void close(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            int phase = s.phase;
+            if (phase == REQUEST || phase == RESPONSE) {
+                finish(c, s);
+            }
+        }
+    }
+
+    /** "tls", "h2" or "other" for a connection that is not HTTP/1.x, else null. */
+    static String notHttp1(Conn c) {
+        Object p = c.protocol;
+        return p instanceof State && ((State) p).phase == NOT_HTTP1 ? ((State) p).notHttp1 : null;
+    }
+
+    private static State state(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            return (State) p;
+        }
+        State s = new State(); // once per connection
+        c.protocol = s;
+        return s;
+    }
+
+    private static void begin(State s, boolean incoming, int method, Object data, int offset, long n, long total) {
+        HttpExchangeEvent e = new HttpExchangeEvent();
+        e.begin();
+        long start = System.nanoTime(); // after begin(): the offsets below stay within the event's duration
+        s.event = e;
+        s.incoming = incoming;
+        s.start = start;
+        s.requestSent = start;
+        s.firstByte = 0;
+        s.lastByte = 0;
+        s.requestBytes = total;
+        s.responseBytes = 0;
+        s.responseLength = -1;
+        s.chunked = false;
+        s.status = 0;
+        s.method = METHODS[method];
+        s.path = path(data, offset, n, METHOD_BYTES[method].length);
+        s.thread = Thread.currentThread().getName();
+        s.phase = REQUEST;
+    }
+
+    /** The first bytes of a connection were not HTTP/1.x: note what they were, and stop looking. */
+    private static void give(State s, Object data, int offset, long n) {
+        if (n >= 3 && at(data, offset, 0) == 0x16 && at(data, offset, 1) == 0x03) {
+            s.notHttp1 = "tls";
+        } else if (startsWith(data, offset, n, "PRI * HTTP/2".getBytes(StandardCharsets.US_ASCII))) {
+            s.notHttp1 = "h2";
+        } else {
+            s.notHttp1 = "other";
+        }
+        s.phase = NOT_HTTP1;
+    }
+
+    private static void finish(Conn c, State s) {
+        HttpExchangeEvent e = s.event;
+        s.event = null;
+        s.phase = IDLE;
+        if (e == null) {
+            return;
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.set(c);
+            e.direction = s.incoming ? "incoming" : "outgoing";
+            e.method = s.method;
+            e.path = s.path;
+            e.status = s.status;
+            e.requestThread = s.thread;
+            e.requestSent = s.requestSent - s.start;
+            e.firstByte = s.firstByte == 0 ? 0 : s.firstByte - s.start;
+            e.lastByte = s.lastByte == 0 ? 0 : s.lastByte - s.start;
+            e.requestBytes = s.requestBytes;
+            e.responseBytes = s.responseBytes;
+            e.commit();
+        }
+    }
+
+    /** The index in METHODS of the request line's method, or -1. */
+    private static int method(Object data, int offset, long n) {
+        for (int i = 0; i < METHOD_BYTES.length; i++) {
+            if (startsWith(data, offset, n, METHOD_BYTES[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The request target up to the space before the version; a query becomes "?…". */
+    private static String path(Object data, int offset, long n, int from) {
+        int end = (int) Math.min(n, from + MAX_PATH);
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < end; i++) {
+            int b = at(data, offset, i);
+            if (b == ' ' || b == '\r' || b == '\n') {
+                break;
+            }
+            if (b == '?') {
+                sb.append("?…");
+                break;
+            }
+            sb.append((char) b);
+        }
+        return sb.toString();
+    }
+
+    /** The three digits after "HTTP/1.x ", or 0. */
+    private static int status(Object data, int offset, long n) {
+        if (n < 12) {
+            return 0;
+        }
+        int v = 0;
+        for (int i = 9; i < 12; i++) {
+            int d = at(data, offset, i) - '0';
+            if (d < 0 || d > 9) {
+                return 0;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    private static boolean startsWith(Object data, int offset, long n, byte[] prefix) {
+        if (n < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (at(data, offset, i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
+    private static int at(Object data, int offset, int i) {
+        if (data instanceof byte[]) {
+            return ((byte[]) data)[offset + i] & 0xFF;
+        }
+        return ((ByteBuffer) data).get(offset + i) & 0xFF;
+    }
+}

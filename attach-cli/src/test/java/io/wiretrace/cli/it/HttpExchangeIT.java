@@ -1,0 +1,93 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wiretrace.sample.Server;
+import io.wiretrace.sample.Upstream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP/1.x exchanges from the bytes on the sockets: the shop's incoming requests, and its calls
+ * to the upstream through HttpClient (/orders) and HttpURLConnection (/stock), each tied to its
+ * connection, with the query redacted and the timings in order.
+ */
+class HttpExchangeIT {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "target on {0}")
+    @ValueSource(strings = {"current", "jdk11"})
+    void exchangesOnBothSidesOfTheApp(String jdk) throws Exception {
+        String java = jdk.equals("jdk11") ? Harness.java(System.getProperty("wiretrace.jdk11")) : Harness.currentJava();
+        try (Server upstream = new Upstream(0).server(0).start();
+                Harness.App app = Harness.shop(java, upstream.port())) {
+            Path out = tmp.resolve("out");
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "tcp port " + app.port).expect(0);
+            String[] orders = Harness.get(app.port, "/orders?item=secret-token");
+            String[] stock = Harness.get(app.port, "/stock?item=secret-token");
+            String[] missing = Harness.get(app.port, "/missing");
+            assertTrue(orders[1].startsWith("HTTP/1.1 200") && stock[1].startsWith("HTTP/1.1 200"), orders[1] + stock[1]);
+            Harness.cli("stop", app.pid()).expect(0);
+
+            List<RecordedEvent> all = RecordingFile.readAllEvents(out.resolve("recording.jfr"));
+            List<RecordedEvent> http = all.stream()
+                    .filter(e -> e.getEventType().getName().equals("wiretrace.HttpExchange"))
+                    .collect(Collectors.toList());
+            String seen = http.stream().map(e -> e.getString("direction") + " " + e.getString("method") + " "
+                    + e.getString("path") + " " + e.getInt("status") + " :" + e.getInt("remotePort"))
+                    .collect(Collectors.joining("\n"));
+            assertFalse(seen.contains("secret"), "a query reached the events:\n" + seen);
+
+            RecordedEvent in = one(http, "incoming", "/orders?…", 200, seen);
+            assertEquals(Integer.parseInt(orders[0]), in.getInt("remotePort"), "the client's port");
+            assertEquals(accepted(all, Integer.parseInt(orders[0])), in.getLong("connectionId"),
+                    "the exchange names the connection the accept event named");
+            assertTrue(in.getString("requestThread").startsWith("shop-http"), in.getString("requestThread"));
+            one(http, "incoming", "/stock?…", 200, seen);
+            one(http, "incoming", "/missing", 404, seen);
+
+            // the shop's calls to the upstream: one through HttpClient, one through HttpURLConnection
+            List<RecordedEvent> outgoing = http.stream()
+                    .filter(e -> e.getString("direction").equals("outgoing") && e.getString("path").equals("/inventory?…")
+                            && e.getInt("remotePort") == upstream.port() && e.getInt("status") == 200)
+                    .collect(Collectors.toList());
+            assertEquals(2, outgoing.size(), seen);
+            for (RecordedEvent e : http) {
+                long d = e.getDuration().toNanos();
+                long sent = e.getDuration("requestSent").toNanos();
+                long first = e.getDuration("firstByte").toNanos();
+                long last = e.getDuration("lastByte").toNanos();
+                assertTrue(0 <= sent && sent <= first && first <= last && last <= d,
+                        "timings out of order: " + sent + " " + first + " " + last + " " + d + " in\n" + e);
+                assertTrue(e.getLong("requestBytes") > 0 && e.getLong("responseBytes") > 0, e.toString());
+            }
+            // the incoming /orders waited for its outgoing call: it lasted longer than that call
+            assertTrue(in.getDuration().compareTo(outgoing.get(0).getDuration()) > 0
+                    || in.getDuration().compareTo(outgoing.get(1).getDuration()) > 0, seen);
+            assertTrue(Duration.ZERO.compareTo(in.getDuration()) < 0);
+        }
+    }
+
+    private static RecordedEvent one(List<RecordedEvent> http, String direction, String path, int status, String seen) {
+        List<RecordedEvent> m = http.stream().filter(e -> e.getString("direction").equals(direction)
+                && e.getString("method").equals("GET") && e.getString("path").equals(path)
+                && e.getInt("status") == status).collect(Collectors.toList());
+        assertEquals(1, m.size(), direction + " GET " + path + " " + status + " in:\n" + seen);
+        return m.get(0);
+    }
+
+    private static long accepted(List<RecordedEvent> all, int clientPort) {
+        return all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SocketAccept")
+                && e.getInt("remotePort") == clientPort).findFirst().orElseThrow().getLong("connectionId");
+    }
+}
