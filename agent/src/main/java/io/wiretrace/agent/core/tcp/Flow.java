@@ -227,6 +227,8 @@ public final class Flow {
             fwd.dupacknum = 0;
         }
 
+        // Wireshark's newer rule (one finding per unseen segment); tshark 4.0 flags a few more
+        // ACKs of the same gap where the capture itself lost packets
         if (rev.maxseqtobeacked != 0 && gt(ack, rev.maxseqtobeacked) && (flags & ACK) != 0) {
             if (Integer.compareUnsigned(rev.maxseqtobeacked, rev.nextseq) > 0) {
                 rev.maxseqtobeacked = rev.nextseq;

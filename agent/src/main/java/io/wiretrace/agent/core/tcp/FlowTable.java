@@ -75,7 +75,8 @@ public final class FlowTable {
     /**
      * Parses and analyzes one captured frame. Returns its {@link Analysis} findings, or
      * {@link Analysis#NOT_TCP} for a frame that is not a whole TCP segment (nothing else is
-     * then done). Positions in {@code buf} are absolute; its position and limit are not touched.
+     * then done). Positions in {@code buf} are absolute (within its limit); its position, limit
+     * and byte order are not touched.
      */
     public int packet(int linkType, ByteBuffer buf, int offset, int capturedLength, int originalLength, long nanos) {
         lastFlow = null;

@@ -66,8 +66,9 @@ public final class Frame {
     private boolean swap;
 
     /**
-     * Parses a frame of the given link type from {@code capLen} bytes at {@code off} (absolute
-     * positions; the buffer's position, limit and byte order are not used or changed). Returns false, cheaply,
+     * Parses a frame of the given link type from {@code capLen} bytes at {@code off}: absolute
+     * positions, within the buffer's limit; its position, limit and byte order are left as they
+     * are, and the byte order does not matter. Returns false, cheaply,
      * for anything but a whole TCP segment over IPv4 or IPv6.
      */
     public boolean parse(int linkType, ByteBuffer b, int off, int capLen, int origLen) {
