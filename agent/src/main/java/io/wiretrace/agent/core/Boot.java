@@ -34,6 +34,11 @@ final class Boot {
         inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
                 Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
         Class<?> dispatcher = loaded(DISPATCHER);
+        if (dispatcher != null && !hasIoHook(loaded(DISPATCHER + "$Hooks"))) {
+            // Defined by an earlier wiretrace version in this JVM; boot classes stay for its life.
+            throw new IllegalStateException("this JVM still holds the dispatcher of an older wiretrace version,"
+                    + " which cannot be replaced while it runs; use that version, or restart the app");
+        }
         if (dispatcher == null) {
             Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
             Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
@@ -51,6 +56,15 @@ final class Boot {
         // java.base does not read unnamed modules; the advice in it must read the dispatcher's.
         inst.redefineModule(base, Set.of(dispatcher.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
         done = true;
+    }
+
+    private static boolean hasIoHook(Class<?> hooks) {
+        for (Method m : hooks.getMethods()) {
+            if (m.getName().equals("io")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Class<?> loaded(String name) {
