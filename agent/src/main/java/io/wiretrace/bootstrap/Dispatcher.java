@@ -23,9 +23,9 @@ public final class Dispatcher {
         long enter(int op, Object socket);
 
         /**
-         * Called after a socket call. {@code result} is the call's numeric result (bytes, or 1/0
-         * for a boolean); {@code arg} is the peer address of a connect or the socket an accept
-         * produced.
+         * Called after a connect, finishConnect or accept (reads and writes go to {@link #io}).
+         * {@code result} is 1/0 for a boolean; {@code arg} is the peer address of a connect or
+         * the socket an accept produced.
          */
         void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg);
 

@@ -62,16 +62,11 @@ final class Capture {
                 files.addInterface(s.linkType(), this.snaplen, name);
             }
             files.open(Instant.now().getEpochSecond());
+        } catch (CaptureException | IllegalArgumentException e) {
+            abort();
+            throw e;
         } catch (Exception e) {
-            for (Source s : sources) {
-                s.abort();
-            }
-            if (e instanceof CaptureException) {
-                throw (CaptureException) e;
-            }
-            if (e instanceof IllegalArgumentException) {
-                throw (IllegalArgumentException) e;
-            }
+            abort();
             throw new CaptureException((files.current() != null ? "cannot write " + files.current()
                     : "cannot set up the capture") + ": " + e.getMessage());
         } finally {
@@ -131,11 +126,16 @@ final class Capture {
     }
 
     /** Stops the threads, closes the handles and the files; returns the final statistics. */
+    /** Closes the sources of a capture that never started. */
+    private void abort() {
+        for (Source s : sources) {
+            s.abort();
+        }
+    }
+
     Stats stop() {
         if (!started) {
-            for (Source s : sources) {
-                s.abort();
-            }
+            abort();
             files.close();
             return stats();
         }

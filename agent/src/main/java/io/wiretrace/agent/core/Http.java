@@ -38,8 +38,6 @@ final class Http {
 
     static final class State {
         volatile int phase;
-        /** Why the connection is not HTTP/1.x: "tls", "h2", "other". */
-        String notHttp1;
         HttpExchangeEvent event;
         boolean incoming;
         long start;
@@ -117,7 +115,7 @@ final class Http {
             }
             if (requests) {
                 if (phase == IDLE) {
-                    give(s, data, offset, n);
+                    s.phase = NOT_HTTP1; // its first bytes are not HTTP/1.x: never look again
                 }
                 return;
             }
@@ -229,12 +227,6 @@ final class Http {
         }
     }
 
-    /** "tls", "h2" or "other" for a connection that is not HTTP/1.x, else null. */
-    static String notHttp1(Conn c) {
-        Object p = c.protocol;
-        return p instanceof State && ((State) p).phase == NOT_HTTP1 ? ((State) p).notHttp1 : null;
-    }
-
     private static State state(Conn c) {
         Object p = c.protocol;
         if (p instanceof State) {
@@ -264,18 +256,6 @@ final class Http {
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
         s.phase = REQUEST;
-    }
-
-    /** The first bytes of a connection were not HTTP/1.x: note what they were, and stop looking. */
-    private static void give(State s, Object data, int offset, long n) {
-        if (n >= 3 && at(data, offset, 0) == 0x16 && at(data, offset, 1) == 0x03) {
-            s.notHttp1 = "tls";
-        } else if (startsWith(data, offset, n, "PRI * HTTP/2".getBytes(StandardCharsets.US_ASCII))) {
-            s.notHttp1 = "h2";
-        } else {
-            s.notHttp1 = "other";
-        }
-        s.phase = NOT_HTTP1;
     }
 
     private static void finish(Conn c, State s) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -56,8 +57,6 @@ final class Savefiles {
     private FileChannel out;
     private Path current;
     private long fileBytes; // written to the current file, not counting buf
-    private long totalBytes; // written to all files
-    private int bufferedPackets;
     private long[] bufferedOf = new long[0]; // per interface: packets in buf
     private long[] lostOf = new long[0]; // per interface: packets lost to the write error
     private long bufferedSince;
@@ -157,6 +156,9 @@ final class Savefiles {
             if (buf.remaining() < block) {
                 flush();
             }
+            if (buf.position() == 0) { // a new file's headers never wait in buf: it holds packets only
+                bufferedSince = System.nanoTime();
+            }
             if (format == Format.PCAPNG) {
                 buf.putInt(EPB).putInt(block).putInt(iface)
                         .putInt((int) (epochNanos >>> 32)).putInt((int) epochNanos)
@@ -172,9 +174,6 @@ final class Savefiles {
                         .putInt(len).putInt(originalLength)
                         .put(data);
             }
-            if (bufferedPackets++ == 0) {
-                bufferedSince = System.nanoTime();
-            }
             bufferedOf[iface]++;
             return true;
         } catch (IOException e) {
@@ -185,7 +184,7 @@ final class Savefiles {
 
     /** Writes the buffer out if its oldest packet has waited {@code ageNanos}; 0 writes it now. */
     synchronized void flushIfOlder(long ageNanos) {
-        if (ended == null && bufferedPackets > 0 && System.nanoTime() - bufferedSince >= ageNanos) {
+        if (ended == null && buf.position() > 0 && System.nanoTime() - bufferedSince >= ageNanos) {
             try {
                 flush();
             } catch (IOException e) {
@@ -230,10 +229,6 @@ final class Savefiles {
         return current;
     }
 
-    synchronized long bytes() {
-        return totalBytes + buf.position();
-    }
-
     /** Packets of interface {@code iface} lost to the failure that ended the capture (in the buffer then). */
     synchronized long lost(int iface) {
         return iface < lostOf.length ? lostOf[iface] : 0;
@@ -244,7 +239,6 @@ final class Savefiles {
             lostOf[i] += bufferedOf[i];
             bufferedOf[i] = 0;
         }
-        bufferedPackets = 0;
         buf.clear();
         String why = e.getMessage() != null ? e.getMessage() : e.toString();
         ended = why + " (writing " + current + ")";
@@ -318,20 +312,15 @@ final class Savefiles {
         buf.flip();
         try {
             while (buf.hasRemaining()) {
-                int n = out.write(buf);
-                fileBytes += n;
-                totalBytes += n;
+                fileBytes += out.write(buf);
             }
         } catch (IOException e) {
             // Keep the whole packets that reached the file; fail() cuts off the torn rest.
-            long keep = headersPending ? 0 : wholeRecords(fileBytes - start);
-            totalBytes -= fileBytes - start - keep;
-            fileBytes = start + keep;
+            fileBytes = start + (headersPending ? 0 : wholeRecords(fileBytes - start));
             throw e;
         }
         buf.clear();
-        bufferedPackets = 0;
-        java.util.Arrays.fill(bufferedOf, 0);
+        Arrays.fill(bufferedOf, 0);
     }
 
     /**

@@ -17,10 +17,6 @@ final class Strftime {
         format(pattern, ZonedDateTime.now());
     }
 
-    static boolean hasConversions(String pattern) {
-        return pattern.replace("%%", "").contains("%");
-    }
-
     static String format(String pattern, ZonedDateTime t) {
         StringBuilder sb = new StringBuilder(pattern.length() + 16);
         for (int i = 0; i < pattern.length(); i++) {

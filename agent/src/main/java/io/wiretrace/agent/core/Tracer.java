@@ -84,12 +84,6 @@ final class Tracer implements Dispatcher.Hooks {
     public void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg) {
         try {
             switch (op) {
-                case Dispatcher.READ:
-                    read(socket, result, thrown);
-                    break;
-                case Dispatcher.WRITE:
-                    write(socket, result, thrown);
-                    break;
                 case Dispatcher.CONNECT:
                     connect(socket, result, thrown, arg);
                     break;

@@ -26,8 +26,8 @@ class TracerTest {
                 SocketChannel accepted = server.accept()) {
             t.exit(Dispatcher.ACCEPT, server, 1, 0, null, accepted);
             for (int i = 0; i < 100; i++) {
-                t.exit(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 10, null, null);
-                t.exit(Dispatcher.WRITE, client, t.enter(Dispatcher.WRITE, client), 10, null, null);
+                t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 10, null, null, 0);
+                t.io(Dispatcher.WRITE, client, t.enter(Dispatcher.WRITE, client), 10, null, null, 0);
             }
             assertEquals(2, t.lookups.sum(), "address look-ups");
             assertEquals(200, t.reads.sum() + t.writes.sum());
@@ -54,7 +54,7 @@ class TracerTest {
                         .getMethod("open", ProtocolFamily.class).invoke(null, unix)) {
             client.connect(path);
             for (int i = 0; i < 100; i++) {
-                t.exit(Dispatcher.READ, client, t.enter(Dispatcher.READ, client), 10, null, null);
+                t.io(Dispatcher.READ, client, t.enter(Dispatcher.READ, client), 10, null, null, 0);
             }
             assertEquals(1, t.lookups.sum(), "address look-ups");
             assertEquals(0, t.reads.sum());

@@ -52,14 +52,6 @@ final class Tcpdump implements AutoCloseable {
         return stderr.toString();
     }
 
-    boolean waitForExit(long seconds) throws InterruptedException {
-        return process.waitFor(seconds, TimeUnit.SECONDS);
-    }
-
-    String stderr() {
-        return stderr.toString();
-    }
-
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
