@@ -23,6 +23,13 @@ public final class Dispatcher {
         long enter(int op, Object socket);
 
         /**
+         * Called before a write, with the bytes about to be written: {@code data} is a byte[]
+         * ({@code length} bytes from {@code offset}), a ByteBuffer (its remaining bytes;
+         * offset and length -1) or a ByteBuffer[] (from index {@code offset}). As {@link #enter}.
+         */
+        long enterWrite(int op, Object socket, Object data, int offset, int length);
+
+        /**
          * Called after a connect, finishConnect or accept (reads and writes go to {@link #io}).
          * {@code result} is 1/0 for a boolean; {@code arg} is the peer address of a connect or
          * the socket an accept produced.

@@ -33,6 +33,45 @@ final class Advices {
         }
     }
 
+    /** Entry of {@code implWrite(byte[], int, int)} on a SocketImpl, with the bytes to write. */
+    static final class ArrayWriteEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data,
+                @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, self, data, offset, length);
+        }
+    }
+
+    /** Entry of {@code write(ByteBuffer)} on a channel, with the buffer to write. */
+    static final class BufferWriteEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, self, data, -1, -1);
+        }
+    }
+
+    /** Entry of {@code write(ByteBuffer[], int, int)} on a channel, with the buffers to write. */
+    static final class BuffersWriteEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data,
+                @Advice.Argument(1) int offset) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, self, data, offset, -1);
+        }
+    }
+
+    /** Entry of JDK 11's {@code SocketOutputStream.socketWrite(byte[], int, int)}, with the bytes to write. */
+    static final class StreamWriteEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Argument(0) Object data,
+                @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, impl, data, offset, length);
+        }
+    }
+
     /** Entry of JDK 11's socket streams, whose socket is their {@code impl} field. */
     static final class StreamEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)

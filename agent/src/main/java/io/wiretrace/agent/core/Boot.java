@@ -34,7 +34,7 @@ final class Boot {
         inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
                 Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
         Class<?> dispatcher = loaded(DISPATCHER);
-        if (dispatcher != null && !hasIoHook(loaded(DISPATCHER + "$Hooks"))) {
+        if (dispatcher != null && !current(loaded(DISPATCHER + "$Hooks"))) {
             // Defined by an earlier wiretrace version in this JVM; boot classes stay for its life.
             throw new IllegalStateException("this JVM still holds the dispatcher of an older wiretrace version,"
                     + " which cannot be replaced while it runs; use that version, or restart the app");
@@ -58,9 +58,10 @@ final class Boot {
         done = true;
     }
 
-    private static boolean hasIoHook(Class<?> hooks) {
+    /** Whether the hooks interface already defined is this version's (its newest method is there). */
+    private static boolean current(Class<?> hooks) {
         for (Method m : hooks.getMethods()) {
-            if (m.getName().equals("io")) {
+            if (m.getName().equals("enterWrite")) {
                 return true;
             }
         }

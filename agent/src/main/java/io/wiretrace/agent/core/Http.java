@@ -8,13 +8,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * HTTP/1.x exchanges from the bytes an app writes and reads on a connection: a request line
  * starts an exchange, a status line answers it, and the response's end (its Content-Length,
- * the last chunk) or else the next request, the end of the stream or the close ends it. It looks at the bytes only where an exchange can start or be answered; the
- * rest of a body costs a comparison. A connection whose first bytes are not HTTP/1.x (TLS,
- * HTTP/2, anything else) is not looked at again.
+ * the last chunk) or else the next request, the end of the stream or the close ends it. It
+ * looks at the bytes only where an exchange can start or be answered; the rest of a body costs
+ * a comparison. A connection whose first bytes are not HTTP/1.x (TLS, HTTP/2, anything else) is
+ * not looked at again.
  *
  * <p>Reads and writes of one connection may come from two threads (a selector reads while the
- * caller writes): the fields are written before {@link State#phase}, a volatile, and read after
- * it. Each exchange allocates its event and two strings when it starts.
+ * caller writes). Written bytes are looked at before they leave, so that the answer, whichever
+ * thread reads it, finds the exchange begun; the fields are written before {@link State#phase},
+ * a volatile, and read after it. Each exchange allocates its event and two strings when it starts.
  */
 final class Http {
     private static final int IDLE = 0;
@@ -49,6 +51,8 @@ final class Http {
         /** Response bytes that end the exchange (headers + Content-Length), or -1: the end is not known. */
         long responseLength;
         boolean chunked;
+        /** The request's first write has not returned yet (begin() counted the bytes it offered). */
+        boolean firstWrite;
         int status;
         String method;
         String path;
@@ -74,31 +78,74 @@ final class Http {
             }
             return;
         }
-        bytes(c, s, phase, Conn.SERVER, data, offset, n, total, now);
-    }
-
-    /** A write, as {@link #read} (total > 0). */
-    static void write(Conn c, Object data, int offset, long n, long total, long now) {
-        State s = state(c);
-        int phase = s.phase;
-        if (phase == NOT_HTTP1 || total <= 0) {
-            return;
-        }
-        bytes(c, s, phase, Conn.CLIENT, data, offset, n, total, now);
+        bytes(c, s, phase, data, offset, n, total, now);
     }
 
     /**
-     * Bytes in one direction. Where the app is the {@code requester} role for this direction (a
-     * server reads requests, a client writes them) they start an exchange or carry a request's
-     * body; otherwise they carry the response. A connection of unknown role takes the role of
-     * the first request line seen.
+     * Before a write of the {@code n} bytes in {@code data} leaves. A request line starts the
+     * exchange now, and a status line the response, since the other side's answer may be read on
+     * another thread before the write returns.
      */
-    private static void bytes(Conn c, State s, int phase, int requester, Object data, int offset, long n, long total,
-            long now) {
-        boolean incoming = requester == Conn.SERVER;
-        boolean requests = c.role == requester;
-        if (requests || c.role == 0) {
-            if (phase == REQUEST && s.incoming == incoming) {
+    static void beforeWrite(Conn c, Object data, int offset, long n) {
+        State s = state(c);
+        int phase = s.phase;
+        if (phase == NOT_HTTP1 || n <= 0) {
+            return;
+        }
+        if (c.role != Conn.SERVER) {
+            if (phase == REQUEST && !s.incoming) {
+                return; // more of the request
+            }
+            int m = method(data, offset, n);
+            if (m >= 0) {
+                if (phase == RESPONSE) {
+                    finish(c, s);
+                }
+                c.role = Conn.CLIENT;
+                begin(s, false, m, data, offset, n, n);
+                return;
+            }
+            if (c.role == Conn.CLIENT) {
+                if (phase == IDLE) {
+                    s.phase = NOT_HTTP1; // its first bytes are not HTTP/1.x: never look again
+                }
+                return;
+            }
+        }
+        if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
+            startResponse(s, data, offset, n, System.nanoTime());
+        }
+    }
+
+    /** After a write of {@code total} bytes, the first {@code n} of them in {@code data}: how far the exchange got. */
+    static void write(Conn c, Object data, int offset, long n, long total, long now) {
+        State s = state(c);
+        int phase = s.phase;
+        if (total <= 0) {
+            return;
+        }
+        if (phase == REQUEST && !s.incoming) {
+            s.requestSent = now;
+            if (s.firstWrite) {
+                s.requestBytes = total; // begin() counted what the first write offered
+                s.firstWrite = false;
+            } else {
+                s.requestBytes += total;
+            }
+            s.phase = REQUEST;
+        } else if (phase == RESPONSE && s.incoming) {
+            moreResponse(c, s, data, offset, n, total, now);
+        }
+    }
+
+    /**
+     * A read: a server's request line starts an exchange and the reads after it carry its body;
+     * a client's reads carry the response to its request.
+     */
+    private static void bytes(Conn c, State s, int phase, Object data, int offset, long n, long total, long now) {
+        boolean server = c.role == Conn.SERVER;
+        if (server || c.role == 0) {
+            if (phase == REQUEST && s.incoming) {
                 s.requestSent = now;
                 s.requestBytes += total;
                 s.phase = REQUEST;
@@ -109,34 +156,40 @@ final class Http {
                 if (phase == RESPONSE) {
                     finish(c, s);
                 }
-                c.role = requester;
-                begin(s, incoming, m, data, offset, n, total);
+                c.role = Conn.SERVER;
+                begin(s, true, m, data, offset, n, total);
                 return;
             }
-            if (requests) {
+            if (server) {
                 if (phase == IDLE) {
-                    s.phase = NOT_HTTP1; // its first bytes are not HTTP/1.x: never look again
+                    s.phase = NOT_HTTP1;
                 }
                 return;
             }
         }
-        response(c, s, phase, data, offset, n, total, now);
+        if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
+            startResponse(s, data, offset, n, now);
+            phase = RESPONSE;
+        }
+        if (phase == RESPONSE && !s.incoming) {
+            moreResponse(c, s, data, offset, n, total, now);
+        }
+    }
+
+    /** The response's status line and headers are in {@code data}. */
+    private static void startResponse(State s, Object data, int offset, long n, long now) {
+        s.status = status(data, offset, n);
+        s.firstByte = now;
+        s.lastByte = now;
+        s.responseBytes = 0;
+        s.responseLength = length(data, offset, n, s);
+        s.phase = RESPONSE;
     }
 
     /** Response bytes, read (outgoing) or written (incoming); ends the exchange once they are complete. */
-    private static void response(Conn c, State s, int phase, Object data, int offset, long n, long total, long now) {
-        if (phase == REQUEST && startsWith(data, offset, n, STATUS)) {
-            s.status = status(data, offset, n);
-            s.firstByte = now;
-            s.lastByte = now;
-            s.responseBytes = total;
-            s.responseLength = length(data, offset, n, s);
-        } else if (phase == RESPONSE) {
-            s.lastByte = now;
-            s.responseBytes += total;
-        } else {
-            return;
-        }
+    private static void moreResponse(Conn c, State s, Object data, int offset, long n, long total, long now) {
+        s.lastByte = now;
+        s.responseBytes += total;
         if ((s.responseLength >= 0 && s.responseBytes >= s.responseLength)
                 || (s.chunked && endsWith(data, offset, n, LAST_CHUNK))) {
             finish(c, s);
@@ -248,6 +301,7 @@ final class Http {
         s.firstByte = 0;
         s.lastByte = 0;
         s.requestBytes = total;
+        s.firstWrite = !incoming;
         s.responseBytes = 0;
         s.responseLength = -1;
         s.chunked = false;

@@ -39,12 +39,18 @@ final class Instrumenter {
     private static final class Rule {
         final String type;
         final ElementMatcher<? super MethodDescription> method;
+        final Class<?> enter;
         final Class<?> advice; // the exit advice; Advices.Close has only an entry
         final int op;
 
         Rule(String type, ElementMatcher<? super MethodDescription> method, Class<?> advice, int op) {
+            this(type, method, Advices.Enter.class, advice, op);
+        }
+
+        Rule(String type, ElementMatcher<? super MethodDescription> method, Class<?> enter, Class<?> advice, int op) {
             this.type = type;
             this.method = method;
+            this.enter = enter;
             this.advice = advice;
             this.op = op;
         }
@@ -62,7 +68,8 @@ final class Instrumenter {
                     Advices.VoidWithArgument.class, Dispatcher.ACCEPT),
             // JDK 25 added a fourth (timeout) argument to implRead.
             new Rule(NIO_SOCKET, named("implRead").and(returns(int.class)), Advices.ArrayIo.class, Dispatcher.READ),
-            new Rule(NIO_SOCKET, named("implWrite").and(returns(int.class)), Advices.ArrayIo.class, Dispatcher.WRITE),
+            new Rule(NIO_SOCKET, named("implWrite").and(returns(int.class)), Advices.ArrayWriteEnter.class,
+                    Advices.ArrayIo.class, Dispatcher.WRITE),
             new Rule(NIO_SOCKET, named("close").and(takesArguments(0)), Advices.Close.class, Dispatcher.CLOSE),
 
             new Rule(PLAIN_SOCKET, named("connect").and(takesArguments(SocketAddress.class, int.class)),
@@ -71,19 +78,20 @@ final class Instrumenter {
                     Advices.VoidWithArgument.class, Dispatcher.ACCEPT),
             new Rule(PLAIN_SOCKET, named("close").and(takesArguments(0)), Advices.Close.class, Dispatcher.CLOSE),
             new Rule("java.net.SocketInputStream", named("read").and(takesArguments(byte[].class, int.class, int.class, int.class)),
-                    Advices.StreamRead.class, Dispatcher.READ),
+                    Advices.StreamEnter.class, Advices.StreamRead.class, Dispatcher.READ),
             new Rule("java.net.SocketOutputStream", named("socketWrite").and(takesArguments(byte[].class, int.class, int.class)),
-                    Advices.StreamWrite.class, Dispatcher.WRITE),
+                    Advices.StreamWriteEnter.class, Advices.StreamWrite.class, Dispatcher.WRITE),
 
             new Rule(CHANNEL, named("connect").and(takesArguments(SocketAddress.class)),
                     Advices.BoolConnect.class, Dispatcher.CONNECT),
             new Rule(CHANNEL, named("finishConnect").and(takesArguments(0)), Advices.BoolResult.class, Dispatcher.FINISH_CONNECT),
             new Rule(CHANNEL, named("read").and(takesArguments(ByteBuffer.class)), Advices.BufferIo.class, Dispatcher.READ),
-            new Rule(CHANNEL, named("write").and(takesArguments(ByteBuffer.class)), Advices.BufferIo.class, Dispatcher.WRITE),
+            new Rule(CHANNEL, named("write").and(takesArguments(ByteBuffer.class)), Advices.BufferWriteEnter.class,
+                    Advices.BufferIo.class, Dispatcher.WRITE),
             new Rule(CHANNEL, named("read").and(takesArguments(3)).and(takesArgument(0, ByteBuffer[].class)),
                     Advices.BuffersIo.class, Dispatcher.READ),
             new Rule(CHANNEL, named("write").and(takesArguments(3)).and(takesArgument(0, ByteBuffer[].class)),
-                    Advices.BuffersIo.class, Dispatcher.WRITE),
+                    Advices.BuffersWriteEnter.class, Advices.BuffersIo.class, Dispatcher.WRITE),
             new Rule(CHANNEL, named("implCloseSelectableChannel"), Advices.Close.class, Dispatcher.CLOSE),
 
             new Rule(SERVER_CHANNEL, named("accept").and(takesArguments(0)), Advices.ObjectResult.class, Dispatcher.ACCEPT));
@@ -185,10 +193,8 @@ final class Instrumenter {
         Advice advice;
         if (r.advice == Advices.Close.class) {
             advice = mapping.to(Advices.Close.class); // entry only
-        } else if (r.advice == Advices.StreamRead.class || r.advice == Advices.StreamWrite.class) {
-            advice = mapping.to(Advices.StreamEnter.class, r.advice);
         } else {
-            advice = mapping.to(Advices.Enter.class, r.advice);
+            advice = mapping.to(r.enter, r.advice);
         }
         return advice.on(r.method);
     }

@@ -81,6 +81,39 @@ final class Tracer implements Dispatcher.Hooks {
     }
 
     @Override
+    public long enterWrite(int op, Object socket, Object data, int offset, int length) {
+        try {
+            slots.get().write.begin();
+            Conn c = conn(socket);
+            if (c == null || data == null) {
+                return 1L;
+            }
+            if (data instanceof ByteBuffer[]) {
+                ByteBuffer[] all = (ByteBuffer[]) data;
+                data = null;
+                for (int i = offset; i < all.length && data == null; i++) {
+                    if (all[i].hasRemaining()) {
+                        data = all[i];
+                    }
+                }
+                if (data == null) {
+                    return 1L;
+                }
+            }
+            if (data instanceof ByteBuffer) {
+                offset = ((ByteBuffer) data).position();
+                length = ((ByteBuffer) data).remaining();
+            }
+            // Before the bytes leave: the answer may be read on another thread before this write returns.
+            Http.beforeWrite(c, data, offset, length);
+            return 1L;
+        } catch (Throwable t) {
+            error(t);
+            return 0L;
+        }
+    }
+
+    @Override
     public void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg) {
         try {
             switch (op) {
@@ -109,9 +142,11 @@ final class Tracer implements Dispatcher.Hooks {
                 return;
             }
             long n = result;
-            if (data instanceof ByteBuffer[]) {
-                // A gathering write or scattering read: look at the first buffer it used, taking
-                // the buffers to have started at position 0, as HTTP clients fill them.
+            if (data instanceof ByteBuffer[] && op == Dispatcher.WRITE) {
+                n = 0; // a gathering write was looked at before it left: only its size counts now
+            } else if (data instanceof ByteBuffer[]) {
+                // A scattering read: look at the first buffer it filled, taking the buffers to
+                // have started at position 0, as HTTP clients hand them over.
                 ByteBuffer[] all = (ByteBuffer[]) data;
                 ByteBuffer first = null;
                 long sum = 0;
