@@ -12,6 +12,10 @@ public final class Dispatcher {
     public static final int READ = 4;
     public static final int WRITE = 5;
     public static final int CLOSE = 6;
+    /** A name lookup ({@code InetAddress.getAllByName}); the "socket" is the host name. */
+    public static final int LOOKUP = 7;
+    /** A TLS handshake on an SSLSocket ({@code startHandshake}). */
+    public static final int HANDSHAKE = 8;
 
     public static volatile Hooks hooks;
 

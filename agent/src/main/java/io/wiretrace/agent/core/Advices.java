@@ -185,6 +185,43 @@ final class Advices {
         }
     }
 
+    /** A method without arguments whose end is all that matters: {@code SSLSocket.startHandshake()}. */
+    static final class VoidExit {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, 1L, thrown, null);
+                }
+            }
+        }
+    }
+
+    /** {@code InetAddress.getAllByName(String)}: static, so the host name stands for the socket. */
+    static final class LookupEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.Argument(0) Object host) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, host);
+        }
+    }
+
+    /** Its exit, with the addresses it resolved. */
+    static final class LookupExit {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.Argument(0) Object host, @Advice.Enter long token,
+                @Advice.Return Object result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, host, token, 0L, thrown, result);
+                }
+            }
+        }
+    }
+
     /** {@code close()}: seen on entry, while the socket still knows its addresses. */
     static final class Close {
         @Advice.OnMethodEnter(suppress = Throwable.class)

@@ -34,6 +34,8 @@ final class Capture {
     private volatile boolean stopping;
     private Thread flusher;
     private boolean started;
+    /** Gets every packet the readers read, when set before {@link #start}. */
+    volatile Correlator correlator;
 
     Capture(List<String> requested, int snaplen, int bufferKiB, String filter, Savefiles files)
             throws CaptureException {

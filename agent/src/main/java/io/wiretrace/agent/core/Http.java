@@ -57,9 +57,49 @@ final class Http {
         String method;
         String path;
         String thread;
+        /** The exception a read or write of the exchange ended with, if any. */
+        Throwable failure;
+        /** "thread · method path", made when the exchange begins (the packet comments name it). */
+        volatile String label;
     }
 
+    /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
+    static volatile Correlator correlator;
+
     private Http() {
+    }
+
+    /** The connection's current or last exchange, as an opaque token for {@link #describe}; null if none. */
+    static Object current(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            return s.phase == NOT_HTTP1 || s.method == null ? null : s.label;
+        }
+        return null;
+    }
+
+    /** "thread · GET /path" for a token from {@link #current}. */
+    static String describe(Object label) {
+        return label instanceof String ? (String) label : null;
+    }
+
+    /** A read or write of the open exchange failed: the exchange's slow call names the exception. */
+    static void failed(Conn c, Throwable thrown) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            ((State) p).failure = thrown;
+        }
+    }
+
+    /** Whether an exchange is open on the connection: its reads and writes are part of it. */
+    static boolean inExchange(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            int phase = ((State) p).phase;
+            return phase == REQUEST || phase == RESPONSE;
+        }
+        return false;
     }
 
     /**
@@ -306,9 +346,11 @@ final class Http {
         s.responseLength = -1;
         s.chunked = false;
         s.status = 0;
+        s.failure = null;
         s.method = METHODS[method];
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
+        s.label = s.thread + " · " + s.method + " " + s.path;
         s.phase = REQUEST;
     }
 
@@ -319,6 +361,7 @@ final class Http {
         if (e == null) {
             return;
         }
+        slow(c, s);
         e.end();
         if (e.shouldCommit()) {
             e.set(c);
@@ -334,6 +377,25 @@ final class Http {
             e.responseBytes = s.responseBytes;
             e.commit();
         }
+    }
+
+    /** Hands a slow exchange, or one that got no response, to the correlator. */
+    private static void slow(Conn c, State s) {
+        Correlator k = correlator;
+        // ended by its last byte; one that ended at the next request or the close ended at its last byte
+        long end = s.lastByte != 0 ? s.lastByte : System.nanoTime();
+        if (k == null || (end - s.start < k.slowNanos && s.status != 0)) {
+            return;
+        }
+        Call call = new Call(Call.HTTP, c, s.start, end, s.failure);
+        call.thread = s.thread;
+        call.request = s.method + " " + s.path;
+        call.incoming = s.incoming;
+        call.requestSent = s.requestSent;
+        call.firstByte = s.firstByte;
+        call.lastByte = s.lastByte;
+        call.status = s.status;
+        k.call(call);
     }
 
     /** The index in METHODS of the request line's method, or -1. */

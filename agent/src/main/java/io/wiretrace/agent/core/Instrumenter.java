@@ -94,7 +94,15 @@ final class Instrumenter {
                     Advices.BuffersWriteEnter.class, Advices.BuffersIo.class, Dispatcher.WRITE),
             new Rule(CHANNEL, named("implCloseSelectableChannel"), Advices.Close.class, Dispatcher.CLOSE),
 
-            new Rule(SERVER_CHANNEL, named("accept").and(takesArguments(0)), Advices.ObjectResult.class, Dispatcher.ACCEPT));
+            new Rule(SERVER_CHANNEL, named("accept").and(takesArguments(0)), Advices.ObjectResult.class, Dispatcher.ACCEPT),
+
+            // name resolution: getByName and InetSocketAddress(host, port) come through here
+            new Rule("java.net.InetAddress", named("getAllByName").and(takesArguments(String.class)),
+                    Advices.LookupEnter.class, Advices.LookupExit.class, Dispatcher.LOOKUP),
+
+            // TLS handshakes of SSLSocket (HttpsURLConnection, most blocking clients)
+            new Rule("sun.security.ssl.SSLSocketImpl", named("startHandshake").and(takesArguments(0)),
+                    Advices.VoidExit.class, Dispatcher.HANDSHAKE));
 
     private static final Set<String> TYPES = new LinkedHashSet<>();
 

@@ -123,6 +123,11 @@ final class Savefiles {
      * the capture has ended (a write error, or -W files of -G rotation done).
      */
     synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength) {
+        return packet(iface, epochNanos, data, originalLength, null);
+    }
+
+    /** As {@link #packet(int, long, ByteBuffer, int)}, with a pcapng packet comment (UTF-8; ignored for pcap). */
+    synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength, byte[] comment) {
         if (ended != null) {
             return false;
         }
@@ -152,7 +157,8 @@ final class Savefiles {
             }
             int len = data.remaining();
             int padded = format == Format.PCAPNG ? (len + 3) & ~3 : len;
-            int block = format == Format.PCAPNG ? 32 + padded : 16 + len;
+            int options = format == Format.PCAPNG && comment != null ? 4 + ((comment.length + 3) & ~3) + 4 : 0;
+            int block = format == Format.PCAPNG ? 32 + padded + options : 16 + len;
             if (buf.remaining() < block) {
                 flush();
             }
@@ -166,6 +172,14 @@ final class Savefiles {
                         .put(data);
                 for (int i = len; i < padded; i++) {
                     buf.put((byte) 0);
+                }
+                if (options > 0) {
+                    // opt_comment, then opt_endofopt
+                    buf.putShort((short) 1).putShort((short) comment.length).put(comment);
+                    for (int i = comment.length; (i & 3) != 0; i++) {
+                        buf.put((byte) 0);
+                    }
+                    buf.putInt(0);
                 }
                 buf.putInt(block);
             } else {

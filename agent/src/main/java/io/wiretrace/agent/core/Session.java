@@ -31,6 +31,7 @@ final class Session {
     private Capture capture;
     private Runnable statistics;
     private Tracer tracer;
+    private Correlator correlator;
     private Instrumenter instrumenter;
     private Recording recording;
     private Thread shutdownHook;
@@ -67,6 +68,7 @@ final class Session {
         }
         List<String> interfaces = Arrays.asList(args.get("i", "any").split(","));
         Duration jfrThreshold = Durations.parse(args.get("jfr-threshold", "0ms"));
+        Duration slow = Durations.parse(args.get("slow", "200ms"));
         Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
         Savefiles files = new Savefiles(dir, name, format, rotateBytes, ring, rotateSeconds, "wiretrace");
         boolean created = createPrivateDir(dir);
@@ -85,7 +87,9 @@ final class Session {
         }
         try {
             Sockets.init();
-            s.tracer = new Tracer();
+            s.correlator = new Correlator(slow.toNanos());
+            s.capture.correlator = s.correlator;
+            s.tracer = new Tracer(s.correlator);
             if (FlightRecorder.isAvailable()) {
                 s.statistics = s.capture::emitStatistics;
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
@@ -95,6 +99,8 @@ final class Session {
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
             }
+            s.correlator.start();
+            Http.correlator = s.correlator;
             Dispatcher.hooks = s.tracer;
             s.capture.start();
             s.shutdownHook = new Thread(() -> Main.stopIfCurrent(s), "wiretrace-shutdown");
@@ -132,7 +138,8 @@ final class Session {
                 + "output: " + dir + "\n"
                 + "current file: " + capture.files.current() + " (" + capture.files.files().size() + " so far)\n"
                 + capture.stats().lines() + "\n"
-                + connections();
+                + connections() + "\n"
+                + correlator.status();
     }
 
     private String connections() {
@@ -150,6 +157,7 @@ final class Session {
     String stop() {
         StringBuilder out = new StringBuilder();
         Dispatcher.hooks = null;
+        Http.correlator = null;
         if (instrumenter != null) {
             try {
                 instrumenter.reset();
@@ -162,6 +170,13 @@ final class Session {
         }
         String halted = capture != null ? capture.halted() : null;
         Capture.Stats stats = capture != null ? capture.stop() : null;
+        if (correlator != null) {
+            try {
+                correlator.finish(); // its events go into the recording: before it stops
+            } catch (Throwable t) {
+                out.append("warning: explaining the last slow calls failed: ").append(t).append('\n');
+            }
+        }
         Path jfr = dir.resolve(JFR);
         if (recording != null) {
             try {
@@ -196,6 +211,9 @@ final class Session {
         if (tracer != null) {
             out.append(connections()).append('\n');
         }
+        if (correlator != null) {
+            out.append(correlator.status()).append('\n');
+        }
         out.append("files:\n");
         List<Path> all = new ArrayList<>(capture != null ? capture.files.files() : List.of());
         all.add(jfr);
@@ -229,6 +247,10 @@ final class Session {
         r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
         r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
         r.enable("wiretrace.HttpExchange").withThreshold(threshold).withoutStackTrace();
+        r.enable("wiretrace.SlowCall").withoutStackTrace();
+        r.enable("wiretrace.DnsLookup").withThreshold(threshold).withoutStackTrace();
+        r.enable("wiretrace.TcpConnection").withoutStackTrace();
+        r.enable("wiretrace.TlsHandshake").withoutStackTrace();
         r.setToDisk(true);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
         // shutdown hook may close the recording before ours could dump it). Created 0600 first,

@@ -216,6 +216,38 @@ final class Source {
         }
     }
 
+    /** Hands the whole records in {@code [p, lim)} to the files and the correlator; returns where the rest starts. */
+    private int records(ByteBuffer buf, ByteBuffer view, int p, int lim, boolean nano, Correlator corr, int linkType)
+            throws IOException {
+        while (lim - p >= 16) {
+            long sec = buf.getInt(p) & 0xFFFFFFFFL;
+            long frac = buf.getInt(p + 4) & 0xFFFFFFFFL;
+            int incl = buf.getInt(p + 8);
+            int orig = buf.getInt(p + 12);
+            if (incl < 0 || incl > READ_BUFFER - 16) {
+                throw new IOException("corrupt record in the capture pipe: length " + incl);
+            }
+            if (lim - p - 16 < incl) {
+                break;
+            }
+            long nanos = sec * 1_000_000_000L + (nano ? frac : frac * 1000L);
+            byte[] comment = corr != null ? corr.packet(linkType, buf, p + 16, incl, orig, nanos) : null;
+            view.clear();
+            view.limit(p + 16 + incl).position(p + 16);
+            if (files.packet(id, nanos, view, orig, comment)) {
+                packets++;
+                bytes += incl;
+            } else {
+                if (!files.limitReached()) {
+                    dropped++;
+                }
+                owner.halt(files.failure());
+            }
+            p += 16 + incl;
+        }
+        return p;
+    }
+
     private void read() {
         ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
         ByteBuffer view = buf.duplicate(); // a window on one packet's bytes, reused
@@ -236,31 +268,16 @@ final class Source {
             boolean nano = magic == 0xa1b23c4d;
             int p = 24;
             int got = 0;
+            Correlator corr = owner.correlator;
+            int linkType = linkType();
             while (true) {
                 int lim = buf.position();
-                while (lim - p >= 16) {
-                    long sec = buf.getInt(p) & 0xFFFFFFFFL;
-                    long frac = buf.getInt(p + 4) & 0xFFFFFFFFL;
-                    int incl = buf.getInt(p + 8);
-                    int orig = buf.getInt(p + 12);
-                    if (incl < 0 || incl > READ_BUFFER - 16) {
-                        throw new IOException("corrupt record in the capture pipe: length " + incl);
+                if (corr != null) {
+                    synchronized (corr) { // a chunk at a time: the lock is taken once per read
+                        p = records(buf, view, p, lim, nano, corr, linkType);
                     }
-                    if (lim - p - 16 < incl) {
-                        break;
-                    }
-                    view.clear();
-                    view.limit(p + 16 + incl).position(p + 16);
-                    if (files.packet(id, sec * 1_000_000_000L + (nano ? frac : frac * 1000L), view, orig)) {
-                        packets++;
-                        bytes += incl;
-                    } else {
-                        if (!files.limitReached()) {
-                            dropped++;
-                        }
-                        owner.halt(files.failure());
-                    }
-                    p += 16 + incl;
+                } else {
+                    p = records(buf, view, p, lim, nano, null, linkType);
                 }
                 if (files.buffered() >= WRITE_AT) {
                     files.flushIfOlder(0);

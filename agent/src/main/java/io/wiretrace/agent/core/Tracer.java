@@ -1,6 +1,7 @@
 package io.wiretrace.agent.core;
 
 import io.wiretrace.agent.core.events.Conn;
+import io.wiretrace.agent.core.events.DnsLookupEvent;
 import io.wiretrace.agent.core.events.SocketAcceptEvent;
 import io.wiretrace.agent.core.events.SocketCloseEvent;
 import io.wiretrace.agent.core.events.SocketConnectEvent;
@@ -26,7 +27,7 @@ final class Tracer implements Dispatcher.Hooks {
     static final int MAX_CONNECTIONS = 200_000;
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, SocketConnectEvent> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
     /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
     private final ConcurrentHashMap<Object, Boolean> notTcp = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -43,12 +44,40 @@ final class Tracer implements Dispatcher.Hooks {
     /** Address look-ups: one per connection, never one per call. */
     final LongAdder lookups = new LongAdder();
     final AtomicReference<Throwable> firstError = new AtomicReference<>();
+    /** Where slow and failed calls go to be explained; null: nowhere. */
+    private final Correlator correlator;
+    private final long slowNanos;
+
+    Tracer(Correlator correlator) {
+        this.correlator = correlator;
+        this.slowNanos = correlator != null ? correlator.slowNanos : Long.MAX_VALUE;
+    }
+
+    /** A non-blocking connect in progress. */
+    private static final class Pending {
+        final SocketConnectEvent event;
+        final long start;
+
+        Pending(SocketConnectEvent event, long start) {
+            this.event = event;
+            this.start = start;
+        }
+    }
 
     private static final class Slot {
         SocketConnectEvent connect = new SocketConnectEvent();
         final SocketAcceptEvent accept = new SocketAcceptEvent();
         final SocketReadEvent read = new SocketReadEvent();
         final SocketWriteEvent write = new SocketWriteEvent();
+        final DnsLookupEvent lookup = new DnsLookupEvent();
+        /** In an SSLSocket handshake: its reads and writes are part of it. */
+        boolean handshaking;
+    }
+
+    /** The token the advice hands back to exit and io: the call's start, never 0. */
+    private static long start() {
+        long t = System.nanoTime();
+        return t == 0 ? 1 : t;
     }
 
     @Override
@@ -70,10 +99,19 @@ final class Tracer implements Dispatcher.Hooks {
                 case Dispatcher.CLOSE:
                     close(socket);
                     return 0L;
+                case Dispatcher.HANDSHAKE:
+                    slots.get().handshaking = true;
+                    break;
+                case Dispatcher.LOOKUP:
+                    if (!(socket instanceof String) || isLiteral((String) socket)) {
+                        return 0L; // no lookup: the JDK parses an address literal
+                    }
+                    slots.get().lookup.begin();
+                    break;
                 default:
                     break;
             }
-            return 1L; // only "call exit": JFR's begin() above keeps the time
+            return start();
         } catch (Throwable t) {
             error(t);
             return 0L;
@@ -84,9 +122,10 @@ final class Tracer implements Dispatcher.Hooks {
     public long enterWrite(int op, Object socket, Object data, int offset, int length) {
         try {
             slots.get().write.begin();
+            long start = start();
             Conn c = conn(socket);
             if (c == null || data == null) {
-                return 1L;
+                return start;
             }
             if (data instanceof ByteBuffer[]) {
                 ByteBuffer[] all = (ByteBuffer[]) data;
@@ -97,7 +136,7 @@ final class Tracer implements Dispatcher.Hooks {
                     }
                 }
                 if (data == null) {
-                    return 1L;
+                    return start;
                 }
             }
             if (data instanceof ByteBuffer) {
@@ -106,7 +145,7 @@ final class Tracer implements Dispatcher.Hooks {
             }
             // Before the bytes leave: the answer may be read on another thread before this write returns.
             Http.beforeWrite(c, data, offset, length);
-            return 1L;
+            return start;
         } catch (Throwable t) {
             error(t);
             return 0L;
@@ -118,13 +157,19 @@ final class Tracer implements Dispatcher.Hooks {
         try {
             switch (op) {
                 case Dispatcher.CONNECT:
-                    connect(socket, result, thrown, arg);
+                    connect(socket, token, result, thrown, arg);
                     break;
                 case Dispatcher.FINISH_CONNECT:
                     finishConnect(socket, result, thrown);
                     break;
                 case Dispatcher.ACCEPT:
                     accept(arg, thrown);
+                    break;
+                case Dispatcher.LOOKUP:
+                    lookup((String) socket, token, thrown, arg);
+                    break;
+                case Dispatcher.HANDSHAKE:
+                    handshake(socket, token, thrown);
                     break;
                 default:
                     break;
@@ -138,6 +183,9 @@ final class Tracer implements Dispatcher.Hooks {
     public void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset) {
         try {
             Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            if (c != null) {
+                slow(op, c, token, result, thrown);
+            }
             if (c == null || thrown != null || result == 0 || data == null) {
                 return;
             }
@@ -174,6 +222,120 @@ final class Tracer implements Dispatcher.Hooks {
         } catch (Throwable t) {
             error(t);
         }
+    }
+
+    /**
+     * Hands a slow or failed read or write to the correlator, unless an HTTP exchange holds it
+     * (the exchange is the call then) or it is a server's read, which waits for its client's
+     * next request as a matter of course.
+     */
+    private void slow(int op, Conn c, long start, long result, Throwable thrown) {
+        if (correlator == null || start == 0 || (result == 0 && thrown == null)) {
+            return;
+        }
+        long now = System.nanoTime();
+        // A timeout shorter than --slow is the app's own choice (HttpURLConnection probes a
+        // pooled connection with a 1 ms read), not a failure to explain.
+        boolean failed = thrown != null && !(thrown instanceof java.io.InterruptedIOException);
+        if (now - start < slowNanos && !failed) {
+            return;
+        }
+        if (Http.inExchange(c)) {
+            if (failed) {
+                Http.failed(c, thrown);
+            }
+            return;
+        }
+        if (op == Dispatcher.READ && c.role == Conn.SERVER && !failed) {
+            return;
+        }
+        if (slots.get().handshaking) {
+            return; // the handshake is the call
+        }
+        Call call = new Call(op == Dispatcher.READ ? Call.READ : Call.WRITE, c, start, now, thrown);
+        call.bytes = Math.max(0, result);
+        correlator.call(call);
+    }
+
+    private void slowConnect(Conn c, long start, Throwable thrown, String host, int port) {
+        if (correlator == null || start == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - start >= slowNanos || thrown != null) {
+            Call call = new Call(Call.CONNECT, c, start, now, thrown);
+            if (c == null) {
+                call.remoteAddress = host;
+                call.remotePort = port;
+            }
+            correlator.call(call);
+        }
+    }
+
+    /** An SSLSocket's handshake ended: handed over whatever its time, for its event. */
+    private void handshake(Object socket, long start, Throwable thrown) {
+        slots.get().handshaking = false;
+        long now = System.nanoTime();
+        if (correlator == null || !(socket instanceof javax.net.ssl.SSLSocket)) {
+            return;
+        }
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) socket;
+        Call call = new Call(Call.TLS, null, start, now, thrown);
+        call.slow = now - start >= slowNanos || thrown != null;
+        call.localAddress = Sockets.host(s.getLocalSocketAddress());
+        call.localPort = s.getLocalPort();
+        call.remoteAddress = Sockets.host(s.getRemoteSocketAddress());
+        call.remotePort = s.getPort();
+        if (thrown == null) {
+            javax.net.ssl.SSLSession session = s.getSession(); // complete: this does not handshake again
+            call.peerHost = session.getPeerHost();
+            call.protocol = session.getProtocol();
+            call.cipherSuite = session.getCipherSuite();
+        }
+        correlator.call(call);
+    }
+
+    private void lookup(String host, long start, Throwable thrown, Object result) {
+        long now = System.nanoTime();
+        DnsLookupEvent e = slots.get().lookup;
+        e.end();
+        if (e.shouldCommit()) {
+            e.host = host;
+            e.failure = thrown == null ? null : thrown.toString();
+            e.addresses = addresses(result);
+            e.commit();
+        }
+        if (correlator != null && now - start >= slowNanos) {
+            Call call = new Call(Call.DNS, null, start, now, thrown);
+            call.remoteAddress = host;
+            correlator.call(call);
+        }
+    }
+
+    private static String addresses(Object result) {
+        if (!(result instanceof java.net.InetAddress[])) {
+            return "";
+        }
+        java.net.InetAddress[] all = (java.net.InetAddress[]) result;
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < all.length && i < 8; i++) {
+            b.append(i == 0 ? "" : ",").append(Sockets.host(all[i]));
+        }
+        return b.toString();
+    }
+
+    /** An IPv4 or IPv6 literal, which InetAddress parses without a lookup; a name has a letter outside hex. */
+    static boolean isLiteral(String host) {
+        if (host.isEmpty() || host.indexOf(':') >= 0 || host.charAt(0) == '[') {
+            return true;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char ch = host.charAt(i);
+            if (!(ch >= '0' && ch <= '9') && ch != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Conn read(Object socket, long n, Throwable thrown) throws Exception {
@@ -223,13 +385,14 @@ final class Tracer implements Dispatcher.Hooks {
         return c;
     }
 
-    private void connect(Object socket, long established, Throwable thrown, Object remote) throws Exception {
+    private void connect(Object socket, long start, long established, Throwable thrown, Object remote) throws Exception {
         Slot slot = slots.get();
         SocketConnectEvent e = slot.connect;
         if (thrown != null) {
             failedConnects.increment();
             e.end();
             commitFailure(e, remote, thrown);
+            slowConnect(null, start, thrown, Sockets.host(remote), Sockets.port(remote));
         } else if (established != 0) {
             Conn c = register(socket);
             if (c != null) {
@@ -242,11 +405,14 @@ final class Tracer implements Dispatcher.Hooks {
                 e.failure = null;
                 e.commit();
             }
+            if (c != null) {
+                slowConnect(c, start, null, null, 0);
+            }
         } else {
             // Non-blocking: the event stays open until finishConnect, maybe on another thread.
             e.remoteAddress = Sockets.host(remote);
             e.remotePort = Sockets.port(remote);
-            pending.put(socket, e);
+            pending.put(socket, new Pending(e, start));
             slot.connect = new SocketConnectEvent();
         }
     }
@@ -255,12 +421,14 @@ final class Tracer implements Dispatcher.Hooks {
         if (thrown == null && established == 0) {
             return;
         }
-        SocketConnectEvent e = pending.remove(socket);
+        Pending p = pending.remove(socket);
+        SocketConnectEvent e = p == null ? null : p.event;
         if (thrown != null) {
             failedConnects.increment();
             if (e != null) {
                 e.end();
                 commitFailure(e, null, thrown);
+                slowConnect(null, p.start, thrown, e.remoteAddress, e.remotePort);
             }
             return;
         }
@@ -279,6 +447,7 @@ final class Tracer implements Dispatcher.Hooks {
                 e.failure = null;
                 e.commit();
             }
+            slowConnect(c, p.start, null, null, 0);
         }
     }
 
@@ -326,6 +495,7 @@ final class Tracer implements Dispatcher.Hooks {
             }
         }
         closes.increment();
+        c.closedNanos = System.nanoTime();
         Http.close(c);
         SocketCloseEvent e = new SocketCloseEvent();
         if (e.shouldCommit()) {
@@ -359,7 +529,13 @@ final class Tracer implements Dispatcher.Hooks {
             return c;
         }
         Conn prev = conns.putIfAbsent(socket, c);
-        return prev != null ? prev : c;
+        if (prev != null) {
+            return prev;
+        }
+        if (correlator != null) {
+            correlator.opened(c);
+        }
+        return c;
     }
 
     int open() {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TracerTest {
     @Test
     void oneAddressLookupPerConnectionNotPerCall() throws Exception {
-        Tracer t = new Tracer();
+        Tracer t = new Tracer(null);
         try (ServerSocketChannel server = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 SocketChannel client = SocketChannel.open(server.getLocalAddress());
@@ -47,7 +47,7 @@ class TracerTest {
         ProtocolFamily unix = StandardProtocolFamily.valueOf("UNIX");
         SocketAddress path = (SocketAddress) Class.forName("java.net.UnixDomainSocketAddress")
                 .getMethod("of", Path.class).invoke(null, tmp.resolve("s"));
-        Tracer t = new Tracer();
+        Tracer t = new Tracer(null);
         try (ServerSocketChannel server = ((ServerSocketChannel) ServerSocketChannel.class
                         .getMethod("open", ProtocolFamily.class).invoke(null, unix)).bind(path);
                 SocketChannel client = (SocketChannel) SocketChannel.class

@@ -67,6 +67,8 @@ public final class Flow {
     boolean reset;
     End end;
     int dupAckNumber; // of the last packet that was a duplicate ACK
+    /** What the table's user keeps about this flow (the live correlation's per-flow state). */
+    public Object attachment;
     // the table's recency list
     Flow older;
     Flow newer;
@@ -362,6 +364,23 @@ public final class Flow {
 
     public int ipVersion() {
         return ipVersion;
+    }
+
+    /** The client's address as the table keys it: IPv4 in the low 32 bits of lo, IPv6 as two halves. */
+    public long clientHi() {
+        return clientHi;
+    }
+
+    public long clientLo() {
+        return clientLo;
+    }
+
+    public long serverHi() {
+        return serverHi;
+    }
+
+    public long serverLo() {
+        return serverLo;
     }
 
     public long firstNanos() {

@@ -63,6 +63,41 @@ class EventContractTest {
     }
 
     @Test
+    void diagnosisEvents() {
+        Map<Class<? extends Event>, List<String>> expected = Map.of(
+                SlowCallEvent.class, List.of("wiretrace.SlowCall", "Wiretrace", "Diagnosis"),
+                TcpConnectionEvent.class, List.of("wiretrace.TcpConnection", "Wiretrace", "TCP"),
+                DnsLookupEvent.class, List.of("wiretrace.DnsLookup", "Wiretrace", "DNS"));
+        expected.forEach((type, meta) -> {
+            EventType t = EventType.getEventType(type);
+            assertEquals(meta.get(0), t.getName());
+            assertEquals(meta.subList(1, 3), t.getCategoryNames(), meta.get(0));
+            assertTrue(t.getDescription() != null && t.getDescription().endsWith("."), meta.get(0));
+            for (ValueDescriptor v : t.getFields()) {
+                assertTrue(v.getLabel() != null && isTitleCase(v.getLabel()), meta.get(0) + "." + v.getName() + " label");
+            }
+        });
+        EventType slow = EventType.getEventType(SlowCallEvent.class);
+        for (String f : List.of("connectionId", "localAddress", "localPort", "remoteAddress", "remotePort", "call",
+                "verdict", "evidence", "callThread", "request", "failure", "evidenceFrames")) {
+            assertNotNull(slow.getField(f), f);
+        }
+        for (String f : List.of("callDuration", "explained")) {
+            assertEquals("jdk.jfr.Timespan", slow.getField(f).getContentType(), f);
+        }
+        assertEquals("jdk.jfr.Timestamp", slow.getField("callStart").getContentType());
+        EventType tcp = EventType.getEventType(TcpConnectionEvent.class);
+        for (String f : List.of("retransmissionsOut", "retransmissionsIn", "duplicateAcks", "zeroWindowsOut",
+                "zeroWindowsIn", "synRetransmissions", "resetsIn", "finsOut")) {
+            assertEquals("int", tcp.getField(f).getTypeName(), f);
+        }
+        for (String f : List.of("handshakeRtt", "rttMin", "rttAvg", "rttMax", "lifetime")) {
+            assertEquals("jdk.jfr.Timespan", tcp.getField(f).getContentType(), f);
+        }
+        assertEquals("jdk.jfr.DataAmount", tcp.getField("bytesOut").getContentType());
+    }
+
+    @Test
     void captureStatistics() {
         EventType t = EventType.getEventType(CaptureStatisticsEvent.class);
         assertEquals("wiretrace.CaptureStatistics", t.getName());

@@ -1,0 +1,573 @@
+package io.wiretrace.agent.core;
+
+import io.wiretrace.agent.core.events.Conn;
+import io.wiretrace.agent.core.events.SlowCallEvent;
+import io.wiretrace.agent.core.events.TcpConnectionEvent;
+import io.wiretrace.agent.core.events.TlsHandshakeEvent;
+import io.wiretrace.agent.core.tcp.Analysis;
+import io.wiretrace.agent.core.tcp.Flow;
+import io.wiretrace.agent.core.tcp.FlowTable;
+import io.wiretrace.agent.core.tcp.Side;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Joins the packets and the socket calls. The capture's readers hand it every packet (under its
+ * lock, a chunk at a time); the TCP analysis runs on each, and each flow keeps a {@link Track}
+ * of the packets that can be evidence. App threads hand it, through lock-free queues, the
+ * connections they open and the calls they found slow or failed; its own thread explains each
+ * such call once the capture has read the packets of the call's time, and commits
+ * {@code wiretrace.SlowCall}. A flow that leaves the table, if it was the app's, becomes a
+ * {@code wiretrace.TcpConnection}.
+ *
+ * <p>One clock: packets carry the kernel's wall-clock time, calls {@link System#nanoTime()}. The
+ * offset between the two is measured every second by reading the wall clock between two
+ * nanoTime reads (src/docs/verdicts.md states the error bound).
+ */
+final class Correlator implements FlowTable.Listener {
+    static final int MAX_FLOWS = 32_768;
+    static final int MAX_QUEUED = 10_000;
+    /** The capture hands packets over within about 0.4 s (src/docs/capture.md). */
+    static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
+    /** Explain a call this long after its end even if no later packet showed that the capture caught up. */
+    static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Packets this far outside a call's window still count as its own: the clock join's error, with room. */
+    static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long JOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_JOIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A closed connection stays joinable this long: the capture reads its last packets later. */
+    private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int RECENT_SYNS = 1024;
+
+    final long slowNanos;
+    private final FlowTable table = new FlowTable(MAX_FLOWS, FlowTable.DEFAULT_IDLE_NANOS,
+            FlowTable.DEFAULT_LINGER_NANOS, this);
+    private final ConcurrentLinkedQueue<Conn> opened = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    final LongAdder dropped = new LongAdder();
+    // on the lock
+    private final Map<Key, Conn> conns = new HashMap<>();
+    private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
+    private final List<Call> pending = new ArrayList<>();
+    /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
+    private final ArrayDeque<Explained> recent = new ArrayDeque<>();
+    private final TreeMap<String, Integer> verdicts = new TreeMap<>();
+    private long watermark;
+    private long lastSweep;
+    private long lastClock;
+    private volatile long offset;
+    private volatile long clockError;
+    private long explained;
+    private long errors;
+    private Throwable firstError;
+    private long connections;
+    private boolean finished;
+    private Thread thread;
+
+    Correlator(long slowNanos) {
+        this.slowNanos = slowNanos;
+        sampleClock();
+    }
+
+    void start() {
+        thread = Capture.daemon("wiretrace-correlate", this::loop);
+        thread.start();
+    }
+
+    // ---- app threads: lock-free, never waiting
+
+    void opened(Conn c) {
+        opened.offer(c);
+    }
+
+    /** A slow or failed call; counted and dropped if too many wait already. */
+    void call(Call c) {
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            dropped.increment();
+            return;
+        }
+        calls.offer(c);
+    }
+
+    // ---- the capture's readers, on the lock
+
+    /**
+     * One captured frame, its time in ns since the epoch. Returns the comment for its pcapng
+     * block (UTF-8), or null: a packet of the app's connections names the connection, the thread
+     * and the HTTP request it belongs to.
+     */
+    byte[] packet(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
+        try {
+            return analyse(linkType, buf, offset, capLen, origLen, nanos);
+        } catch (RuntimeException e) {
+            errors++; // the capture goes on; the status shows it
+            if (firstError == null) {
+                firstError = e;
+            }
+            return null;
+        }
+    }
+
+    private byte[] analyse(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
+        int a = table.packet(linkType, buf, offset, capLen, origLen, nanos);
+        if (a == Analysis.NOT_TCP) {
+            return null;
+        }
+        if (nanos > watermark) {
+            watermark = nanos;
+        }
+        Flow f = table.lastFlow();
+        Track t = (Track) f.attachment;
+        if (t == null) {
+            t = new Track();
+            f.attachment = t;
+            if ((a & Analysis.NEW_FLOW) != 0 && (table.frame().flags & 0x12) == 0x02) { // a SYN without ACK
+                if (recentSyns.size() == RECENT_SYNS) {
+                    recentSyns.pollFirst();
+                }
+                recentSyns.addLast(f);
+            }
+        }
+        if ((t.client == null || t.server == null) && nanos >= t.nextJoinTry) {
+            // the app registers a connection when it first uses it, which may be after its first
+            // packets are read; tries thin out, so that flows of other processes cost little
+            t.joinBackoff = t.joinBackoff == 0 ? JOIN_RETRY_NANOS : Math.min(MAX_JOIN_BACKOFF_NANOS, t.joinBackoff * 2);
+            t.nextJoinTry = nanos + t.joinBackoff;
+            join(f, t);
+        }
+        t.packet(table.frame(), a, nanos);
+        if (!t.joined()) {
+            return null;
+        }
+        boolean fromClient = (a & Analysis.FROM_CLIENT) != 0;
+        Conn c = fromClient ? (t.client != null ? t.client : t.server) : (t.server != null ? t.server : t.client);
+        return t.comment(c);
+    }
+
+    private void join(Flow f, Track t) {
+        if (!opened.isEmpty()) {
+            drainOpened();
+        }
+        if (t.client == null) {
+            t.client = conns.get(new Key(f.ipVersion(), f.clientHi(), f.clientLo(), f.clientPort(), f.serverHi(),
+                    f.serverLo(), f.serverPort()));
+            joined(f, t.client);
+        }
+        if (t.server == null) {
+            t.server = conns.get(new Key(f.ipVersion(), f.serverHi(), f.serverLo(), f.serverPort(), f.clientHi(),
+                    f.clientLo(), f.clientPort()));
+            joined(f, t.server);
+        }
+    }
+
+    private void joined(Flow f, Conn c) {
+        if (c != null) {
+            c.flow = f;
+            connections++;
+        }
+    }
+
+    private void drainOpened() {
+        Conn c;
+        while ((c = opened.poll()) != null) {
+            Key k = Key.of(c);
+            if (k != null) {
+                conns.put(k, c);
+            }
+        }
+    }
+
+    @Override
+    public void evicted(Flow f) {
+        Track t = (Track) f.attachment;
+        if (t != null && t.client != null) {
+            summary(f, t.client, true);
+        }
+        if (t != null && t.server != null) {
+            summary(f, t.server, false);
+        }
+    }
+
+    /** A wiretrace.TcpConnection for one of the app's ends of the flow. */
+    private static void summary(Flow f, Conn c, boolean localIsClient) {
+        TcpConnectionEvent e = new TcpConnectionEvent();
+        if (!e.shouldCommit()) {
+            return;
+        }
+        Side out = localIsClient ? f.client() : f.server();
+        Side in = localIsClient ? f.server() : f.client();
+        e.set(c);
+        e.role = localIsClient ? "client" : "server";
+        e.ended = f.end().name().toLowerCase(java.util.Locale.ROOT);
+        e.handshakeRtt = Math.max(0, f.handshakeRttNanos());
+        e.rttSamples = out.rttCount();
+        e.rttMin = out.rttCount() > 0 ? out.rttMinNanos() : 0;
+        e.rttAvg = out.rttAvgNanos();
+        e.rttMax = out.rttMaxNanos();
+        e.packetsOut = out.packets();
+        e.packetsIn = in.packets();
+        e.bytesOut = out.payloadBytes();
+        e.bytesIn = in.payloadBytes();
+        e.retransmissionsOut = out.retransmissions();
+        e.retransmissionsIn = in.retransmissions();
+        e.fastRetransmissions = out.count(Analysis.FAST_RETRANSMISSION) + in.count(Analysis.FAST_RETRANSMISSION);
+        e.synRetransmissions = out.synRetransmissions() + in.synRetransmissions();
+        e.duplicateAcks = out.count(Analysis.DUPLICATE_ACK) + in.count(Analysis.DUPLICATE_ACK);
+        e.zeroWindowsOut = out.count(Analysis.ZERO_WINDOW);
+        e.zeroWindowsIn = in.count(Analysis.ZERO_WINDOW);
+        e.windowFull = out.count(Analysis.WINDOW_FULL) + in.count(Analysis.WINDOW_FULL);
+        e.outOfOrder = out.count(Analysis.OUT_OF_ORDER) + in.count(Analysis.OUT_OF_ORDER);
+        e.resetsOut = out.resets();
+        e.resetsIn = in.resets();
+        e.finsOut = out.fins();
+        e.finsIn = in.fins();
+        e.lifetime = f.lastNanos() - f.firstNanos();
+        e.commit();
+    }
+
+    // ---- its own thread
+
+    private void loop() {
+        while (true) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                try {
+                    tick(false);
+                } catch (RuntimeException e) {
+                    // never let one bad call end the explaining; the status shows it
+                    errors++;
+                    if (firstError == null) {
+                        firstError = e;
+                    }
+                }
+            }
+            LockSupport.parkNanos(TICK_NANOS);
+        }
+    }
+
+    /** Explains the calls whose packets are in; with {@code all}, every call left (the capture has ended). */
+    private void tick(boolean all) {
+        long nowNano = System.nanoTime();
+        if (nowNano - lastClock >= TimeUnit.SECONDS.toNanos(1)) {
+            sampleClock();
+            lastClock = nowNano;
+        }
+        long now = epoch(nowNano);
+        drainOpened();
+        Call c;
+        while ((c = calls.poll()) != null) {
+            queued.decrementAndGet();
+            pending.add(c);
+        }
+        for (Iterator<Call> it = pending.iterator(); it.hasNext();) {
+            Call call = it.next();
+            long end = epoch(call.end);
+            if (all || (now >= end + SETTLE_NANOS && (watermark >= end || now >= end + GIVE_UP_NANOS))) {
+                it.remove();
+                explain(call);
+            }
+        }
+        if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
+            lastSweep = now;
+            conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
+            if (!all) {
+                table.expire(now - SETTLE_NANOS);
+            }
+        }
+    }
+
+    private void explain(Call c) {
+        long s = epoch(c.start);
+        long e = epoch(c.end);
+        Conn conn = c.conn;
+        if (c.kind == Call.TLS) {
+            conn = handshake(c, s, e);
+            if (!c.slow) {
+                return;
+            }
+        }
+        long[] http = {c.requestSent == 0 ? 0 : epoch(c.requestSent), c.firstByte == 0 ? 0 : epoch(c.firstByte),
+            c.lastByte == 0 ? 0 : epoch(c.lastByte)};
+        Track t = null;
+        boolean localIsClient = true;
+        if (conn != null && conn.flow != null) {
+            t = (Track) ((Flow) conn.flow).attachment;
+            localIsClient = t.server != conn;
+        } else if (c.kind == Call.CONNECT) {
+            t = connectAttempt(c, s, e);
+        }
+        Verdicts.Verdict v = Verdicts.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError);
+        if (c.kind == Call.HTTP && c.incoming && v.name.equals(Verdicts.UNKNOWN)) {
+            inner(c, s, e, v);
+        } else {
+            if (recent.size() == 64) {
+                recent.pollFirst();
+            }
+            recent.addLast(new Explained(c, s, e, v));
+        }
+        explained++;
+        verdicts.merge(v.name, 1, Integer::sum);
+        SlowCallEvent ev = new SlowCallEvent();
+        if (!ev.shouldCommit()) {
+            return;
+        }
+        if (conn != null) {
+            ev.set(conn);
+        } else {
+            ev.localAddress = "";
+            ev.remoteAddress = c.remoteAddress;
+            ev.remotePort = c.remotePort;
+        }
+        ev.call = c.kindName();
+        ev.verdict = v.name;
+        ev.evidence = v.evidence;
+        ev.callThread = c.thread;
+        ev.callStart = TimeUnit.NANOSECONDS.toMillis(s);
+        ev.callDuration = e - s;
+        ev.explained = v.explained;
+        ev.failure = c.failure;
+        ev.request = c.request;
+        ev.retransmissions = v.retransmissions;
+        ev.evidenceFrames = v.frames.toString();
+        ev.commit();
+    }
+
+    /** A handshake's event, on the connection its 4-tuple names; returns that connection (or null). */
+    private Conn handshake(Call c, long s, long e) {
+        Key l = Key.of(c.localAddress, c.localPort);
+        Key r = Key.of(c.remoteAddress, c.remotePort);
+        Conn conn = l == null || r == null ? null
+                : conns.get(new Key(l.version, l.aHi, l.aLo, l.aPort, r.aHi, r.aLo, r.aPort));
+        TlsHandshakeEvent ev = new TlsHandshakeEvent();
+        if (ev.shouldCommit()) {
+            if (conn != null) {
+                ev.set(conn);
+            } else {
+                ev.localAddress = c.localAddress;
+                ev.localPort = c.localPort;
+                ev.remoteAddress = c.remoteAddress;
+                ev.remotePort = c.remotePort;
+            }
+            ev.peerHost = c.peerHost;
+            ev.protocol = c.protocol;
+            ev.cipherSuite = c.cipherSuite;
+            ev.handshakeThread = c.thread;
+            ev.handshakeStart = TimeUnit.NANOSECONDS.toMillis(s);
+            ev.handshakeDuration = e - s;
+            ev.failure = c.failure;
+            ev.commit();
+        }
+        return conn;
+    }
+
+    /** A call explained already, kept a while for the calls it was part of. */
+    private static final class Explained {
+        final Call call;
+        final long start;
+        final long end;
+        final Verdicts.Verdict verdict;
+
+        Explained(Call call, long start, long end, Verdicts.Verdict verdict) {
+            this.call = call;
+            this.start = start;
+            this.end = end;
+            this.verdict = verdict;
+        }
+    }
+
+    /**
+     * An incoming exchange whose own packets show no fault: if its thread spent most of it in
+     * slow calls of its own (the app waited on its upstream), their verdict is its verdict.
+     */
+    private void inner(Call c, long s, long e, Verdicts.Verdict v) {
+        Explained longest = null;
+        long waited = 0;
+        for (Explained x : recent) {
+            if (x.call.thread.equals(c.thread) && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
+                waited += x.end - x.start;
+                if (longest == null || x.end - x.start > longest.end - longest.start) {
+                    longest = x;
+                }
+            }
+        }
+        if (longest == null || waited * 2 < e - s || longest.verdict.name.equals(Verdicts.UNKNOWN)) {
+            return;
+        }
+        Call x = longest.call;
+        v.set(longest.verdict.name, Math.min(e - s, longest.verdict.explained), "the thread waited "
+                + Verdicts.ms(longest.end - longest.start) + " on its " + x.kindName() + " call"
+                + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress + ":" + x.remotePort
+                + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + ": " + longest.verdict.evidence);
+        v.frames.append(longest.verdict.frames);
+    }
+
+    /** The flow of a connect that produced no connection: the latest SYN to its peer in its time. */
+    private Track connectAttempt(Call c, long s, long e) {
+        Key peer = Key.of(c.remoteAddress, c.remotePort);
+        if (peer == null) {
+            return null;
+        }
+        Iterator<Flow> it = recentSyns.descendingIterator();
+        while (it.hasNext()) {
+            Flow f = it.next();
+            if (f.firstNanos() > e + MARGIN_NANOS) {
+                continue;
+            }
+            if (f.firstNanos() < s - MARGIN_NANOS - clockError) {
+                break;
+            }
+            if (f.serverPort() == peer.aPort && f.serverHi() == peer.aHi && f.serverLo() == peer.aLo
+                    && f.ipVersion() == peer.version) {
+                Track t = (Track) f.attachment;
+                if (t != null && t.client == null) {
+                    return t;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The capture has ended and its readers have drained: explain what is left, summarise every flow. */
+    void finish() {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            try {
+                tick(true);
+                table.flush();
+            } finally {
+                finished = true;
+            }
+        }
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    synchronized String status() {
+        StringBuilder b = new StringBuilder("slow or failed calls: " + explained + " explained");
+        verdicts.forEach((k, n) -> b.append(b.indexOf("(") < 0 ? " (" : ", ").append(k).append(' ').append(n));
+        if (!verdicts.isEmpty()) {
+            b.append(')');
+        }
+        b.append(", ").append(pending.size() + queued.get()).append(" waiting for their packets");
+        if (dropped.sum() > 0) {
+            b.append(", ").append(dropped.sum()).append(" dropped");
+        }
+        if (errors > 0) {
+            b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
+        }
+        b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
+                .append(" joined to the app's connections");
+        return b.toString();
+    }
+
+    // ---- the clock
+
+    long epoch(long nanoTime) {
+        return nanoTime + offset;
+    }
+
+    /** The offset from nanoTime to the wall clock: the tightest of a few reads between two nanoTimes. */
+    private void sampleClock() {
+        long best = Long.MAX_VALUE;
+        long off = 0;
+        for (int i = 0; i < 5; i++) {
+            long a = System.nanoTime();
+            Instant w = Instant.now();
+            long b = System.nanoTime();
+            if (b - a < best) {
+                best = b - a;
+                off = w.getEpochSecond() * 1_000_000_000L + w.getNano() - (a + (b - a) / 2);
+            }
+        }
+        offset = off;
+        clockError = best / 2 + 1_000; // the read's width, and Instant's microsecond resolution on older JDKs
+    }
+
+    /** A flow's endpoints as the join keys them: the app's side first. */
+    static final class Key {
+        final int version;
+        final long aHi;
+        final long aLo;
+        final int aPort;
+        final long bHi;
+        final long bLo;
+        final int bPort;
+
+        Key(int version, long aHi, long aLo, int aPort, long bHi, long bLo, int bPort) {
+            this.version = version;
+            this.aHi = aHi;
+            this.aLo = aLo;
+            this.aPort = aPort;
+            this.bHi = bHi;
+            this.bLo = bLo;
+            this.bPort = bPort;
+        }
+
+        static Key of(Conn c) {
+            Key l = of(c.localAddress, c.localPort);
+            Key r = of(c.remoteAddress, c.remotePort);
+            if (l == null || r == null || l.version != r.version) {
+                return null;
+            }
+            return new Key(l.version, l.aHi, l.aLo, l.aPort, r.aHi, r.aLo, r.aPort);
+        }
+
+        /** One endpoint (in the a fields) from an address literal; null if it is not one. */
+        static Key of(String address, int port) {
+            try {
+                if (address == null || address.isEmpty() || !(Character.isDigit(address.charAt(0))
+                        || address.indexOf(':') >= 0)) {
+                    return null; // a host name: never resolve here
+                }
+                InetAddress a = InetAddress.getByName(address);
+                byte[] b = a.getAddress();
+                ByteBuffer bb = ByteBuffer.wrap(b);
+                if (a instanceof Inet4Address) {
+                    return new Key(4, 0, bb.getInt() & 0xFFFFFFFFL, port, 0, 0, 0);
+                }
+                return new Key(6, bb.getLong(), bb.getLong(), port, 0, 0, 0);
+            } catch (Exception e) {
+                return null;
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof Key)) {
+                return false;
+            }
+            Key k = (Key) o;
+            return version == k.version && aHi == k.aHi && aLo == k.aLo && aPort == k.aPort && bHi == k.bHi
+                    && bLo == k.bLo && bPort == k.bPort;
+        }
+
+        @Override
+        public int hashCode() {
+            long h = aLo * 31 + bLo;
+            h = h * 31 + aHi * 7 + bHi;
+            return (int) (h ^ h >>> 32) * 31 + (aPort << 16 | bPort);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.wiretrace.agent.core.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
+
+/**
+ * One TLS handshake on an SSLSocket. Committed by the agent's correlator thread (it names the
+ * connection the socket calls registered), so {@link #handshakeStart} places it in time.
+ */
+@Name("wiretrace.TlsHandshake")
+@Label("TLS Handshake")
+@Description("A TLS handshake on an SSLSocket: how long it took, and what it agreed on.")
+@Category({"Wiretrace", "TLS"})
+@StackTrace(false)
+public final class TlsHandshakeEvent extends ConnectionEvent {
+    @Label("Peer Host")
+    @Description("The host name the socket was made for, if any.")
+    public String peerHost;
+
+    @Label("Protocol")
+    public String protocol;
+
+    @Label("Cipher Suite")
+    public String cipherSuite;
+
+    @Label("Handshake Thread")
+    public String handshakeThread;
+
+    @Label("Handshake Start")
+    @Timestamp(Timestamp.MILLISECONDS_SINCE_EPOCH)
+    public long handshakeStart;
+
+    @Label("Handshake Duration")
+    @Timespan(Timespan.NANOSECONDS)
+    public long handshakeDuration;
+
+    @Label("Failure")
+    @Description("The exception the handshake ended with, if any.")
+    public String failure;
+}

@@ -1,0 +1,139 @@
+package io.wiretrace.cli.it;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * The app under test in {@link VerdictIT}: a child JVM that makes the calls it is told to on
+ * stdin, one line each, one after the other on the thread {@code fault-worker}, and answers each
+ * with {@code DONE ID ms=N DETAIL} or {@code FAILED ID ms=N EXCEPTION}. HTTPS URLs are trusted
+ * through {@code -Djavax.net.ssl.trustStore}.
+ *
+ * <pre>
+ *   http ID URL                       GET with HttpURLConnection, the whole body read
+ *   post ID URL BYTES                 POST of BYTES zero bytes (fixed length) with HttpURLConnection,
+ *                                     on a new connection
+ *   client ID URL                     GET with java.net.http.HttpClient (HTTP/1.1)
+ *   raw ID HOST PORT PATH LATE_MS     GET on a plain socket; sleeps LATE_MS before it reads the answer
+ *   connect ID HOST PORT TIMEOUT_MS   connect, then close
+ *   write ID HOST PORT BYTES          connect, one write of BYTES zero bytes, close
+ *   resolve ID NAME                   InetAddress.getAllByName
+ * </pre>
+ */
+public final class FaultApp {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .proxy(HttpClient.Builder.NO_PROXY).connectTimeout(Duration.ofSeconds(10)).build();
+
+    private FaultApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.out.println("READY port=0 pid=" + ProcessHandle.current().pid());
+        System.out.flush();
+        Thread worker = new Thread(FaultApp::work, "fault-worker");
+        worker.start();
+        worker.join();
+    }
+
+    private static void work() {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try {
+            for (String line; (line = in.readLine()) != null; ) {
+                String[] c = line.trim().split(" ");
+                long t0 = System.nanoTime();
+                String outcome;
+                try {
+                    String detail = run(c);
+                    outcome = "DONE " + c[1] + " ms=" + (System.nanoTime() - t0) / 1_000_000 + " " + detail;
+                } catch (Exception e) {
+                    outcome = "FAILED " + c[1] + " ms=" + (System.nanoTime() - t0) / 1_000_000 + " " + e;
+                }
+                System.out.println(outcome);
+                System.out.flush();
+            }
+        } catch (java.io.IOException e) {
+            System.out.println("FAILED stdin " + e);
+        }
+    }
+
+    private static String run(String[] c) throws Exception {
+        switch (c[0]) {
+            case "http": {
+                HttpURLConnection h = (HttpURLConnection) new URL(c[2]).openConnection(Proxy.NO_PROXY);
+                return h.getResponseCode() + " " + h.getInputStream().readAllBytes().length + " bytes";
+            }
+            case "post": {
+                HttpURLConnection h = (HttpURLConnection) new URL(c[2]).openConnection(Proxy.NO_PROXY);
+                long bytes = Long.parseLong(c[3]);
+                h.setRequestMethod("POST");
+                h.setDoOutput(true);
+                h.setFixedLengthStreamingMode(bytes);
+                // one connection per upload: before a streaming POST on a cached connection,
+                // HttpURLConnection probes it with a read that times out after 1 ms
+                h.setRequestProperty("Connection", "close");
+                try (OutputStream out = h.getOutputStream()) {
+                    byte[] b = new byte[64 << 10];
+                    for (long left = bytes; left > 0; left -= b.length) {
+                        out.write(b, 0, (int) Math.min(b.length, left));
+                    }
+                }
+                return h.getResponseCode() + " " + new String(h.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            }
+            case "client": {
+                HttpResponse<byte[]> r = CLIENT.send(HttpRequest.newBuilder(URI.create(c[2])).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                return r.statusCode() + " " + r.body().length + " bytes";
+            }
+            case "raw":
+                try (Socket s = connect(c[2], c[3], 10_000)) {
+                    s.setSoTimeout(30_000);
+                    s.getOutputStream().write(("GET " + c[4] + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    Thread.sleep(Long.parseLong(c[5])); // the fault: the answer waits in the socket for the app
+                    InputStream in = s.getInputStream();
+                    String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+                    return answer.lines().findFirst().orElse("(nothing)");
+                }
+            case "connect":
+                try (Socket s = connect(c[2], c[3], Integer.parseInt(c[4]))) {
+                    return "local port " + s.getLocalPort();
+                }
+            case "write":
+                try (Socket s = connect(c[2], c[3], 10_000)) {
+                    long t0 = System.nanoTime();
+                    s.getOutputStream().write(new byte[Integer.parseInt(c[4])]);
+                    return "write ms=" + (System.nanoTime() - t0) / 1_000_000;
+                }
+            case "resolve":
+                return Arrays.toString(InetAddress.getAllByName(c[2]));
+            default:
+                throw new IllegalArgumentException("unknown command " + c[0]);
+        }
+    }
+
+    private static Socket connect(String host, String port, int timeoutMs) throws java.io.IOException {
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(host, Integer.parseInt(port)), timeoutMs);
+            return s;
+        } catch (java.io.IOException e) {
+            s.close();
+            throw e;
+        }
+    }
+}
