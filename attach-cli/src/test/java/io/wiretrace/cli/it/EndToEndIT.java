@@ -94,7 +94,7 @@ class EndToEndIT {
             Set<String> recorded = Evidence.jfrFlows(events);
             assertEquals(packets, recorded, "the pcapng's TCP flows and the JFR's connections differ");
             for (String f : clientFlows) {
-                assertEquals(Set.of("SocketAccept", "SocketRead", "SocketWrite", "SocketClose", "HttpExchange"),
+                assertEquals(Set.of("SocketAccept", "SocketRead", "SocketWrite", "SocketClose", "HttpExchange", "TcpConnection"),
                         Evidence.typesFor(events, f), "events of accepted connection " + f);
             }
             assertTrue(events.stream().anyMatch(e -> Evidence.type(e).equals("SocketConnect")
