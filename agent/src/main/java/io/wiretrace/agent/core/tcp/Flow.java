@@ -248,13 +248,17 @@ public final class Flow {
             if (seglen > 1 && fwd.nextseq - 1 == seq) {
                 notAdvanced = false; // new data after a zero window probe
             }
+            // Wireshark holds both time differences in a guint64 t (and the threshold in a guint64
+            // ooo_thres) and compares unsigned: a packet stamped before the reference packet (the
+            // capture's timestamps went back) gives a huge t, so it is neither fast nor out of order
             if (seglen > 0 && rev.lastack != 0 && le(seq + seglen, rev.lastack)) {
                 ta |= SPURIOUS_RETRANSMISSION;
             } else if (notAdvanced && rev.dupacknum >= 2 && rev.lastack == seq
-                    && now - rev.lastackTime < FAST_RETRANSMISSION_NANOS) {
+                    && Long.compareUnsigned(now - rev.lastackTime, FAST_RETRANSMISSION_NANOS) < 0) {
                 ta |= FAST_RETRANSMISSION;
             } else if (notAdvanced
-                    && now - fwd.nextseqTime < (initialRtt == 0 ? OUT_OF_ORDER_DEFAULT_NANOS : initialRtt)
+                    && Long.compareUnsigned(now - fwd.nextseqTime,
+                            initialRtt == 0 ? OUT_OF_ORDER_DEFAULT_NANOS : initialRtt) < 0
                     && fwd.nextseq != seq + seglen + ((flags & (SYN | FIN)) != 0 ? 1 : 0)) {
                 ta |= OUT_OF_ORDER;
             } else if (notAdvanced) {

@@ -88,6 +88,27 @@ class FlowTableTest {
     }
 
     @Test
+    void aSegmentStampedBeforeItsReferenceIsNeitherFastNorOutOfOrder() {
+        // Wireshark compares the time since the last dup ACK (and since the highest segment)
+        // unsigned: stamped earlier, the difference wraps to a huge value
+        FlowTable t = new FlowTable(10, 60_000 * MS, 1000 * MS, gone::add);
+        send(t, 10, C, 40000, S, 443, 100, 0, SYN, 0);
+        send(t, 11, S, 443, C, 40000, 500, 101, SYN | ACK, 0);
+        send(t, 15, C, 40000, S, 443, 101, 501, ACK, 0); // initial RTT 5 ms: the out-of-order window
+        for (int i = 0; i < 5; i++) {
+            send(t, 20 + i, C, 40000, S, 443, 101 + i * 100, 501, ACK, 100);
+        }
+        send(t, 25, S, 443, C, 40000, 501, 201, ACK, 0); // 201..301 lost
+        send(t, 26, S, 443, C, 40000, 501, 201, ACK, 0);
+        send(t, 27, S, 443, C, 40000, 501, 201, ACK, 0);
+        assertEquals(2, t.lastDupAckNumber());
+        // 1 ms before the last dup ACK (tshark 4.0: out of order, as it is 2 ms after 501..601)
+        assertEquals(Analysis.OUT_OF_ORDER, send(t, 26, C, 40000, S, 443, 201, 501, ACK, 100) & 0xFFFF);
+        // 1 ms before the highest segment (501..601) too: a plain retransmission
+        assertEquals(Analysis.RETRANSMISSION, send(t, 23, C, 40000, S, 443, 301, 501, ACK, 100) & 0xFFFF);
+    }
+
+    @Test
     void theBoundPushesOutTheLeastRecentlyActive() {
         FlowTable t = new FlowTable(4, 60_000 * MS, 1000 * MS, gone::add);
         for (int i = 0; i < 6; i++) {
