@@ -16,6 +16,15 @@ public final class Dispatcher {
     public static final int LOOKUP = 7;
     /** A TLS handshake on an SSLSocket ({@code startHandshake}). */
     public static final int HANDSHAKE = 8;
+    /** Plaintext read and written through an SSLSocket's streams; the "socket" is the SSLSocket. */
+    public static final int TLS_READ = 9;
+    public static final int TLS_WRITE = 10;
+    /**
+     * An SSLEngine's wrap (plaintext in, TLS records out) and unwrap; the "socket" is the engine,
+     * and {@code io}'s result packs bytesProduced &lt;&lt; 32 | bytesConsumed.
+     */
+    public static final int ENGINE_WRAP = 11;
+    public static final int ENGINE_UNWRAP = 12;
 
     public static volatile Hooks hooks;
 

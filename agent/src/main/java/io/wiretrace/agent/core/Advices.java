@@ -185,6 +185,85 @@ final class Advices {
         }
     }
 
+    /** Entry of an SSLSocket stream's {@code read}: the socket is the stream's outer instance. */
+    static final class OuterEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("this$0") Object outer) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enter(op, outer);
+        }
+    }
+
+    /** Entry of an SSLSocket stream's {@code write(byte[], int, int)}, with the plaintext. */
+    static final class OuterWriteEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.FieldValue("this$0") Object outer, @Advice.Argument(0) Object data,
+                @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, outer, data, offset, length);
+        }
+    }
+
+    /** {@code int read(byte[], int, int)} of an SSLSocket's input stream: the plaintext read. */
+    static final class OuterRead {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.FieldValue("this$0") Object outer, @Advice.Enter long token,
+                @Advice.Return int result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.io(op, outer, token, result, thrown, data, offset);
+                }
+            }
+        }
+    }
+
+    /** {@code void write(byte[], int, int)} of an SSLSocket's output stream: all len bytes or a throw. */
+    static final class OuterWrite {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.FieldValue("this$0") Object outer, @Advice.Enter long token,
+                @Advice.Argument(0) Object data, @Advice.Argument(1) int offset, @Advice.Argument(2) int len,
+                @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.io(op, outer, token, thrown == null ? len : 0L, thrown, data, offset);
+                }
+            }
+        }
+    }
+
+    /** Entry of {@code SSLEngine.wrap(ByteBuffer[], int, int, ByteBuffer[], int, int)}, with the plaintext. */
+    static final class EngineWrapEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object srcs,
+                @Advice.Argument(1) int offset) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterWrite(op, self, srcs, offset, -1);
+        }
+    }
+
+    /** Exit of an SSLEngine's 6-argument wrap or unwrap: what it produced into its destination buffers. */
+    static final class EngineIo {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return Object result, @Advice.Thrown Throwable thrown,
+                @Advice.Argument(3) Object dsts, @Advice.Argument(4) int offset) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    long r = 0L;
+                    if (result instanceof javax.net.ssl.SSLEngineResult) {
+                        javax.net.ssl.SSLEngineResult x = (javax.net.ssl.SSLEngineResult) result;
+                        r = (long) x.bytesProduced() << 32 | x.bytesConsumed();
+                    }
+                    h.io(op, self, token, r, thrown, dsts, offset);
+                }
+            }
+        }
+    }
+
     /** A method without arguments whose end is all that matters: {@code SSLSocket.startHandshake()}. */
     static final class VoidExit {
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -215,6 +215,7 @@ final class Correlator implements FlowTable.Listener {
         Side in = localIsClient ? f.server() : f.client();
         e.set(c);
         e.role = localIsClient ? "client" : "server";
+        e.application = c.applications();
         e.ended = f.end().name().toLowerCase(java.util.Locale.ROOT);
         e.handshakeRtt = Math.max(0, f.handshakeRttNanos());
         e.rttSamples = out.rttCount();
@@ -298,7 +299,7 @@ final class Correlator implements FlowTable.Listener {
     private void explain(Call c) {
         long s = epoch(c.start);
         long e = epoch(c.end);
-        Conn conn = c.conn;
+        Conn conn = c.conn != null && c.conn.tcp != null ? c.conn.tcp : c.conn; // TLS: the TCP connection under it
         if (c.kind == Call.TLS) {
             conn = handshake(c, s, e);
             if (!c.slow) {

@@ -31,6 +31,10 @@ final class Http {
     private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSFER_ENCODING = "transfer-encoding: chunked".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final String HTTP1 = "http/1.1";
+    static final String H2 = "h2";
+    static final String TLS = "tls";
 
     static {
         for (int i = 0; i < METHODS.length; i++) {
@@ -142,12 +146,13 @@ final class Http {
                     finish(c, s);
                 }
                 c.role = Conn.CLIENT;
+                c.application = HTTP1;
                 begin(s, false, m, data, offset, n, n);
                 return;
             }
             if (c.role == Conn.CLIENT) {
                 if (phase == IDLE) {
-                    s.phase = NOT_HTTP1; // its first bytes are not HTTP/1.x: never look again
+                    notHttp1(c, s, data, offset, n); // its first bytes are not HTTP/1.x: never look again
                 }
                 return;
             }
@@ -197,12 +202,13 @@ final class Http {
                     finish(c, s);
                 }
                 c.role = Conn.SERVER;
+                c.application = HTTP1;
                 begin(s, true, m, data, offset, n, total);
                 return;
             }
             if (server) {
                 if (phase == IDLE) {
-                    s.phase = NOT_HTTP1;
+                    notHttp1(c, s, data, offset, n);
                 }
                 return;
             }
@@ -306,6 +312,16 @@ final class Http {
             }
         }
         return true;
+    }
+
+    /** The first bytes are not HTTP/1.x: say what they are, if they are HTTP/2 or TLS, and look no more. */
+    private static void notHttp1(Conn c, State s, Object data, int offset, long n) {
+        if (startsWith(data, offset, n, H2_PREFACE)) {
+            c.application = H2;
+        } else if (n >= 3 && at(data, offset, 0) == 0x16 && at(data, offset, 1) == 0x03) {
+            c.application = TLS; // a handshake record
+        }
+        s.phase = NOT_HTTP1;
     }
 
     /** The connection closes: an open exchange ends here (with status 0 if nothing answered it). */

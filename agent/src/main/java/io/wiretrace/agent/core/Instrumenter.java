@@ -102,7 +102,19 @@ final class Instrumenter {
 
             // TLS handshakes of SSLSocket (HttpsURLConnection, most blocking clients)
             new Rule("sun.security.ssl.SSLSocketImpl", named("startHandshake").and(takesArguments(0)),
-                    Advices.VoidExit.class, Dispatcher.HANDSHAKE));
+                    Advices.VoidExit.class, Dispatcher.HANDSHAKE),
+            // and their plaintext: HTTPS exchanges are read where the app reads and writes them
+            new Rule("sun.security.ssl.SSLSocketImpl$AppInputStream",
+                    named("read").and(takesArguments(byte[].class, int.class, int.class)),
+                    Advices.OuterEnter.class, Advices.OuterRead.class, Dispatcher.TLS_READ),
+            new Rule("sun.security.ssl.SSLSocketImpl$AppOutputStream",
+                    named("write").and(takesArguments(byte[].class, int.class, int.class)),
+                    Advices.OuterWriteEnter.class, Advices.OuterWrite.class, Dispatcher.TLS_WRITE),
+            // SSLEngine (HttpClient's HTTPS): every wrap and unwrap funnels into the 6-argument forms
+            new Rule("sun.security.ssl.SSLEngineImpl", named("wrap").and(takesArguments(6)),
+                    Advices.EngineWrapEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_WRAP),
+            new Rule("sun.security.ssl.SSLEngineImpl", named("unwrap").and(takesArguments(6)),
+                    Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP));
 
     private static final Set<String> TYPES = new LinkedHashSet<>();
 

@@ -28,6 +28,13 @@ final class Tracer implements Dispatcher.Hooks {
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
+    /** SSLSockets to the plaintext side of their connection (or NONE: not one of ours). */
+    private final ConcurrentHashMap<Object, Conn> tls = new ConcurrentHashMap<>();
+    private static final Conn NONE = new Conn(0, "", 0, "", 0);
+    /** SSLEngines whose connection is not known yet, by their ClientHello's random bytes. */
+    private final ConcurrentHashMap<Long, Object> hellos = new ConcurrentHashMap<>();
+    /** Connections by "localPort/remotePort/remoteAddress": how an SSLSocket finds its own. */
+    private final ConcurrentHashMap<String, Conn> byTuple = new ConcurrentHashMap<>();
     /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
     private final ConcurrentHashMap<Object, Boolean> notTcp = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -102,6 +109,11 @@ final class Tracer implements Dispatcher.Hooks {
                 case Dispatcher.HANDSHAKE:
                     slots.get().handshaking = true;
                     break;
+                case Dispatcher.TLS_READ:
+                    break;
+                case Dispatcher.ENGINE_UNWRAP:
+                    return tls.containsKey(socket) ? start() : 0L; // only an engine whose connection is known
+
                 case Dispatcher.LOOKUP:
                     if (!(socket instanceof String) || isLiteral((String) socket)) {
                         return 0L; // no lookup: the JDK parses an address literal
@@ -121,9 +133,16 @@ final class Tracer implements Dispatcher.Hooks {
     @Override
     public long enterWrite(int op, Object socket, Object data, int offset, int length) {
         try {
-            slots.get().write.begin();
-            long start = start();
-            Conn c = conn(socket);
+            long start;
+            Conn c;
+            if (op == Dispatcher.TLS_WRITE || op == Dispatcher.ENGINE_WRAP) {
+                start = start();
+                c = plain(socket);
+            } else {
+                slots.get().write.begin();
+                start = start();
+                c = conn(socket);
+            }
             if (c == null || data == null) {
                 return start;
             }
@@ -142,6 +161,9 @@ final class Tracer implements Dispatcher.Hooks {
             if (data instanceof ByteBuffer) {
                 offset = ((ByteBuffer) data).position();
                 length = ((ByteBuffer) data).remaining();
+            }
+            if (op == Dispatcher.WRITE && !hellos.isEmpty() && c.plain == null && c.bytesWritten.get() == 0) {
+                clientHello(c, data, offset, length);
             }
             // Before the bytes leave: the answer may be read on another thread before this write returns.
             Http.beforeWrite(c, data, offset, length);
@@ -182,6 +204,14 @@ final class Tracer implements Dispatcher.Hooks {
     @Override
     public void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset) {
         try {
+            if (op == Dispatcher.TLS_READ || op == Dispatcher.TLS_WRITE) {
+                plaintext(op, socket, result, thrown, data, offset);
+                return;
+            }
+            if (op == Dispatcher.ENGINE_WRAP || op == Dispatcher.ENGINE_UNWRAP) {
+                engine(op, socket, result, thrown, data, offset);
+                return;
+            }
             Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
             if (c != null) {
                 slow(op, c, token, result, thrown);
@@ -224,6 +254,126 @@ final class Tracer implements Dispatcher.Hooks {
         }
     }
 
+    /** A read or write of an SSLSocket's plaintext: only its HTTP is looked at (the TCP calls under it count). */
+    private void plaintext(int op, Object socket, long result, Throwable thrown, Object data, int offset)
+            throws Exception {
+        Conn v = plain(socket);
+        if (v == null) {
+            return;
+        }
+        if (thrown != null) {
+            if (Http.inExchange(v) && !(thrown instanceof java.io.InterruptedIOException)) {
+                Http.failed(v, thrown);
+            }
+            return;
+        }
+        if (result == 0 || data == null) {
+            return;
+        }
+        if (op == Dispatcher.READ || op == Dispatcher.TLS_READ) {
+            Http.read(v, data, offset, Math.max(result, 0), result, System.nanoTime());
+        } else {
+            Http.write(v, data, offset, result, result, System.nanoTime());
+        }
+    }
+
+    /**
+     * The plaintext side of an SSLSocket's connection: a {@link Conn} with the TCP connection's id
+     * and addresses and an HTTP state of its own, found once by the socket's 4-tuple.
+     */
+    private Conn plain(Object ssl) throws Exception {
+        Conn v = tls.get(ssl);
+        if (v != null || ssl instanceof javax.net.ssl.SSLEngine) {
+            return v == NONE ? null : v; // an engine's is known from its ClientHello, or not at all
+        }
+        if (!(ssl instanceof java.net.Socket) || tls.size() >= MAX_CONNECTIONS) {
+            return null;
+        }
+        java.net.Socket s = (java.net.Socket) ssl;
+        java.net.InetAddress remote = s.getInetAddress();
+        Conn tcp = remote == null ? null : byTuple.get(s.getLocalPort() + "/" + s.getPort() + "/" + Sockets.host(remote));
+        if (tcp == null) {
+            tls.put(ssl, NONE); // not a connection of ours (opened before the capture and never used since)
+            return null;
+        }
+        boolean server = ssl instanceof javax.net.ssl.SSLSocket && !((javax.net.ssl.SSLSocket) ssl).getUseClientMode();
+        v = new Conn(tcp, ssl, server ? Conn.SERVER : Conn.CLIENT);
+        Conn prev = tls.putIfAbsent(ssl, v);
+        if (prev != null) {
+            return prev == NONE ? null : prev;
+        }
+        tcp.application = Http.TLS;
+        tcp.plain = v;
+        return v;
+    }
+
+    /**
+     * An SSLEngine wrapped or unwrapped. Until its connection is known, its first record (the
+     * ClientHello) is remembered by its 32 random bytes; the connection whose first write
+     * carries them is its own ({@link #clientHello}). Then its plaintext is HTTP like any other.
+     */
+    private void engine(int op, Object engine, long result, Throwable thrown, Object data, int offset) {
+        if (thrown != null || !(data instanceof ByteBuffer[])) {
+            return;
+        }
+        int produced = (int) (result >>> 32);
+        int consumed = (int) result;
+        Conn v = tls.get(engine);
+        ByteBuffer[] dsts = (ByteBuffer[]) data;
+        if (op == Dispatcher.ENGINE_WRAP) {
+            if (v != null && v != NONE) {
+                if (consumed > 0) {
+                    Http.write(v, null, 0, 0, consumed, System.nanoTime()); // looked at before it was wrapped
+                }
+            } else if (v == null && produced >= 43 && offset < dsts.length && hellos.size() < 1024
+                    && ((javax.net.ssl.SSLEngine) engine).getUseClientMode()) {
+                ByteBuffer out = dsts[offset];
+                int from = out.position() - produced;
+                if (from >= 0 && out.get(from) == 0x16) {
+                    hellos.put(random(out, from), engine);
+                }
+            }
+            return;
+        }
+        if (v == null || v == NONE || produced <= 0) {
+            return;
+        }
+        // like a scattering read: the destinations are taken to have started at position 0
+        for (int i = offset; i < dsts.length; i++) {
+            if (dsts[i].position() > 0) {
+                if (dsts[i].position() == produced) {
+                    Http.read(v, dsts[i], 0, produced, produced, System.nanoTime());
+                }
+                return;
+            }
+        }
+    }
+
+    /** A connection's first write: if it is the ClientHello of an SSLEngine waiting for its connection, they meet. */
+    private void clientHello(Conn c, Object data, int offset, int length) {
+        if (length < 43 || !(data instanceof ByteBuffer) || ((ByteBuffer) data).get(offset) != 0x16) {
+            return;
+        }
+        Object engine = hellos.remove(random((ByteBuffer) data, offset));
+        if (engine != null && tls.putIfAbsent(engine, new Conn(c, engine, Conn.CLIENT)) == null) {
+            c.application = Http.TLS;
+            c.plain = tls.get(engine);
+        }
+    }
+
+    /** The ClientHello's 32 random bytes (after the record, handshake and version headers), hashed. */
+    private static Long random(ByteBuffer b, int from) {
+        long h = 1125899906842597L;
+        for (int i = from + 11; i < from + 43; i++) {
+            h = 31 * h + b.get(i);
+        }
+        return h;
+    }
+
+    private static String tupleKey(Conn c) {
+        return c.localPort + "/" + c.remotePort + "/" + c.remoteAddress;
+    }
+
     /**
      * Hands a slow or failed read or write to the correlator, unless an HTTP exchange holds it
      * (the exchange is the call then) or it is a server's read, which waits for its client's
@@ -240,9 +390,10 @@ final class Tracer implements Dispatcher.Hooks {
         if (now - start < slowNanos && !failed) {
             return;
         }
-        if (Http.inExchange(c)) {
+        Conn p = c.plain;
+        if (Http.inExchange(c) || (p != null && Http.inExchange(p))) {
             if (failed) {
-                Http.failed(c, thrown);
+                Http.failed(Http.inExchange(c) ? c : p, thrown);
             }
             return;
         }
@@ -496,6 +647,12 @@ final class Tracer implements Dispatcher.Hooks {
         }
         closes.increment();
         c.closedNanos = System.nanoTime();
+        byTuple.remove(tupleKey(c), c);
+        Conn p = c.plain;
+        if (p != null) {
+            Http.close(p);
+            tls.remove(p.tlsOwner);
+        }
         Http.close(c);
         SocketCloseEvent e = new SocketCloseEvent();
         if (e.shouldCommit()) {
@@ -532,6 +689,7 @@ final class Tracer implements Dispatcher.Hooks {
         if (prev != null) {
             return prev;
         }
+        byTuple.put(tupleKey(c), c);
         if (correlator != null) {
             correlator.opened(c);
         }

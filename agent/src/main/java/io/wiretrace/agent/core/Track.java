@@ -50,6 +50,7 @@ final class Track {
     private byte[] comment;
     private Conn commentConn;
     private Object commentFor;
+    private String commentApp;
 
     /** Records the packet the table has just analysed, if it can be evidence. */
     void packet(Frame f, int analysis, long nanos) {
@@ -116,18 +117,22 @@ final class Track {
      * the thread that opened it. Made again only when that changes.
      */
     byte[] comment(Conn c) {
-        Object exchange = Http.current(c);
-        if (c == commentConn && exchange == commentFor && comment != null) {
+        Conn p = c.plain;
+        Object exchange = Http.current(p != null ? p : c);
+        String app = p != null ? p.application : c.application; // constants: compared by reference
+        if (c == commentConn && exchange == commentFor && app == commentApp && comment != null) {
             return comment;
         }
         String what = Http.describe(exchange);
-        String text = "conn " + c.id + " · " + (what != null ? what : c.thread);
+        String apps = c.applications();
+        String text = "conn " + c.id + " · " + (what != null ? what : c.thread + (apps != null ? " · " + apps : ""));
         if (text.length() > 200) {
             text = text.substring(0, 200);
         }
         comment = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         commentConn = c;
         commentFor = exchange;
+        commentApp = app;
         return comment;
     }
 

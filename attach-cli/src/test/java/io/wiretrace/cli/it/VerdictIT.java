@@ -269,6 +269,24 @@ class VerdictIT {
     }
 
     @Test
+    void httpsExchangesAreSeenThroughTls() {
+        List<RecordedEvent> https = named("wiretrace.HttpExchange", x -> x.getInt("remotePort") == HTTPS
+                && "outgoing".equals(x.getString("direction")) && "GET".equals(x.getString("method"))
+                && "/fast".equals(x.getString("path")) && x.getInt("status") == 200);
+        // (no claim about SlowCalls here: the app's first TLS handshake may take over 200 ms of its own CPU)
+        assertEquals(2, https.size(), "one through HttpsURLConnection, one through HttpClient: " + https);
+        for (RecordedEvent e : https) {
+            long id = e.getLong("connectionId");
+            List<RecordedEvent> tcp = named("wiretrace.TcpConnection", x -> x.getLong("connectionId") == id);
+            assertEquals(1, tcp.size(), "the exchange names a connection of the capture: " + e);
+            assertEquals("tls+http/1.1", tcp.get(0).getString("application"), tcp.get(0).toString());
+        }
+        List<RecordedEvent> plain = named("wiretrace.TcpConnection", x -> x.getInt("remotePort") == HTTP);
+        assertFalse(plain.isEmpty());
+        plain.forEach(x -> assertEquals("http/1.1", x.getString("application"), x.toString()));
+    }
+
+    @Test
     void sslSocketHandshakesAreRecorded() {
         // HttpsURLConnection handshakes on an SSLSocket; HttpClient's SSLEngine is not instrumented yet
         List<RecordedEvent> tls = named("wiretrace.TlsHandshake", x -> x.getInt("remotePort") == HTTPS);

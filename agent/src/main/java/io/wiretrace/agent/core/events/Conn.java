@@ -26,12 +26,42 @@ public final class Conn {
     public static final int CLIENT = 1;
     public static final int SERVER = 2;
 
+    /** The plaintext side of this TLS connection (its HTTP is read there), once the app used it. */
+    public volatile Conn plain;
+    /** For a plaintext side: the TCP connection under it, and the TLS object its calls come from. */
+    public final Conn tcp;
+    public final Object tlsOwner;
+    /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
+    public volatile String application;
+
     public Conn(long id, String localAddress, int localPort, String remoteAddress, int remotePort) {
         this.id = id;
         this.localAddress = localAddress;
         this.localPort = localPort;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
+        this.tcp = null;
+        this.tlsOwner = null;
+    }
+
+    /** The plaintext side of {@code tcp}, reached through {@code owner} (an SSLSocket or SSLEngine). */
+    public Conn(Conn tcp, Object owner, int role) {
+        this.id = tcp.id;
+        this.localAddress = tcp.localAddress;
+        this.localPort = tcp.localPort;
+        this.remoteAddress = tcp.remoteAddress;
+        this.remotePort = tcp.remotePort;
+        this.tcp = tcp;
+        this.tlsOwner = owner;
+        this.role = role;
+    }
+
+    /** What it carries, TLS and what TLS carries included: "tls+h2". */
+    public String applications() {
+        Conn p = plain;
+        String a = application;
+        String inner = p != null ? p.application : null;
+        return a == null ? inner : inner == null ? a : a + "+" + inner;
     }
 
     @Override

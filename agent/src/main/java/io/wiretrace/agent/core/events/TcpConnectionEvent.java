@@ -23,6 +23,10 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     @Description("client: the app connected; server: the app accepted.")
     public String role;
 
+    @Label("Application")
+    @Description("What its bytes showed it carries: http/1.1, h2 (HTTP/2), tls, tls+http/1.1, tls+h2; empty if not known.")
+    public String application;
+
     @Label("Ended")
     @Description("Why the summary was made: closed, idle, reused, bound (the table was full) or flushed (the capture stopped).")
     public String ended;
