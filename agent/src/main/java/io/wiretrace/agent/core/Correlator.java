@@ -69,11 +69,16 @@ final class Correlator implements FlowTable.Listener {
     private final ArrayDeque<Explained> recent = new ArrayDeque<>();
     private final TreeMap<String, Integer> verdicts = new TreeMap<>();
     private long watermark;
+    private Track reserveTrack;
+    private int reserveIndex;
+    /** Where verdict comments go; null: nowhere. */
+    volatile Savefiles files;
     private long lastSweep;
     private long lastClock;
     private volatile long offset;
     private volatile long clockError;
     private long explained;
+    private long annotated;
     private long errors;
     private Throwable firstError;
     private long connections;
@@ -125,7 +130,21 @@ final class Correlator implements FlowTable.Listener {
         }
     }
 
+    /** Whether the packet just handed over should get room for a verdict comment; see {@link #placed}. */
+    boolean reserve() {
+        return reserveTrack != null;
+    }
+
+    /** Where the capture file put that room (or -1): a verdict that names the packet writes there. */
+    void placed(long location) {
+        if (reserveTrack != null) {
+            reserveTrack.where[reserveIndex] = location;
+            reserveTrack = null;
+        }
+    }
+
     private byte[] analyse(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
+        reserveTrack = null;
         int a = table.packet(linkType, buf, offset, capLen, origLen, nanos);
         if (a == Analysis.NOT_TCP) {
             return null;
@@ -152,7 +171,13 @@ final class Correlator implements FlowTable.Listener {
             t.nextJoinTry = nanos + t.joinBackoff;
             join(f, t);
         }
-        t.packet(table.frame(), a, nanos);
+        int record = t.packet(table.frame(), a, nanos);
+        // room for a verdict in the packets that may become evidence: the app's, and the
+        // handshakes of connects that may fail before they are the app's
+        if (record >= 0 && (t.joined() || (t.kind[record] & (Track.SYN | Track.RST)) != 0)) {
+            reserveTrack = t;
+            reserveIndex = record;
+        }
         if (!t.joined()) {
             return null;
         }
@@ -327,6 +352,7 @@ final class Correlator implements FlowTable.Listener {
         }
         explained++;
         verdicts.merge(v.name, 1, Integer::sum);
+        annotate(c, conn, t, v);
         SlowCallEvent ev = new SlowCallEvent();
         if (!ev.shouldCommit()) {
             return;
@@ -350,6 +376,25 @@ final class Correlator implements FlowTable.Listener {
         ev.retransmissions = v.retransmissions;
         ev.evidenceFrames = v.frames.toString();
         ev.commit();
+    }
+
+    /** The verdict, as a comment on its evidence packets in the capture file (where they got room for it). */
+    private void annotate(Call c, Conn conn, Track t, Verdicts.Verdict v) {
+        Savefiles f = files;
+        if (f == null || t == null || v.count == 0) {
+            return;
+        }
+        String text = "verdict " + v.name + " " + Verdicts.ms(v.explained) + " · " + c.kindName()
+                + (conn != null ? " · conn " + conn.id : "");
+        for (int k = 0; k < v.count; k++) {
+            int i = t.at(v.times[k]);
+            if (i >= 0 && t.where[i] >= 0) {
+                if (f.annotate(t.where[i], text)) {
+                    annotated++;
+                }
+                t.where[i] = -1; // one verdict per packet
+            }
+        }
     }
 
     /** A handshake's event, on the connection its 4-tuple names; returns that connection (or null). */
@@ -479,7 +524,7 @@ final class Correlator implements FlowTable.Listener {
             b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
         }
         b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
-                .append(" joined to the app's connections");
+                .append(" joined to the app's connections; ").append(annotated).append(" packets annotated with a verdict");
         return b.toString();
     }
 

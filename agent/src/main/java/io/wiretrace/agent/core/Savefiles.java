@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,6 +56,18 @@ final class Savefiles {
     private final Set<Path> files = new LinkedHashSet<>();
 
     private FileChannel out;
+    /** Room kept in a packet block for a comment written later: an option of a code readers skip. */
+    static final int RESERVED = 60;
+    private static final int RESERVED_CODE = 0x8777;
+    private long lastReservation = -1;
+    /** Numbers the files as they are opened; the closed ones by number, for annotate(). */
+    private int fileSeq;
+    private final java.util.LinkedHashMap<Integer, Path> closedFiles = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Path> eldest) {
+            return size() > 1000;
+        }
+    };
     private Path current;
     private long fileBytes; // written to the current file, not counting buf
     private long[] bufferedOf = new long[0]; // per interface: packets in buf
@@ -123,11 +136,17 @@ final class Savefiles {
      * the capture has ended (a write error, or -W files of -G rotation done).
      */
     synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength) {
-        return packet(iface, epochNanos, data, originalLength, null);
+        return packet(iface, epochNanos, data, originalLength, null, false);
     }
 
-    /** As {@link #packet(int, long, ByteBuffer, int)}, with a pcapng packet comment (UTF-8; ignored for pcap). */
-    synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength, byte[] comment) {
+    /**
+     * As {@link #packet(int, long, ByteBuffer, int)}, with a pcapng packet comment (UTF-8) and,
+     * if {@code reserve}, room for a second comment written later ({@link #annotate}); where that
+     * room is, is then {@link #lastReservation()}. Both are ignored for pcap.
+     */
+    synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength, byte[] comment,
+            boolean reserve) {
+        lastReservation = -1;
         if (ended != null) {
             return false;
         }
@@ -157,7 +176,9 @@ final class Savefiles {
             }
             int len = data.remaining();
             int padded = format == Format.PCAPNG ? (len + 3) & ~3 : len;
-            int options = format == Format.PCAPNG && comment != null ? 4 + ((comment.length + 3) & ~3) + 4 : 0;
+            boolean ng = format == Format.PCAPNG;
+            int options = (ng && comment != null ? 4 + ((comment.length + 3) & ~3) : 0) + (ng && reserve ? 4 + RESERVED : 0);
+            options += options > 0 ? 4 : 0;
             int block = format == Format.PCAPNG ? 32 + padded + options : 16 + len;
             if (buf.remaining() < block) {
                 flush();
@@ -173,13 +194,21 @@ final class Savefiles {
                 for (int i = len; i < padded; i++) {
                     buf.put((byte) 0);
                 }
-                if (options > 0) {
-                    // opt_comment, then opt_endofopt
+                if (comment != null) { // opt_comment
                     buf.putShort((short) 1).putShort((short) comment.length).put(comment);
                     for (int i = comment.length; (i & 3) != 0; i++) {
                         buf.put((byte) 0);
                     }
-                    buf.putInt(0);
+                }
+                if (reserve) { // an option readers skip, until annotate() makes it a comment
+                    lastReservation = (long) fileSeq << 40 | (fileBytes + buf.position());
+                    buf.putShort((short) RESERVED_CODE).putShort((short) RESERVED);
+                    for (int i = 0; i < RESERVED; i++) {
+                        buf.put((byte) ' ');
+                    }
+                }
+                if (options > 0) {
+                    buf.putInt(0); // opt_endofopt
                 }
                 buf.putInt(block);
             } else {
@@ -192,6 +221,54 @@ final class Savefiles {
             return true;
         } catch (IOException e) {
             fail(e);
+            return false;
+        }
+    }
+
+    /** Where the last packet's reserved room is (file and offset), or -1. */
+    synchronized long lastReservation() {
+        return lastReservation;
+    }
+
+    /**
+     * Writes {@code text} (at most {@link #RESERVED} bytes of UTF-8, padded with spaces) into the
+     * room reserved at {@code location}, as a packet comment. Returns false where the file is gone
+     * or another took its name (a ring of -W files), or the write failed: the comment is optional.
+     */
+    synchronized boolean annotate(long location, String text) {
+        int seq = (int) (location >>> 40);
+        long offset = location & ((1L << 40) - 1);
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer patch = ByteBuffer.allocate(4 + RESERVED).order(ByteOrder.LITTLE_ENDIAN);
+        patch.putShort((short) 1).putShort((short) RESERVED).put(t, 0, Math.min(t.length, RESERVED));
+        while (patch.hasRemaining()) {
+            patch.put((byte) ' ');
+        }
+        patch.flip();
+        try {
+            if (seq == fileSeq && out != null && ended == null) {
+                if (offset >= fileBytes) {
+                    int at = (int) (offset - fileBytes);
+                    for (int i = 0; i < patch.limit(); i++) {
+                        buf.put(at + i, patch.get(i));
+                    }
+                } else {
+                    out.write(patch, offset);
+                }
+                return true;
+            }
+            Path file = closedFiles.get(seq);
+            if (file == null) {
+                return false;
+            }
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                if (c.size() < offset + patch.limit()) {
+                    return false; // cut back after a write error
+                }
+                c.write(patch, offset);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }
@@ -272,6 +349,8 @@ final class Savefiles {
     }
 
     private void openFile(Path file) throws IOException {
+        closedFiles.values().remove(file); // a ring reuses names: the old contents are gone
+        fileSeq++;
         current = file;
         fileBytes = 0;
         // No symbolic links: the name is ours, whoever else can write the directory.
@@ -319,6 +398,7 @@ final class Savefiles {
         FileChannel c = out;
         out = null;
         c.close();
+        closedFiles.put(fileSeq, current);
     }
 
     private void flush() throws IOException {

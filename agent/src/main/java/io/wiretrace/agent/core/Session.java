@@ -89,6 +89,7 @@ final class Session {
             Sockets.init();
             s.correlator = new Correlator(slow.toNanos());
             s.capture.correlator = s.correlator;
+            s.correlator.files = files;
             s.tracer = new Tracer(s.correlator);
             if (FlightRecorder.isAvailable()) {
                 s.statistics = s.capture::emitStatistics;

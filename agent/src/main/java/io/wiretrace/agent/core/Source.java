@@ -234,7 +234,11 @@ final class Source {
             byte[] comment = corr != null ? corr.packet(linkType, buf, p + 16, incl, orig, nanos) : null;
             view.clear();
             view.limit(p + 16 + incl).position(p + 16);
-            if (files.packet(id, nanos, view, orig, comment)) {
+            boolean reserve = corr != null && corr.reserve();
+            if (files.packet(id, nanos, view, orig, comment, reserve)) {
+                if (reserve) {
+                    corr.placed(files.lastReservation());
+                }
                 packets++;
                 bytes += incl;
             } else {

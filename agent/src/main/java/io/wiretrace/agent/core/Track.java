@@ -40,6 +40,8 @@ final class Track {
     int[] kind = new int[INITIAL];
     /** For a turn, the other side's last data before it; for a retransmission, the silence before it. */
     long[] aux = new long[INITIAL];
+    /** Where the record's packet has room for a verdict comment in the capture file, or -1. */
+    long[] where = new long[INITIAL];
     long written;
     private final long[] lastFull = new long[2];
     // per side, indexed by fromClient ? 0 : 1
@@ -52,8 +54,8 @@ final class Track {
     private Object commentFor;
     private String commentApp;
 
-    /** Records the packet the table has just analysed, if it can be evidence. */
-    void packet(Frame f, int analysis, long nanos) {
+    /** Records the packet the table has just analysed, if it can be evidence; returns its ring index, or -1. */
+    int packet(Frame f, int analysis, long nanos) {
         boolean fromClient = (analysis & Analysis.FROM_CLIENT) != 0;
         int side = fromClient ? 0 : 1;
         int k = 0;
@@ -103,12 +105,30 @@ final class Track {
                 time = java.util.Arrays.copyOf(time, cap * 2);
                 kind = java.util.Arrays.copyOf(kind, cap * 2);
                 aux = java.util.Arrays.copyOf(aux, cap * 2);
+                where = java.util.Arrays.copyOf(where, cap * 2);
             }
             int i = (int) (written++ % time.length);
             time[i] = nanos;
             kind[i] = fromClient ? k | CLIENT : k;
             aux[i] = a;
+            where[i] = -1;
+            return i;
         }
+        return -1;
+    }
+
+    /** The ring index of the record made at {@code nanos}, or -1. */
+    int at(long nanos) {
+        for (long n = written - 1; n >= first(); n--) {
+            int i = index(n);
+            if (time[i] == nanos) {
+                return i;
+            }
+            if (time[i] < nanos) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -29,10 +29,16 @@ final class Verdicts {
         String evidence = "";
         int retransmissions;
         final StringBuilder frames = new StringBuilder();
+        /** The evidence packets' times, for their comments; the first {@code count}. */
+        final long[] times = new long[8];
+        int count;
 
         Verdict frame(long nanos) {
             if (frames.length() < 400) {
                 frames.append(frames.length() == 0 ? "" : ",").append(nanos);
+            }
+            if (count < times.length) {
+                times[count++] = nanos;
             }
             return this;
         }

@@ -78,6 +78,33 @@ class SavefilesTest {
         assertThrows(IllegalArgumentException.class, () -> pcap.addInterface(1, 262144, "eth-b"));
     }
 
+    /** Comments, and room for one written later: in the buffer, in the file, in a file rotated away. */
+    @Test
+    void commentsAndVerdictsWrittenLater(@TempDir Path tmp) throws Exception {
+        Savefiles s = open(tmp, "t.pcapng", Savefiles.Format.PCAPNG, 1, 0, 0); // rotates before every packet
+        byte[] conn = "conn 7 · worker · GET /x".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long[] room = new long[4];
+        for (int i = 0; i < 4; i++) {
+            assertTrue(s.packet(0, T0 * 1_000_000_000L + i, frame(), 54, i == 3 ? null : conn, i != 1));
+            room[i] = s.lastReservation();
+        }
+        assertEquals(-1, room[1], "no room asked for");
+        s.flushIfOlder(0);
+        assertTrue(s.annotate(room[0], "verdict A")); // a file closed by the rotation
+        assertTrue(s.annotate(room[2], "verdict C"));
+        assertTrue(s.packet(0, T0 * 1_000_000_000L + 4, frame(), 54, conn, true));
+        assertTrue(s.annotate(s.lastReservation(), "verdict E")); // still in the buffer
+        s.close();
+        assertTrue(s.annotate(room[3], "verdict D")); // after the close
+        List<String> comments = new java.util.ArrayList<>();
+        for (String n : names(tmp)) {
+            comments.addAll(tshark(tmp.resolve(n), "-T", "fields", "-e", "frame.comment"));
+        }
+        assertEquals(List.of("conn 7 · worker · GET /x,verdict A", "conn 7 · worker · GET /x",
+                "conn 7 · worker · GET /x,verdict C", "verdict D", "conn 7 · worker · GET /x,verdict E"),
+                comments.stream().map(String::trim).collect(java.util.stream.Collectors.toList()));
+    }
+
     /** -C alone: trace.pcapng, then trace.pcapng1, 2, ... each a complete file. */
     @Test
     void sizeRotationNamesFilesAsTcpdump(@TempDir Path tmp) throws Exception {

@@ -33,6 +33,8 @@ import java.util.Arrays;
  *   connect ID HOST PORT TIMEOUT_MS   connect, then close
  *   write ID HOST PORT BYTES          connect, one write of BYTES zero bytes, close
  *   resolve ID NAME                   InetAddress.getAllByName
+ *   h2 ID HOST PORT                   HTTP/2 with prior knowledge on a plain socket: the client
+ *                                     preface and an empty SETTINGS frame, then what comes back
  * </pre>
  */
 public final class FaultApp {
@@ -121,6 +123,16 @@ public final class FaultApp {
                 }
             case "resolve":
                 return Arrays.toString(InetAddress.getAllByName(c[2]));
+            case "h2":
+                try (Socket s = connect(c[2], c[3], 10_000)) {
+                    s.setSoTimeout(30_000);
+                    OutputStream out = s.getOutputStream();
+                    out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters
+                    out.flush();
+                    s.shutdownOutput();
+                    return s.getInputStream().readAllBytes().length + " bytes back";
+                }
             default:
                 throw new IllegalArgumentException("unknown command " + c[0]);
         }

@@ -152,6 +152,8 @@ class VerdictIT {
         expect(call("tls", "client", url("https", HTTPS, "/fast")), "DONE", 0, 10_000, "200");
         // 10b. the peer leaves the ClientHello unread for 500 ms
         expect(call("tls-slow", "http", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
+        // 10c. HTTP/2 with prior knowledge: the server (HTTP/1.1 only) answers what it can and closes
+        expect(call("h2", "h2", PEER, String.valueOf(HTTP)), "DONE", 0, 5000, "bytes back");
         // 11. ten fast calls and one slow one
         for (int i = 0; i < 10; i++) {
             expect(call("mixed", "http", url("http", HTTP, "/fast")), "DONE", 0, 5000, "200");
@@ -283,7 +285,37 @@ class VerdictIT {
         }
         List<RecordedEvent> plain = named("wiretrace.TcpConnection", x -> x.getInt("remotePort") == HTTP);
         assertFalse(plain.isEmpty());
-        plain.forEach(x -> assertEquals("http/1.1", x.getString("application"), x.toString()));
+        plain.forEach(x -> assertTrue(List.of("http/1.1", "h2").contains(x.getString("application")), x.toString()));
+    }
+
+    @Test
+    void packetCommentsNameTheConnectionTheRequestAndTheVerdict() throws Exception {
+        RecordedEvent think = one("think");
+        int port = think.getInt("localPort");
+        List<String> comments = Evidence.tshark("-n", "-r", out.resolve("trace.pcapng").toString(), "-Y",
+                "tcp.port == " + port, "-T", "fields", "-e", "frame.comment").lines().toList();
+        assertFalse(comments.isEmpty(), "no packets of the think connection");
+        String named = "conn " + think.getLong("connectionId") + " · fault-worker · GET /think?…";
+        assertTrue(comments.stream().allMatch(c -> c.startsWith("conn " + think.getLong("connectionId") + " · ")),
+                "every packet of the connection names it:\n" + String.join("\n", comments));
+        assertTrue(comments.stream().anyMatch(c -> c.startsWith(named)), "no packet names the request: " + named
+                + "\n" + String.join("\n", comments));
+        assertTrue(comments.stream().anyMatch(c -> c.contains("verdict SERVER_THINK")),
+                "no packet carries the verdict:\n" + String.join("\n", comments));
+        // a refused connect has no connection, yet its packets are the evidence
+        RecordedEvent refused = one("refused");
+        String rst = Evidence.tshark("-n", "-r", out.resolve("trace.pcapng").toString(), "-Y",
+                "tcp.port == " + CLOSED + " and tcp.flags.reset == 1", "-T", "fields", "-e", "frame.comment");
+        assertTrue(rst.contains("verdict CONNECT_REFUSED"), "the reset is not marked: " + rst + " / " + describe(refused));
+    }
+
+    @Test
+    void http2ConnectionsAreMarked() {
+        List<RecordedEvent> h2 = named("wiretrace.TcpConnection", x -> x.getInt("remotePort") == HTTP
+                && "h2".equals(x.getString("application")));
+        assertEquals(1, h2.size(), "the prior-knowledge HTTP/2 connection: " + h2);
+        assertTrue(named("wiretrace.HttpExchange", x -> x.getLong("connectionId") == h2.get(0).getLong("connectionId"))
+                .isEmpty(), "HTTP/2 is not parsed as HTTP/1.x");
     }
 
     @Test
