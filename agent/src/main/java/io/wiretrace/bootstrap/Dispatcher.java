@@ -21,7 +21,8 @@ public final class Dispatcher {
     public static final int TLS_WRITE = 10;
     /**
      * An SSLEngine's wrap (plaintext in, TLS records out) and unwrap; the "socket" is the engine,
-     * and {@code io}'s result packs bytesProduced &lt;&lt; 32 | bytesConsumed.
+     * and {@code io}'s result packs bytesProduced &lt;&lt; 32 | bytesConsumed, its sign bit set when
+     * the call finished the handshake.
      */
     public static final int ENGINE_WRAP = 11;
     public static final int ENGINE_UNWRAP = 12;

@@ -257,6 +257,9 @@ final class Advices {
                     if (result instanceof javax.net.ssl.SSLEngineResult) {
                         javax.net.ssl.SSLEngineResult x = (javax.net.ssl.SSLEngineResult) result;
                         r = (long) x.bytesProduced() << 32 | x.bytesConsumed();
+                        if (x.getHandshakeStatus() == javax.net.ssl.SSLEngineResult.HandshakeStatus.FINISHED) {
+                            r |= Long.MIN_VALUE;
+                        }
                     }
                     h.io(op, self, token, r, thrown, dsts, offset);
                 }

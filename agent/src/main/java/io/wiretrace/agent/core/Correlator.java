@@ -326,7 +326,7 @@ final class Correlator implements FlowTable.Listener {
         long e = epoch(c.end);
         Conn conn = c.conn != null && c.conn.tcp != null ? c.conn.tcp : c.conn; // TLS: the TCP connection under it
         if (c.kind == Call.TLS) {
-            conn = handshake(c, s, e);
+            conn = conn != null ? handshake(c, conn, s, e) : handshake(c, null, s, e);
             if (!c.slow) {
                 return;
             }
@@ -342,6 +342,9 @@ final class Correlator implements FlowTable.Listener {
             t = connectAttempt(c, s, e);
         }
         Verdicts.Verdict v = Verdicts.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError);
+        if (c.kind == Call.HTTP && !c.incoming) {
+            handshakeInside(conn, s, e, v);
+        }
         if (c.kind == Call.HTTP && c.incoming && v.name.equals(Verdicts.UNKNOWN)) {
             inner(c, s, e, v);
         } else {
@@ -398,11 +401,13 @@ final class Correlator implements FlowTable.Listener {
     }
 
     /** A handshake's event, on the connection its 4-tuple names; returns that connection (or null). */
-    private Conn handshake(Call c, long s, long e) {
-        Key l = Key.of(c.localAddress, c.localPort);
-        Key r = Key.of(c.remoteAddress, c.remotePort);
-        Conn conn = l == null || r == null ? null
-                : conns.get(new Key(l.version, l.aHi, l.aLo, l.aPort, r.aHi, r.aLo, r.aPort));
+    private Conn handshake(Call c, Conn known, long s, long e) {
+        Conn conn = known;
+        if (conn == null) {
+            Key l = Key.of(c.localAddress, c.localPort);
+            Key r = Key.of(c.remoteAddress, c.remotePort);
+            conn = l == null || r == null ? null : conns.get(new Key(l.version, l.aHi, l.aLo, l.aPort, r.aHi, r.aLo, r.aPort));
+        }
         TlsHandshakeEvent ev = new TlsHandshakeEvent();
         if (ev.shouldCommit()) {
             if (conn != null) {
@@ -437,6 +442,25 @@ final class Correlator implements FlowTable.Listener {
             this.start = start;
             this.end = end;
             this.verdict = verdict;
+        }
+    }
+
+    /**
+     * An outgoing exchange that began before its connection's TLS handshake ended (HttpClient
+     * hands the request to the engine at once): when the handshake was slow and takes up half the
+     * exchange, it is the exchange's verdict.
+     */
+    private void handshakeInside(Conn conn, long s, long e, Verdicts.Verdict v) {
+        if (conn == null) {
+            return;
+        }
+        for (Explained x : recent) {
+            long overlap = Math.min(e, x.end) - Math.max(s, x.start);
+            if (x.call.kind == Call.TLS && x.call.conn == conn && overlap * 2 >= e - s) {
+                v.set(x.verdict.name, Math.min(overlap, x.verdict.explained), "the exchange waited "
+                        + Verdicts.ms(overlap) + " for its connection's TLS handshake: " + x.verdict.evidence);
+                return;
+            }
         }
     }
 

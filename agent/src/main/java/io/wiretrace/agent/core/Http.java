@@ -61,6 +61,8 @@ final class Http {
         String method;
         String path;
         String thread;
+        /** Exchanges begun on the connection, this one included. */
+        int exchanges;
         /** The exception a read or write of the exchange ended with, if any. */
         Throwable failure;
         /** "thread · method path", made when the exchange begins (the packet comments name it). */
@@ -363,6 +365,7 @@ final class Http {
         s.chunked = false;
         s.status = 0;
         s.failure = null;
+        s.exchanges++;
         s.method = METHODS[method];
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
@@ -391,6 +394,12 @@ final class Http {
             e.lastByte = s.lastByte == 0 ? 0 : s.lastByte - s.start;
             e.requestBytes = s.requestBytes;
             e.responseBytes = s.responseBytes;
+            if (s.exchanges == 1) { // what opening the connection took, on its first exchange
+                Conn tcp = c.tcp != null ? c.tcp : c;
+                e.dns = tcp.dnsNanos;
+                e.connect = tcp.connectNanos;
+                e.tls = tcp.tlsNanos;
+            }
             e.commit();
         }
     }

@@ -28,11 +28,21 @@ final class Tracer implements Dispatcher.Hooks {
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
-    /** SSLSockets to the plaintext side of their connection (or NONE: not one of ours). */
+    /** SSLSockets and SSLEngines to the plaintext side of their connection. */
     private final ConcurrentHashMap<Object, Conn> tls = new ConcurrentHashMap<>();
-    private static final Conn NONE = new Conn(0, "", 0, "", 0);
     /** SSLEngines whose connection is not known yet, by their ClientHello's random bytes. */
-    private final ConcurrentHashMap<Long, Object> hellos = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Hello> hellos = new ConcurrentHashMap<>();
+
+    /** An engine's ClientHello, waiting for the connection that sends it. */
+    private static final class Hello {
+        final Object engine;
+        final long start;
+
+        Hello(Object engine, long start) {
+            this.engine = engine;
+            this.start = start;
+        }
+    }
     /** Connections by "localPort/remotePort/remoteAddress": how an SSLSocket finds its own. */
     private final ConcurrentHashMap<String, Conn> byTuple = new ConcurrentHashMap<>();
     /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
@@ -64,11 +74,35 @@ final class Tracer implements Dispatcher.Hooks {
     private static final class Pending {
         final SocketConnectEvent event;
         final long start;
+        final long dns;
 
-        Pending(SocketConnectEvent event, long start) {
+        Pending(SocketConnectEvent event, long start, long dns) {
             this.event = event;
             this.start = start;
+            this.dns = dns;
         }
+    }
+
+    /**
+     * The lookup that gave a connect its address: this thread's last one since its last connect,
+     * if it ended within a second before this connect began and resolved to the address connected
+     * to; else 0. A connect uses up the lookup, so that a later connect to the same address (by
+     * its number, or by another name) is not credited with it.
+     */
+    private static long dns(Slot slot, long start, Object remote) {
+        Object result = slot.lookupResult;
+        slot.lookupResult = null;
+        if (!(result instanceof java.net.InetAddress[]) || !(remote instanceof java.net.InetSocketAddress)
+                || start - slot.lookupEnd > 1_000_000_000L || slot.lookupEnd - start > 0) {
+            return 0;
+        }
+        java.net.InetAddress to = ((java.net.InetSocketAddress) remote).getAddress();
+        for (java.net.InetAddress a : (java.net.InetAddress[]) result) {
+            if (a.equals(to)) {
+                return slot.lookupNanos;
+            }
+        }
+        return 0;
     }
 
     private static final class Slot {
@@ -79,6 +113,10 @@ final class Tracer implements Dispatcher.Hooks {
         final DnsLookupEvent lookup = new DnsLookupEvent();
         /** In an SSLSocket handshake: its reads and writes are part of it. */
         boolean handshaking;
+        /** This thread's last name lookup: what it resolved, how long it took, when it ended. */
+        Object lookupResult;
+        long lookupNanos;
+        long lookupEnd;
     }
 
     /** The token the advice hands back to exit and io: the call's start, never 0. */
@@ -209,7 +247,7 @@ final class Tracer implements Dispatcher.Hooks {
                 return;
             }
             if (op == Dispatcher.ENGINE_WRAP || op == Dispatcher.ENGINE_UNWRAP) {
-                engine(op, socket, result, thrown, data, offset);
+                engine(op, socket, token, result, thrown, data, offset);
                 return;
             }
             Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
@@ -284,7 +322,7 @@ final class Tracer implements Dispatcher.Hooks {
     private Conn plain(Object ssl) throws Exception {
         Conn v = tls.get(ssl);
         if (v != null || ssl instanceof javax.net.ssl.SSLEngine) {
-            return v == NONE ? null : v; // an engine's is known from its ClientHello, or not at all
+            return v; // an engine's is known from its ClientHello, or not at all
         }
         if (!(ssl instanceof java.net.Socket) || tls.size() >= MAX_CONNECTIONS) {
             return null;
@@ -293,14 +331,13 @@ final class Tracer implements Dispatcher.Hooks {
         java.net.InetAddress remote = s.getInetAddress();
         Conn tcp = remote == null ? null : byTuple.get(s.getLocalPort() + "/" + s.getPort() + "/" + Sockets.host(remote));
         if (tcp == null) {
-            tls.put(ssl, NONE); // not a connection of ours (opened before the capture and never used since)
-            return null;
+            return null; // not registered yet (opened before the capture): its first TCP call registers it
         }
         boolean server = ssl instanceof javax.net.ssl.SSLSocket && !((javax.net.ssl.SSLSocket) ssl).getUseClientMode();
         v = new Conn(tcp, ssl, server ? Conn.SERVER : Conn.CLIENT);
         Conn prev = tls.putIfAbsent(ssl, v);
         if (prev != null) {
-            return prev == NONE ? null : prev;
+            return prev;
         }
         tcp.application = Http.TLS;
         tcp.plain = v;
@@ -312,30 +349,37 @@ final class Tracer implements Dispatcher.Hooks {
      * ClientHello) is remembered by its 32 random bytes; the connection whose first write
      * carries them is its own ({@link #clientHello}). Then its plaintext is HTTP like any other.
      */
-    private void engine(int op, Object engine, long result, Throwable thrown, Object data, int offset) {
+    private void engine(int op, Object engine, long token, long result, Throwable thrown, Object data, int offset) {
         if (thrown != null || !(data instanceof ByteBuffer[])) {
             return;
         }
-        int produced = (int) (result >>> 32);
+        boolean finished = result < 0;
+        int produced = (int) ((result & Long.MAX_VALUE) >>> 32);
         int consumed = (int) result;
         Conn v = tls.get(engine);
+        if (finished && v != null) {
+            engineHandshake(engine, v);
+        }
         ByteBuffer[] dsts = (ByteBuffer[]) data;
         if (op == Dispatcher.ENGINE_WRAP) {
-            if (v != null && v != NONE) {
+            if (v != null) {
                 if (consumed > 0) {
                     Http.write(v, null, 0, 0, consumed, System.nanoTime()); // looked at before it was wrapped
                 }
-            } else if (v == null && produced >= 43 && offset < dsts.length && hellos.size() < 1024
+            } else if (v == null && produced >= 43 && offset < dsts.length
                     && ((javax.net.ssl.SSLEngine) engine).getUseClientMode()) {
                 ByteBuffer out = dsts[offset];
                 int from = out.position() - produced;
                 if (from >= 0 && out.get(from) == 0x16) {
-                    hellos.put(random(out, from), engine);
+                    if (hellos.size() >= 256) {
+                        hellos.clear(); // engines whose connection never wrote their ClientHello (closed first)
+                    }
+                    hellos.put(random(out, from), new Hello(engine, token)); // the handshake began with this wrap
                 }
             }
             return;
         }
-        if (v == null || v == NONE || produced <= 0) {
+        if (v == null || produced <= 0) {
             return;
         }
         // like a scattering read: the destinations are taken to have started at position 0
@@ -354,11 +398,34 @@ final class Tracer implements Dispatcher.Hooks {
         if (length < 43 || !(data instanceof ByteBuffer) || ((ByteBuffer) data).get(offset) != 0x16) {
             return;
         }
-        Object engine = hellos.remove(random((ByteBuffer) data, offset));
-        if (engine != null && tls.putIfAbsent(engine, new Conn(c, engine, Conn.CLIENT)) == null) {
-            c.application = Http.TLS;
-            c.plain = tls.get(engine);
+        Hello hello = hellos.remove(random((ByteBuffer) data, offset));
+        if (hello != null) {
+            Conn v = new Conn(c, hello.engine, Conn.CLIENT);
+            v.handshakeStart = hello.start;
+            if (tls.putIfAbsent(hello.engine, v) == null) {
+                c.application = Http.TLS;
+                c.plain = v;
+            }
         }
+    }
+
+    /** An SSLEngine's handshake is done: timed from the wrap that made its ClientHello, handed over for its event. */
+    private void engineHandshake(Object engine, Conn v) {
+        long start = v.handshakeStart;
+        v.handshakeStart = 0;
+        if (start == 0 || correlator == null) {
+            return; // a renegotiation, or a key update of TLS 1.3
+        }
+        long now = System.nanoTime();
+        v.tcp.tlsNanos = now - start;
+        javax.net.ssl.SSLEngine e = (javax.net.ssl.SSLEngine) engine;
+        Call call = new Call(Call.TLS, v.tcp, start, now, null);
+        call.slow = now - start >= slowNanos;
+        javax.net.ssl.SSLSession session = e.getSession();
+        call.peerHost = e.getPeerHost();
+        call.protocol = session.getProtocol();
+        call.cipherSuite = session.getCipherSuite();
+        correlator.call(call);
     }
 
     /** The ClientHello's 32 random bytes (after the record, handshake and version headers), hashed. */
@@ -431,6 +498,11 @@ final class Tracer implements Dispatcher.Hooks {
             return;
         }
         javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) socket;
+        java.net.InetAddress remote = s.getInetAddress();
+        Conn tcp = remote == null ? null : byTuple.get(s.getLocalPort() + "/" + s.getPort() + "/" + Sockets.host(remote));
+        if (tcp != null && thrown == null) {
+            tcp.tlsNanos = now - start;
+        }
         Call call = new Call(Call.TLS, null, start, now, thrown);
         call.slow = now - start >= slowNanos || thrown != null;
         call.localAddress = Sockets.host(s.getLocalSocketAddress());
@@ -448,7 +520,11 @@ final class Tracer implements Dispatcher.Hooks {
 
     private void lookup(String host, long start, Throwable thrown, Object result) {
         long now = System.nanoTime();
-        DnsLookupEvent e = slots.get().lookup;
+        Slot slot = slots.get();
+        slot.lookupResult = result;
+        slot.lookupNanos = now - start;
+        slot.lookupEnd = now;
+        DnsLookupEvent e = slot.lookup;
         e.end();
         if (e.shouldCommit()) {
             e.host = host;
@@ -548,6 +624,8 @@ final class Tracer implements Dispatcher.Hooks {
             Conn c = register(socket);
             if (c != null) {
                 c.role = Conn.CLIENT;
+                c.connectNanos = System.nanoTime() - start;
+                c.dnsNanos = dns(slot, start, remote);
             }
             connects.increment();
             e.end();
@@ -563,7 +641,7 @@ final class Tracer implements Dispatcher.Hooks {
             // Non-blocking: the event stays open until finishConnect, maybe on another thread.
             e.remoteAddress = Sockets.host(remote);
             e.remotePort = Sockets.port(remote);
-            pending.put(socket, new Pending(e, start));
+            pending.put(socket, new Pending(e, start, dns(slot, start, remote)));
             slot.connect = new SocketConnectEvent();
         }
     }
@@ -589,6 +667,10 @@ final class Tracer implements Dispatcher.Hooks {
         Conn c = register(socket);
         if (c != null) {
             c.role = Conn.CLIENT;
+            if (p != null) {
+                c.connectNanos = System.nanoTime() - p.start;
+                c.dnsNanos = p.dns;
+            }
         }
         connects.increment();
         if (e != null && c != null) {

@@ -131,7 +131,11 @@ public final class FaultApp {
                     out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS, no parameters
                     out.flush();
                     s.shutdownOutput();
-                    return s.getInputStream().readAllBytes().length + " bytes back";
+                    try {
+                        return s.getInputStream().readAllBytes().length + " bytes back";
+                    } catch (java.net.SocketException e) {
+                        return "0 bytes back: " + e.getMessage(); // an HTTP/1.1 server may reset what it cannot read
+                    }
                 }
             default:
                 throw new IllegalArgumentException("unknown command " + c[0]);

@@ -147,12 +147,16 @@ class VerdictIT {
         expect(call("late", "raw", PEER, String.valueOf(HTTP), "/fast", "600"), "DONE", 600, 1500, "HTTP/1.1 200");
         // 9. the DNS server answers after 800 ms
         expect(call("dns", "resolve", SLOW_NAME), "DONE", 800, 2500, "/" + PEER);
+        // 9b. the same name again, now from the JDK's cache, for an HTTP call: its exchange names the lookup
+        expect(call("by-name", "http", "http://" + SLOW_NAME + ":" + HTTP + "/fast"), "DONE", 0, 5000, "200");
         // 10. HTTPS through both clients
         expect(call("tls", "http", url("https", HTTPS, "/fast")), "DONE", 0, 10_000, "200");
         expect(call("tls", "client", url("https", HTTPS, "/fast")), "DONE", 0, 10_000, "200");
         // 10b. the peer leaves the ClientHello unread for 500 ms
         expect(call("tls-slow", "http", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
-        // 10c. HTTP/2 with prior knowledge: the server (HTTP/1.1 only) answers what it can and closes
+        // 10c. the same through HttpClient, whose SSLEngine is matched to its connection by its ClientHello
+        expect(call("tls-slow-client", "client", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
+        // 10d. HTTP/2 with prior knowledge: the server (HTTP/1.1 only) answers what it can and closes
         expect(call("h2", "h2", PEER, String.valueOf(HTTP)), "DONE", 0, 5000, "bytes back");
         // 11. ten fast calls and one slow one
         for (int i = 0; i < 10; i++) {
@@ -319,11 +323,25 @@ class VerdictIT {
     }
 
     @Test
-    void sslSocketHandshakesAreRecorded() {
-        // HttpsURLConnection handshakes on an SSLSocket; HttpClient's SSLEngine is not instrumented yet
+    void exchangesSayWhatOpeningTheirConnectionTook() {
+        RecordedEvent byName = named("wiretrace.HttpExchange", x -> "outgoing".equals(x.getString("direction"))
+                && in("by-name", x)).get(0);
+        assertTrue(byName.getLong("dns") > 0, "the lookup of " + SLOW_NAME + " before the connect: " + byName);
+        assertTrue(byName.getLong("connect") > 0, byName.toString());
+        assertEquals(0, byName.getLong("tls"), byName.toString());
+        for (RecordedEvent e : named("wiretrace.HttpExchange", x -> x.getInt("remotePort") == HTTPS)) {
+            assertTrue(e.getLong("tls") > 0 && e.getLong("connect") > 0, "an HTTPS exchange on a new connection: " + e);
+            assertEquals(0, e.getLong("dns"), "no lookup: the URL holds an address " + e);
+        }
+    }
+
+    @Test
+    void tlsHandshakesAreRecorded() {
+        // one on an SSLSocket (HttpsURLConnection), one on an SSLEngine (HttpClient)
         List<RecordedEvent> tls = named("wiretrace.TlsHandshake", x -> x.getInt("remotePort") == HTTPS);
-        assertEquals(1, tls.size(), "the HttpsURLConnection call's handshake: " + tls);
-        RecordedEvent e = tls.get(0);
+        assertEquals(2, tls.size(), "the two calls' handshakes: " + tls);
+        RecordedEvent e = tls.stream().filter(x -> "fault-worker".equals(x.getString("handshakeThread"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no handshake on the app's thread: " + tls));
         assertTrue(e.getString("protocol").startsWith("TLSv1."), e.toString());
         assertEquals("fault-worker", e.getString("handshakeThread"), e.toString());
         long id = e.getLong("connectionId");
@@ -338,6 +356,21 @@ class VerdictIT {
         assertTrue(List.of("tls", "http").contains(e.getString("call")), describe(e));
         assertEquals("TLS_HANDSHAKE_SLOW", e.getString("verdict"), describe(e));
         assertBetween(e.getLong("explained"), 350, 800, e); // the peer's 500 ms
+    }
+
+    @Test
+    void lateServerHelloThroughAnSslEngine() {
+        List<RecordedEvent> slow = slowCalls("tls-slow-client");
+        String all = slow.stream().map(VerdictIT::describe).collect(Collectors.joining("\n"));
+        // the handshake, and the exchange that HttpClient began before it ended: both name it
+        RecordedEvent tls = slow.stream().filter(x -> "tls".equals(x.getString("call"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no tls SlowCall:\n" + all));
+        assertEquals("TLS_HANDSHAKE_SLOW", tls.getString("verdict"), all);
+        assertBetween(tls.getLong("explained"), 350, 1000, tls);
+        slow.forEach(x -> assertEquals("TLS_HANDSHAKE_SLOW", x.getString("verdict"), all));
+        List<RecordedEvent> handshakes = named("wiretrace.TlsHandshake", x -> x.getLong("connectionId")
+                == tls.getLong("connectionId"));
+        assertEquals(1, handshakes.size(), "the engine's handshake event names the connection: " + handshakes);
     }
 
     @Test
@@ -444,6 +477,13 @@ class VerdictIT {
     }
 
     /** The SlowCall events of the calls that began in the scenario's window. */
+    /** Whether the event began within the scenario's time. */
+    private static boolean in(String scenario, RecordedEvent e) {
+        long[] w = windows.get(scenario);
+        long start = e.getStartTime().toEpochMilli();
+        return w[0] <= start && start < w[1];
+    }
+
     private static List<RecordedEvent> slowCalls(String scenario) {
         long[] w = windows.get(scenario);
         return named("wiretrace.SlowCall", e -> {

@@ -31,6 +31,12 @@ public final class Conn {
     /** For a plaintext side: the TCP connection under it, and the TLS object its calls come from. */
     public final Conn tcp;
     public final Object tlsOwner;
+    /** What opening it took: the connect, the name lookup before it (0: none seen), the TLS handshake (0: none). */
+    public volatile long connectNanos;
+    public volatile long dnsNanos;
+    public volatile long tlsNanos;
+    /** For an SSLEngine's plaintext side: when its handshake began (System.nanoTime), until it is done. */
+    public volatile long handshakeStart;
     /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
     public volatile String application;
 

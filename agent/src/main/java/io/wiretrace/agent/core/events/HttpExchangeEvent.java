@@ -55,6 +55,22 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     @Timespan(Timespan.NANOSECONDS)
     public long lastByte;
 
+    @Label("DNS")
+    @Description("On a connection's first exchange, the name lookup that gave the app the address it connected to "
+            + "(on the connecting thread, within a second before); 0 if none was seen or on later exchanges.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long dns;
+
+    @Label("Connect")
+    @Description("On a connection's first exchange, the app's connect; 0 on later exchanges and incoming ones.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long connect;
+
+    @Label("TLS")
+    @Description("On a connection's first exchange, its TLS handshake; 0 if none or on later exchanges.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long tls;
+
     @Label("Request Bytes")
     @DataAmount
     public long requestBytes;
