@@ -307,11 +307,11 @@ public class SocketOverhead {
         go.countDown();
         Thread.sleep(warmup);
         // All threads alive at the window's start (allocation of the whole JVM), and wiretrace's
-        // capture thread if it is running.
+        // capture reader (which also runs the TCP analysis) if it is running.
         long[] all = THREADS.getAllThreadIds();
         long capture = -1;
         for (java.lang.management.ThreadInfo ti : THREADS.getThreadInfo(all)) {
-            if (ti != null && ti.getThreadName().equals("wiretrace-capture")) {
+            if (ti != null && ti.getThreadName().startsWith("wiretrace-read-")) {
                 capture = ti.getThreadId();
             }
         }

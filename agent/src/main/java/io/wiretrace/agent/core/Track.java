@@ -48,11 +48,11 @@ final class Track {
     final long[] lastData = new long[2];
     final long[] shutSince = new long[2];
     long lastPacket;
-    // the last comment made, and what it was made for
-    private byte[] comment;
-    private Conn commentConn;
-    private Object commentFor;
-    private String commentApp;
+    // the last comment made for each end (the app may hold both), and what it was made for
+    private final byte[][] comment = new byte[2][];
+    private final Conn[] commentConn = new Conn[2];
+    private final Object[] commentFor = new Object[2];
+    private final String[] commentApp = new String[2];
 
     /** Records the packet the table has just analysed, if it can be evidence; returns its ring index, or -1. */
     int packet(Frame f, int analysis, long nanos) {
@@ -137,11 +137,12 @@ final class Track {
      * the thread that opened it. Made again only when that changes.
      */
     byte[] comment(Conn c) {
+        int end = c == server ? 1 : 0;
         Conn p = c.plain;
         Object exchange = Http.current(p != null ? p : c);
         String app = p != null ? p.application : c.application; // constants: compared by reference
-        if (c == commentConn && exchange == commentFor && app == commentApp && comment != null) {
-            return comment;
+        if (c == commentConn[end] && exchange == commentFor[end] && app == commentApp[end] && comment[end] != null) {
+            return comment[end];
         }
         String what = Http.describe(exchange);
         String apps = c.applications();
@@ -149,11 +150,11 @@ final class Track {
         if (text.length() > 200) {
             text = text.substring(0, 200);
         }
-        comment = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        commentConn = c;
-        commentFor = exchange;
-        commentApp = app;
-        return comment;
+        comment[end] = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        commentConn[end] = c;
+        commentFor[end] = exchange;
+        commentApp[end] = app;
+        return comment[end];
     }
 
     /** Whether record {@code i} (an index into the ring) was sent by the side the app's end is on. */
