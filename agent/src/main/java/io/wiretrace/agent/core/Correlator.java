@@ -316,6 +316,9 @@ final class Correlator implements FlowTable.Listener {
         if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
             lastSweep = now;
             conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
+            while (!recentSyns.isEmpty() && now - recentSyns.peekFirst().firstNanos() > FORGET_NANOS) {
+                recentSyns.pollFirst(); // a connect this old has been explained
+            }
             if (!all) {
                 table.expire(now - SETTLE_NANOS);
             }
