@@ -34,6 +34,10 @@ final class Call {
     String cipherSuite;
     /** Whether the call is slow or failed; a handshake is handed over in any case, for its event. */
     boolean slow = true;
+    /** An incoming request that waited in the kernel: from its arrival to the app's first read of it. */
+    boolean queued;
+    /** For a queued request: its first packet's capture time (ns since the epoch). */
+    long arrival;
     // an HTTP exchange: its request ("GET /path?…"), direction and app-side times (0: not reached)
     String request;
     boolean incoming;

@@ -66,6 +66,8 @@ final class Correlator implements FlowTable.Listener {
     private final Map<Key, Conn> conns = new HashMap<>();
     private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
     private final List<Call> pending = new ArrayList<>();
+    /** Flows whose request arrived at the app's server end, until the app is seen reading it. */
+    private final List<Track> arrivals = new ArrayList<>();
     /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
     private final ArrayDeque<Explained> recent = new ArrayDeque<>();
     private final TreeMap<String, Integer> verdicts = new TreeMap<>();
@@ -173,6 +175,12 @@ final class Correlator implements FlowTable.Listener {
             join(f, t);
         }
         int record = t.packet(table.frame(), a, nanos);
+        if (record >= 0 && t.server != null && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT))
+                == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED) {
+            t.arrival = nanos; // the client's bytes: the app's server end will read them (when?)
+            t.arrivalRecord = record;
+            arrivals.add(t);
+        }
         // room for a verdict in the packets that may become evidence: the app's, and the
         // handshakes of connects that may fail before they are the app's
         if (record >= 0 && (t.joined() || (t.kind[record] & (Track.SYN | Track.RST)) != 0)) {
@@ -313,6 +321,7 @@ final class Correlator implements FlowTable.Listener {
                 explain(call);
             }
         }
+        waits(now);
         if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
             lastSweep = now;
             conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
@@ -321,6 +330,36 @@ final class Correlator implements FlowTable.Listener {
             }
             if (!all) {
                 table.expire(now - SETTLE_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Requests that arrived at the app's server end: once the app began reading one (an exchange
+     * began after its arrival), the wait in between is the app's; a wait of --slow or more is an
+     * APP_READ_LATE call of its own (the exchange's time starts at the app's read).
+     */
+    private void waits(long now) {
+        for (Iterator<Track> it = arrivals.iterator(); it.hasNext();) {
+            Track t = it.next();
+            Conn server = t.server;
+            long arrivedNano = t.arrival - offset;
+            long read = Http.startedSince(server, arrivedNano - MARGIN_NANOS - clockError);
+            if (read == 0 && now - t.arrival < TimeUnit.SECONDS.toNanos(60) && server.closedNanos == 0) {
+                continue; // not read yet (or not HTTP: given up after a minute)
+            }
+            it.remove();
+            long arrived = t.arrival;
+            t.arrival = 0;
+            if (read != 0 && read - arrivedNano >= slowNanos) {
+                Call c = new Call(Call.HTTP, server, arrivedNano, read, null);
+                c.queued = true;
+                c.arrival = arrived;
+                c.incoming = true;
+                String[] at = Http.exchangeAt(server, read);
+                c.request = at[0];
+                c.thread = at[1];
+                explain(c);
             }
         }
     }
@@ -476,7 +515,8 @@ final class Correlator implements FlowTable.Listener {
         Explained longest = null;
         long waited = 0;
         for (Explained x : recent) {
-            if (x.call.thread.equals(c.thread) && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
+            boolean made = !(x.call.kind == Call.HTTP && x.call.incoming); // calls the thread made, not requests it served
+            if (made && x.call.thread.equals(c.thread) && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
                 waited += x.end - x.start;
                 if (longest == null || x.end - x.start > longest.end - longest.start) {
                     longest = x;

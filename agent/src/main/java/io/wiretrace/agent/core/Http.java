@@ -62,7 +62,9 @@ final class Http {
         String path;
         String thread;
         /** Exchanges begun on the connection, this one included. */
-        int exchanges;
+        volatile int exchanges;
+        /** When the last four began (System.nanoTime), by exchanges % 4: the correlator pairs requests' arrivals with them. */
+        final long[] starts = new long[4];
         /** The exception a read or write of the exchange ended with, if any. */
         Throwable failure;
         /** "thread · method path", made when the exchange begins (the packet comments name it). */
@@ -96,6 +98,48 @@ final class Http {
         if (p instanceof State) {
             ((State) p).failure = thrown;
         }
+    }
+
+    /**
+     * When the app began reading the first exchange that began at or after {@code since}
+     * (System.nanoTime), from the last four; 0 if none has yet, or if it is no longer known.
+     */
+    static long startedSince(Conn c, long since) {
+        Object p = c.protocol;
+        if (!(p instanceof State)) {
+            return 0;
+        }
+        State s = (State) p;
+        int n = s.exchanges;
+        long first = 0;
+        for (int i = Math.max(0, n - 4); i < n; i++) {
+            long t = s.starts[i & 3];
+            if (t - since >= 0 && (first == 0 || t - first < 0)) {
+                first = t;
+            }
+        }
+        if (first != 0 && n > 4 && s.starts[(n - 4) & 3] - since >= 0) {
+            return 0; // older exchanges than the four kept may have begun after it
+        }
+        return first;
+    }
+
+    /**
+     * The request ("GET /path") and thread of the connection's exchange that began at
+     * {@code start}, if it is still the current one; else nulls and "".
+     */
+    static String[] exchangeAt(Conn c, long start) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            String m = s.method;
+            String path = s.path;
+            String thread = s.thread;
+            if (s.start == start && m != null) {
+                return new String[] {m + " " + path, thread};
+            }
+        }
+        return new String[] {null, ""};
     }
 
     /** Whether an exchange is open on the connection: its reads and writes are part of it. */
@@ -365,7 +409,8 @@ final class Http {
         s.chunked = false;
         s.status = 0;
         s.failure = null;
-        s.exchanges++;
+        s.starts[s.exchanges & 3] = start;
+        s.exchanges++; // after the start: a reader that sees the count sees the start
         s.method = METHODS[method];
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();

@@ -34,6 +34,9 @@ final class Track {
     Conn client;
     Conn server;
     long nextJoinTry;
+    /** When a request to the app's server end arrived (its first bytes, a turn), until the app is seen reading it; 0: none. */
+    long arrival;
+    int arrivalRecord;
     long joinBackoff;
     // the ring
     long[] time = new long[INITIAL];

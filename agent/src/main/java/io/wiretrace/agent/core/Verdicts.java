@@ -93,6 +93,11 @@ final class Verdicts {
         if (t == null) {
             return v.set(UNKNOWN, 0, "no packet of this connection was captured (check the interface and the filter)");
         }
+        if (c.queued) {
+            v.frame(c.arrival);
+            return v.set(APP_READ_LATE, dur, "the request's first bytes were in the kernel " + ms(dur)
+                    + " before the app began reading it (a busy pool, a pause)");
+        }
         Window w = scan(t, localIsClient, s - margin, e + margin);
         v.retransmissions = w.retransmissions;
         if (t.lostBefore(s)) {

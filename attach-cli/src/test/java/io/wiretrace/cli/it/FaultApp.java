@@ -33,6 +33,10 @@ import java.util.Arrays;
  *   connect ID HOST PORT TIMEOUT_MS   connect, then close
  *   write ID HOST PORT BYTES          connect, one write of BYTES zero bytes, close
  *   resolve ID NAME                   InetAddress.getAllByName
+ *   starve ID THINK_MS                a server of its own on 127.0.0.1 with one worker thread
+ *                                     ("fault-pool"): a /think request holds the worker THINK_MS
+ *                                     while a /fast request, 50 ms later on another connection,
+ *                                     waits in the kernel for it
  *   h2 ID HOST PORT                   HTTP/2 with prior knowledge on a plain socket: the client
  *                                     preface and an empty SETTINGS frame, then what comes back
  * </pre>
@@ -123,6 +127,8 @@ public final class FaultApp {
                 }
             case "resolve":
                 return Arrays.toString(InetAddress.getAllByName(c[2]));
+            case "starve":
+                return starve(Long.parseLong(c[2]));
             case "h2":
                 try (Socket s = connect(c[2], c[3], 10_000)) {
                     s.setSoTimeout(30_000);
@@ -139,6 +145,62 @@ public final class FaultApp {
                 }
             default:
                 throw new IllegalArgumentException("unknown command " + c[0]);
+        }
+    }
+
+    /** One worker for all connections: the second request waits, unread, until the first is done. */
+    private static String starve(long thinkMs) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(1,
+                r -> new Thread(r, "fault-pool"));
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        Socket s = server.accept();
+                        pool.submit(() -> serve(s));
+                    }
+                } catch (java.io.IOException e) {
+                    // the test fails on the clients' answers
+                }
+            }, "fault-acceptor");
+            acceptor.start();
+            String port = String.valueOf(server.getLocalPort());
+            java.util.concurrent.CompletableFuture<String> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> get("127.0.0.1", port, "/think?ms=" + thinkMs));
+            Thread.sleep(50); // the fault's order: the worker is busy with the first before the second comes
+            String second = get("127.0.0.1", port, "/fast");
+            acceptor.join(10_000);
+            return "port " + port + " " + first.get(30, java.util.concurrent.TimeUnit.SECONDS) + " / " + second;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The worker: reads the request, thinks if asked, answers and closes. */
+    private static void serve(Socket s) {
+        try (Socket c = s) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            String line = in.readLine();
+            for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+                // headers
+            }
+            if (line != null && line.contains("/think?ms=")) {
+                Thread.sleep(Long.parseLong(line.replaceAll(".*ms=(\\d+).*", "$1")));
+            }
+            c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    .getBytes(StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+            // the client sees the connection end
+        }
+    }
+
+    private static String get(String host, String port, String path) {
+        try (Socket s = connect(host, port, 10_000)) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().findFirst().orElse("");
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 

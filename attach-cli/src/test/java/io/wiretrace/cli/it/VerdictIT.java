@@ -145,6 +145,8 @@ class VerdictIT {
         expect(write, "DONE", 1400, 10_000, "write ms=");
         // 8. the answer is there at once; the app reads it 600 ms later
         expect(call("late", "raw", PEER, String.valueOf(HTTP), "/fast", "600"), "DONE", 600, 1500, "HTTP/1.1 200");
+        // 8b. the app's own server, one worker: a request waits 550 ms in the kernel for it
+        expect(call("starve", "starve", "600"), "DONE", 600, 3000, "HTTP/1.1 200 OK / HTTP/1.1 200 OK");
         // 9. the DNS server answers after 800 ms
         expect(call("dns", "resolve", SLOW_NAME), "DONE", 800, 2500, "/" + PEER);
         // 9b. the same name again, now from the JDK's cache, for an HTTP call: its exchange names the lookup
@@ -261,6 +263,20 @@ class VerdictIT {
         assertEquals("http", e.getString("call"), describe(e));
         assertEquals("APP_READ_LATE", e.getString("verdict"), describe(e));
         // 600 ms of sleep; the lower bound leaves room for a verdict that starts at the last packet
+        assertBetween(e.getLong("explained"), 450, 800, e);
+    }
+
+    @Test
+    void requestThatWaitedForABusyWorkerIsAppReadLate() {
+        List<RecordedEvent> slow = slowCalls("starve");
+        String all = slow.stream().map(VerdictIT::describe).collect(Collectors.joining("\n"));
+        List<RecordedEvent> late = slow.stream().filter(x -> "APP_READ_LATE".equals(x.getString("verdict")))
+                .collect(Collectors.toList());
+        assertEquals(1, late.size(), "the /fast request, waiting for the one worker:\n" + all);
+        RecordedEvent e = late.get(0);
+        assertEquals("GET /fast", e.getString("request"), all);
+        assertEquals("fault-pool", e.getString("callThread"), all);
+        // 600 ms of think minus the 50 ms head start; the request's bytes waited unread all that time
         assertBetween(e.getLong("explained"), 450, 800, e);
     }
 
