@@ -234,8 +234,11 @@ final class Advices {
         }
     }
 
-    /** Entry of {@code SSLEngine.wrap(ByteBuffer[], int, int, ByteBuffer[], int, int)}, with the plaintext. */
-    static final class EngineWrapEnter {
+    /**
+     * Entry of an SSLEngine's 6-argument {@code wrap} (with the plaintext to wrap) or {@code unwrap}
+     * (with the records to unwrap).
+     */
+    static final class EngineEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object srcs,
                 @Advice.Argument(1) int offset) {

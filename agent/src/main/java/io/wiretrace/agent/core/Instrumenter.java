@@ -112,9 +112,9 @@ final class Instrumenter {
                     Advices.OuterWriteEnter.class, Advices.OuterWrite.class, Dispatcher.TLS_WRITE),
             // SSLEngine (HttpClient's HTTPS): every wrap and unwrap funnels into the 6-argument forms
             new Rule("sun.security.ssl.SSLEngineImpl", named("wrap").and(takesArguments(6)),
-                    Advices.EngineWrapEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_WRAP),
+                    Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_WRAP),
             new Rule("sun.security.ssl.SSLEngineImpl", named("unwrap").and(takesArguments(6)),
-                    Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP));
+                    Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP));
 
     private static final Set<String> TYPES = new LinkedHashSet<>();
 

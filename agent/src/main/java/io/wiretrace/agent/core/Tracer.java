@@ -30,6 +30,8 @@ final class Tracer implements Dispatcher.Hooks {
     private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
     /** SSLSockets and SSLEngines to the plaintext side of their connection. */
     private final ConcurrentHashMap<Object, Conn> tls = new ConcurrentHashMap<>();
+    /** Accepted connections whose first bytes read were a ClientHello, by its random bytes: for server engines. */
+    private final ConcurrentHashMap<Long, Conn> readHellos = new ConcurrentHashMap<>();
     /** SSLEngines whose connection is not known yet, by their ClientHello's random bytes. */
     private final ConcurrentHashMap<Long, Hello> hellos = new ConcurrentHashMap<>();
 
@@ -149,8 +151,6 @@ final class Tracer implements Dispatcher.Hooks {
                     break;
                 case Dispatcher.TLS_READ:
                     break;
-                case Dispatcher.ENGINE_UNWRAP:
-                    return tls.containsKey(socket) ? start() : 0L; // only an engine whose connection is known
 
                 case Dispatcher.LOOKUP:
                     if (!(socket instanceof String) || isLiteral((String) socket)) {
@@ -171,6 +171,13 @@ final class Tracer implements Dispatcher.Hooks {
     @Override
     public long enterWrite(int op, Object socket, Object data, int offset, int length) {
         try {
+            if (op == Dispatcher.ENGINE_UNWRAP) {
+                long start = start();
+                if (!tls.containsKey(socket) && !readHellos.isEmpty()) {
+                    serverHello(socket, data, offset, start);
+                }
+                return tls.containsKey(socket) ? start : 0L; // only an engine whose connection is known
+            }
             long start;
             Conn c;
             if (op == Dispatcher.TLS_WRITE || op == Dispatcher.ENGINE_WRAP) {
@@ -281,6 +288,9 @@ final class Tracer implements Dispatcher.Hooks {
                 n = first.position();
             } else if (offset < 0 && data instanceof ByteBuffer) {
                 offset = ((ByteBuffer) data).position() - (int) Math.max(result, 0); // the data ends there
+            }
+            if (op == Dispatcher.READ && c.role == Conn.SERVER && c.plain == null && c.bytesRead.get() == result) {
+                firstRead(c, data, offset, n);
             }
             if (op == Dispatcher.READ) {
                 Http.read(c, data, offset, n, result, System.nanoTime());
@@ -426,6 +436,45 @@ final class Tracer implements Dispatcher.Hooks {
         call.protocol = session.getProtocol();
         call.cipherSuite = session.getCipherSuite();
         correlator.call(call);
+    }
+
+    /**
+     * A server engine's first unwrap: the ClientHello it is handed was read from an accepted
+     * connection; that connection is its own. Its handshake is timed from here.
+     */
+    private void serverHello(Object engine, Object data, int offset, long start) {
+        if (!(data instanceof ByteBuffer[]) || ((javax.net.ssl.SSLEngine) engine).getUseClientMode()) {
+            return;
+        }
+        ByteBuffer[] srcs = (ByteBuffer[]) data;
+        if (offset >= srcs.length) {
+            return;
+        }
+        ByteBuffer b = srcs[offset];
+        int p = b.position();
+        if (b.remaining() < 43 || b.get(p) != 0x16) {
+            return;
+        }
+        Conn c = readHellos.remove(random(b, p));
+        if (c != null) {
+            Conn v = new Conn(c, engine, Conn.SERVER);
+            v.handshakeStart = start;
+            if (tls.putIfAbsent(engine, v) == null) {
+                c.application = Http.TLS;
+                c.plain = v;
+            }
+        }
+    }
+
+    /** An accepted connection's first read: a ClientHello is remembered, for the server engine that will unwrap it. */
+    private void firstRead(Conn c, Object data, int offset, long n) {
+        if (n < 43 || !(data instanceof ByteBuffer) || ((ByteBuffer) data).get(offset) != 0x16) {
+            return;
+        }
+        if (readHellos.size() >= 256) {
+            readHellos.clear(); // ClientHellos that no engine unwrapped (an SSLSocket server's, say)
+        }
+        readHellos.put(random((ByteBuffer) data, offset), c);
     }
 
     /** The ClientHello's 32 random bytes (after the record, handshake and version headers), hashed. */

@@ -37,6 +37,9 @@ import java.util.Arrays;
  *                                     ("fault-pool"): a /think request holds the worker THINK_MS
  *                                     while a /fast request, 50 ms later on another connection,
  *                                     waits in the kernel for it
+ *   https-serve ID                    an HTTPS server of its own (com.sun.net.httpserver, whose TLS is
+ *                                     an SSLEngine) on 127.0.0.1, with the trust store's key, and one
+ *                                     GET /served?q to it through HttpsURLConnection
  *   h2 ID HOST PORT                   HTTP/2 with prior knowledge on a plain socket: the client
  *                                     preface and an empty SETTINGS frame, then what comes back
  * </pre>
@@ -129,6 +132,8 @@ public final class FaultApp {
                 return Arrays.toString(InetAddress.getAllByName(c[2]));
             case "starve":
                 return starve(Long.parseLong(c[2]));
+            case "https-serve":
+                return httpsServe();
             case "h2":
                 try (Socket s = connect(c[2], c[3], 10_000)) {
                     s.setSoTimeout(30_000);
@@ -145,6 +150,39 @@ public final class FaultApp {
                 }
             default:
                 throw new IllegalArgumentException("unknown command " + c[0]);
+        }
+    }
+
+    /** Serves one HTTPS request to itself: the server side's TLS is an SSLEngine. */
+    private static String httpsServe() throws Exception {
+        char[] pass = System.getProperty("javax.net.ssl.trustStorePassword").toCharArray();
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Paths.get(
+                System.getProperty("javax.net.ssl.trustStore")))) {
+            ks.load(in, pass);
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, pass);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+        server.createContext("/", x -> {
+            x.getRequestBody().readAllBytes();
+            x.sendResponseHeaders(200, 2);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        server.start();
+        try {
+            URL url = new URL("https://127.0.0.1:" + server.getAddress().getPort() + "/served?q=secret");
+            javax.net.ssl.HttpsURLConnection h = (javax.net.ssl.HttpsURLConnection) url.openConnection(Proxy.NO_PROXY);
+            h.setHostnameVerifier((host, session) -> host.equals("127.0.0.1")); // the certificate names the peer's address
+            return h.getResponseCode() + " " + new String(h.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } finally {
+            server.stop(0);
         }
     }
 

@@ -158,6 +158,8 @@ class VerdictIT {
         expect(call("tls-slow", "http", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
         // 10c. the same through HttpClient, whose SSLEngine is matched to its connection by its ClientHello
         expect(call("tls-slow-client", "client", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
+        // 10c'. the app serves HTTPS itself (its server's TLS is an SSLEngine) and calls itself
+        expect(call("https-serve", "https-serve"), "DONE", 0, 10_000, "200 ok");
         // 10d. HTTP/2 with prior knowledge: the server (HTTP/1.1 only) answers what it can and closes
         expect(call("h2", "h2", PEER, String.valueOf(HTTP)), "DONE", 0, 5000, "bytes back");
         // 11. ten fast calls and one slow one
@@ -349,6 +351,22 @@ class VerdictIT {
             assertTrue(e.getLong("tls") > 0 && e.getLong("connect") > 0, "an HTTPS exchange on a new connection: " + e);
             assertEquals(0, e.getLong("dns"), "no lookup: the URL holds an address " + e);
         }
+    }
+
+    @Test
+    void httpsServedThroughAnSslEngineIsSeen() {
+        List<RecordedEvent> served = named("wiretrace.HttpExchange", x -> "incoming".equals(x.getString("direction"))
+                && "/served?…".equals(x.getString("path")) && in("https-serve", x));
+        assertEquals(1, served.size(), "the app's own HTTPS server's exchange: " + served);
+        RecordedEvent e = served.get(0);
+        assertEquals(200, e.getInt("status"), e.toString());
+        long id = e.getLong("connectionId");
+        assertFalse(named("wiretrace.SocketAccept", x -> x.getLong("connectionId") == id).isEmpty(),
+                "the exchange names the accepted connection: " + e);
+        assertEquals(1, named("wiretrace.HttpExchange", x -> "outgoing".equals(x.getString("direction"))
+                && "/served?…".equals(x.getString("path")) && in("https-serve", x)).size(), "and the client's side");
+        assertEquals(1, named("wiretrace.TlsHandshake", x -> x.getLong("connectionId") == id).size(),
+                "the server engine's handshake");
     }
 
     @Test
