@@ -176,7 +176,7 @@ final class Correlator implements FlowTable.Listener {
         }
         int record = t.packet(table.frame(), a, nanos);
         if (record >= 0 && t.server != null && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT))
-                == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED) {
+                == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED && mayServeHttp(t.server)) {
             t.arrival = nanos; // the client's bytes: the app's server end will read them (when?)
             t.arrivalRecord = record;
             arrivals.add(t);
@@ -343,8 +343,9 @@ final class Correlator implements FlowTable.Listener {
         for (Iterator<Track> it = arrivals.iterator(); it.hasNext();) {
             Track t = it.next();
             Conn server = t.server;
+            Conn http = server.plain != null ? server.plain : server; // HTTPS: the exchanges are the plaintext side's
             long arrivedNano = t.arrival - offset;
-            long read = Http.startedSince(server, arrivedNano - MARGIN_NANOS - clockError);
+            long read = Http.startedSince(http, arrivedNano - MARGIN_NANOS - clockError);
             if (read == 0 && now - t.arrival < TimeUnit.SECONDS.toNanos(60) && server.closedNanos == 0) {
                 continue; // not read yet (or not HTTP: given up after a minute)
             }
@@ -356,12 +357,19 @@ final class Correlator implements FlowTable.Listener {
                 c.queued = true;
                 c.arrival = arrived;
                 c.incoming = true;
-                String[] at = Http.exchangeAt(server, read);
+                String[] at = Http.exchangeAt(http, read);
                 c.request = at[0];
                 c.thread = at[1];
                 explain(c);
             }
         }
+    }
+
+    /** Whether requests to this server end may be HTTP/1.x exchanges: not once its bytes showed otherwise. */
+    private static boolean mayServeHttp(Conn server) {
+        Conn p = server.plain;
+        String a = p != null ? p.application : server.application;
+        return a == null || a == Http.HTTP1 || (p == null && a == Http.TLS);
     }
 
     private void explain(Call c) {
