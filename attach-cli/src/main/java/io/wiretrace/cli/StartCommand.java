@@ -81,7 +81,9 @@ final class StartCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "200ms",
-            description = "Slow-call threshold (default: ${DEFAULT-VALUE}).")
+            description = "A connect, read, write, HTTP exchange, TLS handshake or name lookup that takes at least"
+                    + " this long, or fails, gets a verdict from its packets (wiretrace.SlowCall in recording.jfr,"
+                    + " a comment on its packets in the pcapng); default: ${DEFAULT-VALUE}.")
     String slow;
 
     @Option(names = "--jfr-threshold", paramLabel = "DURATION", defaultValue = "0ms",
