@@ -170,6 +170,9 @@ class VerdictIT {
 
         cli("stop", pid);
         events = RecordingFile.readAllEvents(out.resolve("recording.jfr"));
+        // the verdicts, by scenario, into the build log: the figures behind the assertions
+        windows.keySet().forEach(scenario -> slowCalls(scenario).forEach(
+                e -> System.out.println("VerdictIT " + scenario + ": " + describe(e))));
     }
 
     @AfterAll
