@@ -52,7 +52,7 @@ public final class FaultApp {
     }
 
     public static void main(String[] args) throws Exception {
-        System.out.println("READY port=0 pid=" + ProcessHandle.current().pid());
+        System.out.println("READY port=0 pid=" + ProcessHandle.current().pid() + " java=" + System.getProperty("java.version"));
         System.out.flush();
         Thread worker = new Thread(FaultApp::work, "fault-worker");
         worker.start();

@@ -80,8 +80,12 @@ final class Netns {
      * with the agent's classes there too (they are on the test class path), the agent fails to load.
      */
     static Child java(String ns, List<String> jvmOptions, Class<?> main, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+        return java(ns, System.getProperty("java.home"), jvmOptions, main, args);
+    }
+
+    /** The same with the JDK at {@code javaHome}. */
+    static Child java(String ns, String javaHome, List<String> jvmOptions, Class<?> main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, Harness.java(javaHome)));
         cmd.addAll(jvmOptions);
         String classes = Paths.get(main.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         cmd.addAll(List.of("-cp", classes, main.getName()));

@@ -108,12 +108,15 @@ class VerdictIT {
                 peer.output());
         assertEquals(servers.length, peer.count("LISTENING"), peer.output());
 
-        app = Netns.java(A, List.of("-Djavax.net.ssl.trustStore=" + keystore, "-Djavax.net.ssl.trustStorePassword=" + PASS),
+        // -Dwiretrace.verdictJdk=<java home> runs the app on another JDK (17 or later: the test's classes are 17's)
+        app = Netns.java(A, System.getProperty("wiretrace.verdictJdk", System.getProperty("java.home")),
+                List.of("-Djavax.net.ssl.trustStore=" + keystore, "-Djavax.net.ssl.trustStorePassword=" + PASS),
                 FaultApp.class);
         String ready = app.awaitLine(CALL_DEADLINE, "READY port=");
         String pid = String.valueOf(app.process.pid());
         // `ip netns exec` execs the JVM: the process we started is the one the CLI attaches to
-        assertEquals("pid=" + pid, ready.substring(ready.indexOf("pid=")), ready);
+        assertEquals("pid=" + pid, ready.substring(ready.indexOf("pid="), ready.indexOf(" java=")), ready);
+        System.out.println("VerdictIT app: " + ready);
 
         out = tmp.resolve("out");
         cli("start", pid, "-i", "any", "-w", out.toString(), "--slow", "200ms", "tcp or udp port 53");
@@ -436,10 +439,12 @@ class VerdictIT {
         }
         Map<String, int[]> ours = new TreeMap<>();
         for (RecordedEvent e : named("wiretrace.TcpConnection", x -> true)) {
-            int[] c = ours.computeIfAbsent(Evidence.flow(e), k -> new int[3]);
-            c[0] += e.getInt("retransmissionsOut") + e.getInt("retransmissionsIn");
-            c[1] += e.getInt("duplicateAcks");
-            c[2] += e.getInt("zeroWindowsOut") + e.getInt("zeroWindowsIn");
+            int[] c = {e.getInt("retransmissionsOut") + e.getInt("retransmissionsIn"), e.getInt("duplicateAcks"),
+                e.getInt("zeroWindowsOut") + e.getInt("zeroWindowsIn")};
+            // a connection the app holds at both ends has an event per end, each with the flow's counts
+            int[] other = ours.putIfAbsent(Evidence.flow(e), c);
+            assertTrue(other == null || Arrays.equals(other, c), "the two ends of " + Evidence.flow(e) + " differ: "
+                    + Arrays.toString(other) + " " + Arrays.toString(c));
         }
         String report = theirs.keySet().stream().map(k -> k + " tshark " + Arrays.toString(theirs.get(k))
                 + " ours " + (ours.containsKey(k) ? Arrays.toString(ours.get(k)) : "-")).collect(Collectors.joining("\n"));
