@@ -69,6 +69,8 @@ final class Correlator implements FlowTable.Listener {
     /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
     private final ArrayDeque<Explained> recent = new ArrayDeque<>();
     private final TreeMap<String, Integer> verdicts = new TreeMap<>();
+    /** The last few verdicts, one line each, for status. */
+    private final ArrayDeque<String> latest = new ArrayDeque<>();
     private long watermark;
     private Track reserveTrack;
     private int reserveIndex;
@@ -404,6 +406,14 @@ final class Correlator implements FlowTable.Listener {
         }
         explained++;
         verdicts.merge(v.name, 1, Integer::sum);
+        if (latest.size() == 5) {
+            latest.pollFirst();
+        }
+        latest.addLast(java.time.LocalTime.ofInstant(Instant.ofEpochSecond(0, s - s % 1_000_000),
+                java.time.ZoneId.systemDefault()) + " " + c.kindName()
+                + (c.request != null ? " " + c.request : "") + " " + c.remoteAddress + ":" + c.remotePort
+                + (conn != null ? " (conn " + conn.id + ")" : "") + " on " + c.thread + ": " + v.name + " "
+                + Verdicts.ms(v.explained) + " of " + Verdicts.ms(e - s));
         annotate(c, conn, t, v);
         SlowCallEvent ev = new SlowCallEvent();
         if (!ev.shouldCommit()) {
@@ -599,6 +609,10 @@ final class Correlator implements FlowTable.Listener {
         }
         b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
                 .append(" joined to the app's connections; ").append(annotated).append(" packets annotated with a verdict");
+        if (!latest.isEmpty()) {
+            b.append("\nlatest slow calls:");
+            latest.forEach(l -> b.append("\n  ").append(l));
+        }
         return b.toString();
     }
 

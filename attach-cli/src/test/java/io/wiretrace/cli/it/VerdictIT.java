@@ -171,6 +171,10 @@ class VerdictIT {
         }
         expect(call("mixed", "http", url("http", HTTP, "/think?ms=400")), "DONE", 400, 1500, "200");
 
+        // status lists the last verdicts: the mixed run's slow call is the last one made
+        String[] status = {""};
+        assertTrue(Harness.await(CALL_DEADLINE, () -> (status[0] = Harness.cli("status", pid).out)
+                .matches("(?s).*latest slow calls:.*GET /think\\?… .*SERVER_THINK.*")), status[0]);
         cli("stop", pid);
         events = RecordingFile.readAllEvents(out.resolve("recording.jfr"));
         // the verdicts, by scenario, into the build log: the figures behind the assertions
