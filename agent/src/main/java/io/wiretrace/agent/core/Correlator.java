@@ -377,7 +377,7 @@ final class Correlator implements FlowTable.Listener {
         long e = epoch(c.end);
         Conn conn = c.conn != null && c.conn.tcp != null ? c.conn.tcp : c.conn; // TLS: the TCP connection under it
         if (c.kind == Call.TLS) {
-            conn = conn != null ? handshake(c, conn, s, e) : handshake(c, null, s, e);
+            handshake(c, conn, s, e);
             if (!c.slow) {
                 return;
             }
@@ -459,14 +459,8 @@ final class Correlator implements FlowTable.Listener {
         }
     }
 
-    /** A handshake's event, on the connection its 4-tuple names; returns that connection (or null). */
-    private Conn handshake(Call c, Conn known, long s, long e) {
-        Conn conn = known;
-        if (conn == null) {
-            Key l = Key.of(c.localAddress, c.localPort);
-            Key r = Key.of(c.remoteAddress, c.remotePort);
-            conn = l == null || r == null ? null : conns.get(new Key(l.version, l.aHi, l.aLo, l.aPort, r.aHi, r.aLo, r.aPort));
-        }
+    /** A handshake's event, on its connection (null: one the app had not registered, named by its ends). */
+    private void handshake(Call c, Conn conn, long s, long e) {
         TlsHandshakeEvent ev = new TlsHandshakeEvent();
         if (ev.shouldCommit()) {
             if (conn != null) {
@@ -486,7 +480,6 @@ final class Correlator implements FlowTable.Listener {
             ev.failure = c.failure;
             ev.commit();
         }
-        return conn;
     }
 
     /** A call explained already, kept a while for the calls it was part of. */
@@ -608,7 +601,8 @@ final class Correlator implements FlowTable.Listener {
             b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
         }
         b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
-                .append(" joined to the app's connections; ").append(annotated).append(" packets annotated with a verdict");
+                .append(" joined to the app's connections, ").append(conns.size()).append(" connections known to the join; ")
+                .append(annotated).append(" packets annotated with a verdict");
         if (!latest.isEmpty()) {
             b.append("\nlatest slow calls:");
             latest.forEach(l -> b.append("\n  ").append(l));

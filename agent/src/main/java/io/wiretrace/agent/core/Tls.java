@@ -77,9 +77,7 @@ final class Tls {
         if (!(ssl instanceof java.net.Socket) || views.size() >= Tracer.MAX_CONNECTIONS) {
             return null;
         }
-        java.net.Socket s = (java.net.Socket) ssl;
-        java.net.InetAddress remote = s.getInetAddress();
-        Conn tcp = remote == null ? null : byTuple.get(s.getLocalPort() + "/" + s.getPort() + "/" + Sockets.host(remote));
+        Conn tcp = tcpOf((java.net.Socket) ssl);
         if (tcp == null) {
             return null; // not registered yet (opened before the capture): its first TCP call registers it
         }
@@ -233,17 +231,18 @@ final class Tls {
             return;
         }
         javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) socket;
-        java.net.InetAddress remote = s.getInetAddress();
-        Conn tcp = remote == null ? null : byTuple.get(s.getLocalPort() + "/" + s.getPort() + "/" + Sockets.host(remote));
+        Conn tcp = tcpOf(s);
         if (tcp != null && thrown == null) {
             tcp.tlsNanos = now - start;
         }
-        Call call = new Call(Call.TLS, null, start, now, thrown);
+        Call call = new Call(Call.TLS, tcp, start, now, thrown);
         call.slow = now - start >= slowNanos || thrown != null;
-        call.localAddress = Sockets.host(s.getLocalSocketAddress());
-        call.localPort = s.getLocalPort();
-        call.remoteAddress = Sockets.host(s.getRemoteSocketAddress());
-        call.remotePort = s.getPort();
+        if (tcp == null) { // not one of the app's registered connections: the event names the socket's ends
+            call.localAddress = Sockets.host(s.getLocalSocketAddress());
+            call.localPort = s.getLocalPort();
+            call.remoteAddress = Sockets.host(s.getRemoteSocketAddress());
+            call.remotePort = s.getPort();
+        }
         if (thrown == null) {
             javax.net.ssl.SSLSession session = s.getSession(); // complete: this does not handshake again
             call.peerHost = session.getPeerHost();
@@ -251,6 +250,12 @@ final class Tls {
             call.cipherSuite = session.getCipherSuite();
         }
         correlator.call(call);
+    }
+
+    /** The app's TCP connection under a socket, by its 4-tuple; null if it is not registered. */
+    private Conn tcpOf(java.net.Socket s) {
+        java.net.InetAddress remote = s.getInetAddress();
+        return remote == null ? null : byTuple.get(Tracer.tupleKey(s.getLocalPort(), s.getPort(), Sockets.host(remote)));
     }
 
     /** A server engine about to unwrap: on its first, it may meet its connection. Returns the token for its exit, or 0. */

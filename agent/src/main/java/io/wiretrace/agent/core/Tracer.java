@@ -286,7 +286,12 @@ final class Tracer implements Dispatcher.Hooks {
     }
 
     private static String tupleKey(Conn c) {
-        return c.localPort + "/" + c.remotePort + "/" + c.remoteAddress;
+        return tupleKey(c.localPort, c.remotePort, c.remoteAddress);
+    }
+
+    /** The key of {@code byTuple}: "localPort/remotePort/remoteAddress". */
+    static String tupleKey(int localPort, int remotePort, String remoteAddress) {
+        return localPort + "/" + remotePort + "/" + remoteAddress;
     }
 
     /**
