@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what wiretrace's tests need on a Debian (bookworm) machine:
-#   * Debian packages: libpcap0.8 tcpdump tshark nftables iproute2 ethtool
+#   * Debian packages: libpcap0.8 tcpdump tshark nftables iproute2 ethtool, and
+#     chromium with fonts-liberation (the report is rendered headless in a test)
 #   * a JDK 11 at ${WIRETRACE_JDK11:-/opt/wiretrace/jdk-11}, taken from Debian
 #     bullseye's openjdk-11-{jre,jdk}-headless packages (JDK 11 is not packaged
 #     for bookworm). The packages are fetched with a private, throw-away apt
@@ -20,7 +21,7 @@
 #                               bullseye-security)
 set -euo pipefail
 
-readonly DEB_PACKAGES=(libpcap0.8 tcpdump tshark nftables iproute2 ethtool)
+readonly DEB_PACKAGES=(libpcap0.8 tcpdump tshark nftables iproute2 ethtool chromium fonts-liberation)
 readonly JDK_PACKAGES=(openjdk-11-jre-headless openjdk-11-jdk-headless)
 readonly JVM_SUBDIR=usr/lib/jvm/java-11-openjdk-amd64
 readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg

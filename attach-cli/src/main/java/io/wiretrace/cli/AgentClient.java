@@ -33,6 +33,7 @@ final class AgentClient {
     /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
     private static final int MAX_INLINE_ARGS = 900;
     static final String STATE = "wiretrace.state";
+    private static Path copied;
 
     private AgentClient() {
     }
@@ -111,6 +112,10 @@ final class AgentClient {
      * a JVM that loaded the agent keeps reading classes from it.
      */
     static synchronized Path agentJar() throws IOException {
+        if (copied != null && Files.exists(copied)) { // collect asks every second: hash the jar once
+            Files.setLastModifiedTime(copied, FileTime.fromMillis(System.currentTimeMillis()));
+            return copied;
+        }
         byte[] jar;
         try (InputStream in = AgentClient.class.getResourceAsStream("/wiretrace-agent.jar")) {
             if (in == null) {
@@ -128,6 +133,7 @@ final class AgentClient {
         // Marks the copy in use, so that another version's CLI does not prune it before it loads.
         Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
         pruneUnused(dir, target);
+        copied = target;
         return target;
     }
 

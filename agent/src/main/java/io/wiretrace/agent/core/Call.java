@@ -47,12 +47,16 @@ final class Call {
     int status;
 
     Call(int kind, Conn conn, long start, long end, Throwable failure) {
+        this(kind, conn, start, end, failure == null ? null : failure.toString());
+    }
+
+    Call(int kind, Conn conn, long start, long end, String failure) {
         this.kind = kind;
         this.conn = conn;
         this.start = start;
         this.end = end;
         this.thread = Thread.currentThread().getName();
-        this.failure = failure == null ? null : failure.toString();
+        this.failure = failure;
         if (conn != null) {
             remoteAddress = conn.remoteAddress;
             remotePort = conn.remotePort;

@@ -353,7 +353,7 @@ final class Correlator implements FlowTable.Listener {
             long arrived = t.arrival;
             t.arrival = 0;
             if (read != 0 && read - arrivedNano >= slowNanos) {
-                Call c = new Call(Call.HTTP, server, arrivedNano, read, null);
+                Call c = new Call(Call.HTTP, server, arrivedNano, read, (String) null);
                 c.queued = true;
                 c.arrival = arrived;
                 c.incoming = true;
@@ -585,6 +585,10 @@ final class Correlator implements FlowTable.Listener {
         if (thread != null) {
             LockSupport.unpark(thread);
         }
+    }
+
+    synchronized long explainedCount() {
+        return explained;
     }
 
     synchronized String status() {

@@ -7,13 +7,19 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The agent core's entry: runs one command (start, status, stop) and answers it, in the reply
  * file the CLI named or, when started with -javaagent, on stderr.
  */
 public final class Main {
-    private static Session session;
+    private static volatile Session session;
+    /** When the current session stops by itself (collect's guard against a CLI that went away), or null. */
+    private static Instant deadline;
+    private static Thread deadlineThread;
 
     private Main() {
     }
@@ -45,13 +51,24 @@ public final class Main {
                     return Reply.failed("a capture is already running (since " + session.startedAt
                             + ", writing to " + session.dir + "); stop it first");
                 }
+                Duration limit = args.values().containsKey("deadline") ? Durations.parse(args.get("deadline", "")) : null;
+                if (limit != null && (limit.isZero() || limit.isNegative())) {
+                    throw new IllegalArgumentException("deadline must be positive, not " + args.get("deadline", ""));
+                }
                 Session s = Session.start(args, inst);
                 session = s;
-                return Reply.ok(s.describeStart() + "\nstarted in " + (System.nanoTime() - began) / 1_000_000 + " ms");
+                if (limit != null) {
+                    watch(s, Instant.now().plus(limit));
+                }
+                return Reply.ok(s.describeStart() + (deadline != null ? "\nstops by itself at " + deadline : "")
+                        + "\nstarted in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             case "interfaces":
                 return Reply.ok(Interfaces.describeAll());
             case "status":
-                return session == null ? Reply.ok("state: idle (no capture running)") : Reply.ok(session.status());
+                return session == null ? Reply.ok("state: idle (no capture running)")
+                        : Reply.ok(session.status() + (deadline != null ? "\nstops by itself at " + deadline : ""));
+            case "progress":
+                return session == null ? Reply.ok("state=idle") : Reply.ok(session.progress());
             case "stop":
                 if (session == null) {
                     return Reply.failed("no capture is running");
@@ -60,7 +77,7 @@ public final class Main {
                 return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             default:
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
-                        + "' (expected start, status, stop or interfaces)");
+                        + "' (expected start, status, progress, stop or interfaces)");
         }
     }
 
@@ -70,7 +87,28 @@ public final class Main {
             return null;
         }
         session = null;
+        deadline = null;
+        if (deadlineThread != null) {
+            LockSupport.unpark(deadlineThread);
+            deadlineThread = null;
+        }
         return s.stop();
+    }
+
+    /** Stops {@code s} at {@code at} unless it was stopped before: the capture always ends. */
+    private static void watch(Session s, Instant at) {
+        deadline = at;
+        deadlineThread = Capture.daemon("wiretrace-deadline", () -> {
+            while (session == s) {
+                long left = Duration.between(Instant.now(), at).toNanos();
+                if (left <= 0) {
+                    stopIfCurrent(s);
+                    return;
+                }
+                LockSupport.parkNanos(left);
+            }
+        });
+        deadlineThread.start();
     }
 
     private static void answer(Args args, Reply reply, boolean premain) {

@@ -3,12 +3,16 @@ package io.wiretrace.agent.core;
 import io.wiretrace.agent.core.events.CaptureStatisticsEvent;
 import io.wiretrace.bootstrap.Dispatcher;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.text.ParseException;
 import java.text.SimpleDateFormat;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +22,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import jdk.jfr.Configuration;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
@@ -25,6 +30,8 @@ import jdk.jfr.RecordingState;
 /** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
 final class Session {
     static final String JFR = "recording.jfr";
+    /** The recording's settings, a resource beside the core (wiretrace-inf/ in the agent jar). */
+    static final String SETTINGS = "/io/wiretrace/agent/wiretrace.jfc";
 
     final Instant startedAt = Instant.now();
     final Path dir;
@@ -143,6 +150,21 @@ final class Session {
                 + correlator.status();
     }
 
+    /**
+     * One line for collect's progress: {@code key=value} pairs (seconds, packets, bytes, drops,
+     * connections, slow calls, and the capture's state).
+     */
+    String progress() {
+        Capture.Stats st = capture.stats();
+        String halted = capture.halted();
+        return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds()
+                + " packets=" + st.captured + " bytes=" + st.bytes
+                + " drops=" + (st.kernelDropped + st.ifDropped + st.agentDropped)
+                + " connections=" + (tracer.connects.sum() + tracer.accepts.sum())
+                + " slow=" + correlator.explainedCount()
+                + " state=" + (halted == null ? "capturing" : "halted");
+    }
+
     private String connections() {
         Throwable err = tracer.firstError.get();
         return "connections: " + tracer.connects.sum() + " connected, " + tracer.accepts.sum() + " accepted, "
@@ -239,19 +261,12 @@ final class Session {
             s.warnings += "\nwarning: JFR is not available in this JVM; no recording.jfr will be written";
             return null;
         }
-        Recording r = new Recording();
+        Recording r = newRecording(s);
         r.setName("wiretrace");
-        r.enable("wiretrace.SocketConnect").withStackTrace();
-        r.enable("wiretrace.SocketAccept").withStackTrace();
-        r.enable("wiretrace.SocketClose").withStackTrace();
-        r.enable("wiretrace.SocketRead").withThreshold(threshold).withoutStackTrace();
-        r.enable("wiretrace.SocketWrite").withThreshold(threshold).withoutStackTrace();
-        r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
-        r.enable("wiretrace.HttpExchange").withThreshold(threshold).withoutStackTrace();
-        r.enable("wiretrace.SlowCall").withoutStackTrace();
-        r.enable("wiretrace.DnsLookup").withThreshold(threshold).withoutStackTrace();
-        r.enable("wiretrace.TcpConnection").withoutStackTrace();
-        r.enable("wiretrace.TlsHandshake").withoutStackTrace();
+        r.enable("wiretrace.SocketRead").withThreshold(threshold);
+        r.enable("wiretrace.SocketWrite").withThreshold(threshold);
+        r.enable("wiretrace.HttpExchange").withThreshold(threshold);
+        r.enable("wiretrace.DnsLookup").withThreshold(threshold);
         r.setToDisk(true);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
         // shutdown hook may close the recording before ours could dump it). Created 0600 first,
@@ -271,6 +286,35 @@ final class Session {
                 s.warnings += "\nwarning: cannot make the JFR repository " + repository + " private: " + e;
             }
         }
+        return r;
+    }
+
+    /**
+     * A recording with the settings of wiretrace.jfc: wiretrace's events and the JDK's that show
+     * why a socket call stalled. Should the file be unreadable, wiretrace's events alone.
+     */
+    private static Recording newRecording(Session s) {
+        try (InputStream in = Session.class.getResourceAsStream(SETTINGS)) {
+            if (in == null) {
+                throw new IOException("not found");
+            }
+            return new Recording(Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8)).getSettings());
+        } catch (IOException | ParseException | RuntimeException e) {
+            s.warnings += "\nwarning: cannot read the JFR settings " + SETTINGS + " (" + e
+                    + "); recording wiretrace's events only";
+        }
+        Recording r = new Recording();
+        r.enable("wiretrace.SocketConnect").withStackTrace();
+        r.enable("wiretrace.SocketAccept").withStackTrace();
+        r.enable("wiretrace.SocketClose").withStackTrace();
+        r.enable("wiretrace.SocketRead").withoutStackTrace();
+        r.enable("wiretrace.SocketWrite").withoutStackTrace();
+        r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
+        r.enable("wiretrace.HttpExchange").withoutStackTrace();
+        r.enable("wiretrace.SlowCall").withoutStackTrace();
+        r.enable("wiretrace.DnsLookup").withoutStackTrace();
+        r.enable("wiretrace.TcpConnection").withoutStackTrace();
+        r.enable("wiretrace.TlsHandshake").withoutStackTrace();
         return r;
     }
 

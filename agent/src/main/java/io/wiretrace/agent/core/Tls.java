@@ -167,7 +167,7 @@ final class Tls {
         long now = System.nanoTime();
         v.tcp.tlsNanos = now - start;
         javax.net.ssl.SSLEngine e = (javax.net.ssl.SSLEngine) engine;
-        Call call = new Call(Call.TLS, v.tcp, start, now, null);
+        Call call = new Call(Call.TLS, v.tcp, start, now, (String) null);
         call.slow = now - start >= slowNanos;
         javax.net.ssl.SSLSession session = e.getSession();
         call.peerHost = e.getPeerHost();

@@ -13,15 +13,19 @@ public abstract class ConnectionEvent extends Event {
     public long connectionId;
 
     @Label("Local Address")
+    @Description("The address of the app's end of the connection.")
     public String localAddress;
 
     @Label("Local Port")
+    @Description("The port of the app's end of the connection.")
     public int localPort;
 
     @Label("Remote Address")
+    @Description("The address of the peer's end of the connection.")
     public String remoteAddress;
 
     @Label("Remote Port")
+    @Description("The port of the peer's end of the connection.")
     public int remotePort;
 
     public final void set(Conn c) {

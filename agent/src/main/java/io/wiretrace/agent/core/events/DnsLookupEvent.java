@@ -17,6 +17,7 @@ import jdk.jfr.Threshold;
 @Threshold("20 ms")
 public final class DnsLookupEvent extends Event {
     @Label("Host")
+    @Description("The host name the app asked for.")
     public String host;
 
     @Label("Addresses")

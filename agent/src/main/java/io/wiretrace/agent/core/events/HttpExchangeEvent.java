@@ -26,6 +26,7 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     public String direction;
 
     @Label("Method")
+    @Description("The request method, e.g. GET.")
     public String method;
 
     @Label("Path")
@@ -72,10 +73,12 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     public long tls;
 
     @Label("Request Bytes")
+    @Description("Bytes of the request, headers and body, as the app wrote (outgoing) or read (incoming) them.")
     @DataAmount
     public long requestBytes;
 
     @Label("Response Bytes")
+    @Description("Bytes of the response, headers and body, as the app read (outgoing) or wrote (incoming) them.")
     @DataAmount
     public long responseBytes;
 }

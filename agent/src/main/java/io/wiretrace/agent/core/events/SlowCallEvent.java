@@ -43,6 +43,7 @@ public final class SlowCallEvent extends ConnectionEvent {
     public long callStart;
 
     @Label("Call Duration")
+    @Description("How long the call took; for an HTTP exchange, from its start to the response's last byte.")
     @Timespan(Timespan.NANOSECONDS)
     public long callDuration;
 

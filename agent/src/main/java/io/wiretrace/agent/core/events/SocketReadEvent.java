@@ -12,6 +12,7 @@ import jdk.jfr.Threshold;
 @Threshold("20 ms")
 public final class SocketReadEvent extends ConnectionEvent {
     @Label("Bytes Read")
+    @Description("Bytes the read returned; 0 at end of stream or when it failed.")
     @DataAmount
     public long bytesRead;
 

@@ -12,6 +12,7 @@ import jdk.jfr.Threshold;
 @Threshold("20 ms")
 public final class SocketWriteEvent extends ConnectionEvent {
     @Label("Bytes Written")
+    @Description("Bytes the write call wrote; 0 when it failed.")
     @DataAmount
     public long bytesWritten;
 

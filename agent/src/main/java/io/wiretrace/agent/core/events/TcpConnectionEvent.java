@@ -37,24 +37,30 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     public long handshakeRtt;
 
     @Label("RTT Samples")
+    @Description("How many of the app side's segments were timed to the peer's ACK that covered them.")
     public int rttSamples;
 
     @Label("RTT Min")
+    @Description("The shortest RTT sample; 0 if there were none.")
     @Timespan(Timespan.NANOSECONDS)
     public long rttMin;
 
     @Label("RTT Avg")
+    @Description("The mean of the RTT samples; -1 ns if there were none.")
     @Timespan(Timespan.NANOSECONDS)
     public long rttAvg;
 
     @Label("RTT Max")
+    @Description("The longest RTT sample; -1 ns if there were none.")
     @Timespan(Timespan.NANOSECONDS)
     public long rttMax;
 
     @Label("Packets Out")
+    @Description("Packets the app's side sent.")
     public long packetsOut;
 
     @Label("Packets In")
+    @Description("Packets the peer sent.")
     public long packetsIn;
 
     @Label("Bytes Out")
@@ -72,6 +78,7 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     public int retransmissionsOut;
 
     @Label("Retransmissions In")
+    @Description("Retransmissions (all kinds, SYNs included) the peer sent.")
     public int retransmissionsIn;
 
     @Label("Fast Retransmissions")
@@ -79,6 +86,7 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     public int fastRetransmissions;
 
     @Label("SYN Retransmissions")
+    @Description("Retransmitted SYN and SYN-ACK segments, both directions.")
     public int synRetransmissions;
 
     @Label("Duplicate ACKs")
@@ -97,19 +105,24 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     @Description("Segments that filled the receiver's window, both directions.")
     public int windowFull;
 
-    @Label("Out Of Order")
+    @Label("Out of Order")
+    @Description("Segments that arrived out of order, both directions.")
     public int outOfOrder;
 
     @Label("Resets Out")
+    @Description("RST segments the app's side sent.")
     public int resetsOut;
 
     @Label("Resets In")
+    @Description("RST segments the peer sent.")
     public int resetsIn;
 
     @Label("FINs Out")
+    @Description("FIN segments the app's side sent.")
     public int finsOut;
 
     @Label("FINs In")
+    @Description("FIN segments the peer sent.")
     public int finsIn;
 
     @Label("Lifetime")

@@ -22,6 +22,11 @@ public final class CaptureFile {
                 int originalLength) throws IOException;
     }
 
+    /** A handler that also wants the packets' pcapng comments ({@code opt_comment}), each before its packet. */
+    public interface Commented extends Handler {
+        void comment(ByteBuffer buf, int offset, int length);
+    }
+
     private static final int PCAP_MICRO = 0xa1b2c3d4;
     private static final int PCAP_NANO = 0xa1b23c4d;
     private static final int SHB = 0x0A0D0D0A;
@@ -129,6 +134,9 @@ public final class CaptureFile {
                         throw new IOException(file + ": corrupt enhanced packet block");
                     }
                     lastNanos = nanos(iface, ts);
+                    if (h instanceof Commented) {
+                        comments((Commented) h, p + 28 + ((cap + 3) & ~3), p + len - 4);
+                    }
                     h.packet(iface, linkTypes[iface], lastNanos, buf, p + 28, cap, buf.getInt(p + 24));
                     packets++;
                     break;
@@ -160,6 +168,20 @@ public final class CaptureFile {
             pos += len;
         }
         return packets;
+    }
+
+    private void comments(Commented h, int from, int end) {
+        for (int o = from; o + 4 <= end; ) {
+            int code = buf.getShort(o) & 0xFFFF;
+            int olen = buf.getShort(o + 2) & 0xFFFF;
+            if (code == 0 || o + 4 + olen > end) {
+                break;
+            }
+            if (code == 1) {
+                h.comment(buf, o + 4, olen);
+            }
+            o += 4 + ((olen + 3) & ~3);
+        }
     }
 
     private void addInterface(int p, int len) {

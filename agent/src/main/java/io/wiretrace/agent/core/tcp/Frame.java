@@ -53,6 +53,9 @@ public final class Frame {
     public int window;
     public int headerLength;
     public int payloadLength;
+    /** Where the payload begins in the buffer; of it, at most {@code capturedEnd - payloadOffset} bytes were captured. */
+    public int payloadOffset;
+    public int capturedEnd;
     /** Options: -1 where absent. */
     public int mss;
     public int windowScale;
@@ -242,6 +245,8 @@ public final class Frame {
         window = u16(b, p + 14);
         headerLength = hl;
         payloadLength = ipPayload - hl;
+        payloadOffset = p + hl;
+        capturedEnd = end;
         options(b, p + 20, Math.min(p + hl, end));
         return true;
     }

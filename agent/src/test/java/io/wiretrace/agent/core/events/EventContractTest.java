@@ -1,14 +1,27 @@
 package io.wiretrace.agent.core.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import jdk.jfr.Configuration;
+import jdk.jfr.DataAmount;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 import jdk.jfr.ValueDescriptor;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +33,85 @@ class EventContractTest {
             SocketReadEvent.class, "wiretrace.SocketRead",
             SocketWriteEvent.class, "wiretrace.SocketWrite",
             SocketCloseEvent.class, "wiretrace.SocketClose");
+
+    /** Every event of this package. */
+    private static final List<Class<? extends Event>> ALL = List.of(
+            SocketConnectEvent.class, SocketAcceptEvent.class, SocketReadEvent.class, SocketWriteEvent.class,
+            SocketCloseEvent.class, HttpExchangeEvent.class, DnsLookupEvent.class, TlsHandshakeEvent.class,
+            TcpConnectionEvent.class, SlowCallEvent.class, CaptureStatisticsEvent.class);
+    /** The fields JFR itself gives every event. */
+    private static final Set<String> IMPLICIT = Set.of("startTime", "duration", "eventThread", "stackTrace");
+    private static final Pattern DURATION = Pattern.compile("rtt(Min|Avg|Max)|handshakeRtt|\\w+Duration|lifetime"
+            + "|connect|dns|tls|explained|requestSent|firstByte|lastByte");
+    private static final Pattern BYTES = Pattern.compile("bytes\\w*|\\w+Bytes");
+    private static final Pattern EPOCH_MILLIS = Pattern.compile("\\w+Start");
+    /** The agent's recording settings, also the file users import in Mission Control. */
+    private static final String JFC = "/io/wiretrace/agent/wiretrace.jfc";
+
+    @Test
+    void everyEventAndFieldIsLabelledDescribedAndHasItsUnit() {
+        for (Class<? extends Event> type : ALL) {
+            EventType t = EventType.getEventType(type);
+            String name = t.getName();
+            assertTrue(name.startsWith("wiretrace."), name);
+            assertEquals("Wiretrace", t.getCategoryNames().get(0), name);
+            assertTrue(isTitleCase(t.getLabel()), name + " label " + t.getLabel());
+            assertSentence(t.getDescription(), name);
+            for (ValueDescriptor v : t.getFields()) {
+                if (IMPLICIT.contains(v.getName())) {
+                    continue;
+                }
+                String f = name + "." + v.getName();
+                assertTrue(v.getLabel() != null && isTitleCase(v.getLabel()), f + " label " + v.getLabel());
+                assertSentence(v.getDescription(), f);
+                if (DURATION.matcher(v.getName()).matches()) {
+                    assertEquals("jdk.jfr.Timespan", v.getContentType(), f);
+                    assertEquals(Timespan.NANOSECONDS, v.getAnnotation(Timespan.class).value(), f);
+                } else if (BYTES.matcher(v.getName()).matches()) {
+                    assertEquals("jdk.jfr.DataAmount", v.getContentType(), f);
+                    assertEquals(DataAmount.BYTES, v.getAnnotation(DataAmount.class).value(), f);
+                } else if (EPOCH_MILLIS.matcher(v.getName()).matches()) {
+                    assertEquals("jdk.jfr.Timestamp", v.getContentType(), f);
+                    assertEquals(Timestamp.MILLISECONDS_SINCE_EPOCH, v.getAnnotation(Timestamp.class).value(), f);
+                } else {
+                    assertNull(v.getContentType(), f + " is a plain value (a port, an id, a count)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void settingsFileEnablesEveryEventAndNamesOnlyKnownOnes() throws Exception {
+        Configuration c;
+        try (InputStream in = EventContractTest.class.getResourceAsStream(JFC)) {
+            assertNotNull(in, JFC + " is not on the class path");
+            c = Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        assertEquals("wiretrace", c.getLabel());
+        assertSentence(c.getDescription(), JFC);
+        Map<String, String> settings = c.getSettings();
+        Set<String> named = settings.keySet().stream().map(k -> k.substring(0, k.indexOf('#')))
+                .collect(Collectors.toCollection(TreeSet::new));
+        for (Class<? extends Event> type : ALL) {
+            FlightRecorder.register(type);
+            assertEquals("true", settings.get(EventType.getEventType(type).getName() + "#enabled"), type.getName());
+        }
+        for (String e : List.of("wiretrace.SocketConnect", "wiretrace.SocketAccept", "wiretrace.SocketClose")) {
+            assertEquals("true", settings.get(e + "#stackTrace"), e);
+        }
+        for (String e : List.of("wiretrace.SocketRead", "wiretrace.SocketWrite", "wiretrace.HttpExchange",
+                "wiretrace.DnsLookup")) {
+            assertEquals("0 ms", settings.get(e + "#threshold"), e);
+        }
+        assertEquals("1 s", settings.get("wiretrace.CaptureStatistics#period"));
+        // System properties and environment variables may hold secrets; the recording is shared.
+        assertFalse(named.contains("jdk.InitialSystemProperty"));
+        assertFalse(named.contains("jdk.InitialEnvironmentVariable"));
+        assertFalse(named.contains("jdk.JVMInformation")); // the command line as it is, secrets included
+        named.removeAll(FlightRecorder.getFlightRecorder().getEventTypes().stream().map(EventType::getName)
+                .collect(Collectors.toList()));
+        assertEquals(Set.of(), named, "events this JDK (" + Runtime.version() + ") does not know");
+    }
 
     @Test
     void namesFieldsAndMetadata() {
@@ -118,6 +210,11 @@ class EventContractTest {
         assertEquals("jdk.jfr.DataAmount", EventType.getEventType(SocketReadEvent.class).getField("bytesRead").getContentType());
         assertEquals("jdk.jfr.Timespan", EventType.getEventType(SocketCloseEvent.class).getField("lifetime").getContentType());
         assertEquals("jdk.jfr.DataAmount", EventType.getEventType(SocketWriteEvent.class).getField("bytesWritten").getContentType());
+    }
+
+    private static void assertSentence(String description, String what) {
+        assertTrue(description != null && !description.isBlank(), what + " has no description");
+        assertTrue(description.endsWith("."), what + " description is not a sentence: " + description);
     }
 
     private static boolean isTitleCase(String label) {

@@ -1,0 +1,193 @@
+package io.wiretrace.cli;
+
+import io.wiretrace.agent.core.Durations;
+import io.wiretrace.cli.report.Html;
+import io.wiretrace.cli.report.Json;
+import io.wiretrace.cli.report.Report;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "analyze", mixinStandardHelpOptions = true, separator = " ",
+        description = "Makes the report (report.html, report.json) from files, offline, on any machine: a bundle"
+                + " that collect wrote, a directory that start/stop wrote, or a capture file alone. With the"
+                + " recording, the report shows the verdicts the agent reached live; from a capture alone, the"
+                + " verdicts its packets support (slow or failed connects, slow request/response exchanges).",
+        footer = {"", "Examples:",
+            "  wiretrace analyze wiretrace-web1-4242-20261126-101500.zip",
+            "  wiretrace analyze wiretrace-4242-20261126-101500/",
+            "  wiretrace analyze trace.pcapng --slow 500ms -o /tmp/report",
+            "  wiretrace analyze trace.pcapng --jfr recording.jfr"})
+final class AnalyzeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<bundle|directory|capture>",
+            description = "A bundle (.zip from collect), a directory with trace*.pcapng and recording.jfr, or one"
+                    + " pcapng or pcap file.")
+    Path input;
+
+    @Option(names = "--jfr", paramLabel = "FILE", description = "The recording to use with a capture file.")
+    Path jfr;
+
+    @Option(names = "-o", paramLabel = "DIR",
+            description = "Where to write report.html and report.json (default: the input directory; for a bundle"
+                    + " or a file, <name>-report beside it in the current directory).")
+    Path out;
+
+    @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "200ms",
+            description = "From packets alone: a connect or exchange at least this long gets a verdict"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String slow;
+
+    @Override
+    public Integer call() throws IOException {
+        long slowNanos;
+        try {
+            slowNanos = Durations.parse(slow).toNanos();
+        } catch (IllegalArgumentException e) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
+        }
+        if (!Files.exists(input)) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, input + ": no such file or directory");
+        }
+        if (jfr != null && !Files.isRegularFile(jfr)) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, jfr + ": no such file");
+        }
+        Path unpacked = null;
+        try {
+            Path dir;
+            List<Path> captures;
+            Path recording = jfr;
+            String name = input.getFileName().toString();
+            if (Files.isDirectory(input)) {
+                dir = input;
+            } else if (name.endsWith(".zip")) {
+                unpacked = Files.createTempDirectory("wiretrace-analyze",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                unzip(input, unpacked);
+                dir = unpacked;
+            } else {
+                dir = null;
+            }
+            if (dir != null) {
+                captures = Report.captures(dir);
+                if (recording == null && Files.isRegularFile(dir.resolve("recording.jfr"))) {
+                    recording = dir.resolve("recording.jfr");
+                }
+            } else {
+                captures = List.of(input);
+            }
+            if (captures.isEmpty()) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, input + " holds no capture file (*.pcapng, *.pcap)");
+            }
+            Path target = out != null ? out : Files.isDirectory(input) ? input
+                    : Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report");
+            Map<String, Object> doc;
+            try {
+                doc = Report.build(captures, recording, slowNanos, Wiretrace.version());
+            } catch (IOException | RuntimeException e) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage());
+            }
+            List<Path> written = write(doc, target);
+            summary(doc, spec.commandLine().getOut());
+            for (Path p : written) {
+                spec.commandLine().getOut().println(p.toAbsolutePath().normalize());
+            }
+            return Wiretrace.OK;
+        } finally {
+            if (unpacked != null) {
+                deleteTree(unpacked);
+            }
+        }
+    }
+
+    /** Writes report.json and report.html (mode 0600) into {@code dir}, created 0700 if need be. */
+    static List<Path> write(Map<String, Object> doc, Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        Path json = dir.resolve("report.json");
+        Path html = dir.resolve("report.html");
+        writePrivate(json, Json.write(doc));
+        writePrivate(html, Html.write(doc));
+        return List.of(html, json);
+    }
+
+    static void writePrivate(Path p, String text) throws IOException {
+        Files.deleteIfExists(p);
+        Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+    }
+
+    /** The verdict table, for the terminal. */
+    @SuppressWarnings("unchecked")
+    static void summary(Map<String, Object> doc, PrintWriter out) {
+        List<Map<String, Object>> verdicts = (List<Map<String, Object>>) doc.get("verdicts");
+        Map<String, Object> capture = (Map<String, Object>) doc.get("capture");
+        out.println(capture.get("packets") + " packets, " + capture.get("conversations") + " TCP conversations; "
+                + "verdicts " + ("recording".equals(((Map<String, Object>) doc.get("source")).get("verdicts"))
+                ? "from the recording (live)" : "from the packets alone"));
+        if (verdicts.isEmpty()) {
+            out.println("no slow or failed call");
+        }
+        for (Map<String, Object> v : verdicts) {
+            out.println(String.format(Locale.ROOT, "  %-19s %5d calls %10.1f ms lost   worst: #%s", v.get("verdict"),
+                    ((Number) v.get("calls")).longValue(), ((Number) v.get("timeLostMs")).doubleValue(), v.get("worstCall")));
+        }
+        out.flush();
+    }
+
+    /** Unpacks a bundle's files (flat names only: nothing can land outside {@code dir}). */
+    private static void unzip(Path zip, Path dir) throws IOException {
+        try (InputStream in = Files.newInputStream(zip); ZipInputStream z = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = z.getNextEntry()) != null) {
+                if (e.isDirectory()) {
+                    continue;
+                }
+                String n = e.getName();
+                n = n.substring(n.lastIndexOf('/') + 1);
+                if (n.isEmpty() || n.equals("..") || n.equals(".")) {
+                    continue;
+                }
+                Path p = dir.resolve(n);
+                Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.copy(z, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, zip + " is not a readable zip: " + e.getMessage());
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a leftover in a private temp folder is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // as above
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.wiretrace.cli;
+
+import io.wiretrace.agent.core.Durations;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The capture's options, as start and collect take them (tcpdump's letters where it has one). */
+final class CaptureOptions {
+    @Option(names = "-i", paramLabel = "IFACE",
+            description = "Interface to capture on: a name, `any`, or a number from `wiretrace interfaces`"
+                    + " (default: any). Repeat -i to capture on several; each gets its interface block in the pcapng.")
+    List<String> ifaces = List.of();
+
+    @Option(names = "-s", paramLabel = "N", defaultValue = "0",
+            description = "Snapshot length in bytes; 0 means the maximum (262144), as in tcpdump.")
+    int snaplen;
+
+    @Option(names = "-B", paramLabel = "KiB",
+            description = "Kernel capture buffer per interface, in KiB as tcpdump's -B (default: 32768, i.e. 32 MiB;"
+                    + " libpcap's own default of 2 MiB loses packets while the JVM pauses).")
+    Integer bufferKiB;
+
+    @Option(names = "-C", paramLabel = "MB",
+            description = "Start a new file when the current one is larger than MB × 1,000,000 bytes (tcpdump's unit).")
+    Integer rotateMb;
+
+    @Option(names = "-W", paramLabel = "N",
+            description = "With -C: keep a ring of N files, overwriting the oldest. With -G: stop after N files.")
+    Integer ring;
+
+    @Option(names = "-G", paramLabel = "SEC",
+            description = "Start a new file every SEC seconds; the file name goes through strftime.")
+    Integer rotateSeconds;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Capture file name inside the output directory (default: trace.pcapng, or trace.pcap;"
+                    + " with -G: trace-%%Y%%m%%d-%%H%%M%%S.pcapng). With -G, strftime conversions (%%Y %%m %%d %%H %%M %%S ...)"
+                    + " are expanded at each rotation, as tcpdump does with its -w name.")
+    String name;
+
+    @Option(names = "-w", paramLabel = "PATH",
+            description = "Output directory, created with mode 0700 (default for start:"
+                    + " wiretrace-<pid>-<yyyyMMdd-HHmmss> in the current directory; for collect: one named like the"
+                    + " bundle, removed once the bundle is written).")
+    Path dir;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
+            description = "Capture file format: pcapng (default; one interface block per -i) or pcap"
+                    + " (classic, nanosecond timestamps, one interface).")
+    String format;
+
+    @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "200ms",
+            description = "A connect, read, write, HTTP exchange, TLS handshake or name lookup that takes at least"
+                    + " this long, or fails, gets a verdict from its packets (wiretrace.SlowCall in recording.jfr,"
+                    + " a comment on its packets in the pcapng); default: ${DEFAULT-VALUE}.")
+    String slow;
+
+    @Option(names = "--jfr-threshold", paramLabel = "DURATION", defaultValue = "0ms",
+            description = "Record socket reads and writes in recording.jfr only when they take at least this"
+                    + " long (default: ${DEFAULT-VALUE}, every call). Connects, accepts and closes are always recorded.")
+    String jfrThreshold;
+
+    /** Fails with a usage error on options that do not fit together. */
+    void validate() {
+        if (snaplen < 0) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "-s takes a length of 0 or more, not " + snaplen);
+        }
+        if (!format.equals("pcapng") && !format.equals("pcap")) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format takes pcapng or pcap, not " + format);
+        }
+        if (format.equals("pcap") && ifaces.size() > 1) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format pcap holds one interface; use pcapng for several -i");
+        }
+        positive("-B", bufferKiB);
+        positive("-C", rotateMb);
+        positive("-W", ring);
+        positive("-G", rotateSeconds);
+        if (ring != null && rotateMb == null && rotateSeconds == null) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "-W limits the files of -C or -G rotation; give -C or -G too");
+        }
+        for (String i : ifaces) {
+            if (i.isBlank() || i.contains(",")) {
+                throw new Wiretrace.Failure(Wiretrace.USAGE, "-i takes one interface name or number, not '" + i + "'");
+            }
+        }
+        for (String d : new String[] {slow, jfrThreshold}) {
+            try {
+                Durations.parse(d);
+            } catch (IllegalArgumentException e) {
+                throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
+            }
+        }
+    }
+
+    /** The agent's start arguments, the capture written to {@code out}. */
+    Map<String, String> agentOptions(Path out, List<String> filter) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("w", out.toAbsolutePath().normalize().toString());
+        options.put("i", ifaces.isEmpty() ? "any" : String.join(",", ifaces));
+        options.put("s", String.valueOf(snaplen));
+        options.put("format", format);
+        put(options, "B", bufferKiB);
+        put(options, "C", rotateMb);
+        put(options, "W", ring);
+        put(options, "G", rotateSeconds);
+        if (name != null) {
+            options.put("name", name);
+        }
+        options.put("slow", slow);
+        options.put("jfr-threshold", jfrThreshold);
+        if (!filter.isEmpty()) {
+            options.put("filter", String.join(" ", filter));
+        }
+        return options;
+    }
+
+    private static void positive(String option, Integer value) {
+        if (value != null && value < 1) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, option + " takes a number of at least 1, not " + value);
+        }
+    }
+
+    private static void put(Map<String, String> options, String key, Integer value) {
+        if (value != null) {
+            options.put(key, String.valueOf(value));
+        }
+    }
+}

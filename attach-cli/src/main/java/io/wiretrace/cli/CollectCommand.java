@@ -1,0 +1,246 @@
+package io.wiretrace.cli;
+
+import io.wiretrace.agent.core.Durations;
+import io.wiretrace.agent.core.Reply;
+import io.wiretrace.cli.report.Report;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "collect", mixinStandardHelpOptions = true, separator = " ",
+        description = "Everything for an incident in one file: attaches, captures for the duration (or until"
+                + " Ctrl+C) while showing its progress, stops, and writes one zip bundle with the capture,"
+                + " recording.jfr, report.html, report.json and environment.txt. Prints the bundle's path.",
+        footer = {"", "The capture in the target always ends: should this command be killed, the agent stops by"
+                + " itself " + CollectCommand.GRACE_SECONDS + " s after the duration.",
+            "", "Examples:",
+            "  wiretrace collect my-app.jar                  (60 s, every interface)",
+            "  wiretrace collect 4242 -d 5m --slow 500ms tcp port 443"})
+final class CollectCommand implements Callable<Integer> {
+    /** How long after -d the agent stops by itself if this command could not stop it. */
+    static final int GRACE_SECONDS = 10;
+    static final Duration MAX_DURATION = Duration.ofHours(24);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<target>",
+            description = "A pid, or a substring of the main class or jar that matches exactly one JVM.")
+    String target;
+
+    @Parameters(index = "1..*", paramLabel = "filter",
+            description = "A BPF capture filter as tcpdump takes it, e.g. `tcp port 443 and host 10.0.0.5`.")
+    List<String> filter = List.of();
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", defaultValue = "60s",
+            description = "How long to collect (default: ${DEFAULT-VALUE}; at most 24h); Ctrl+C stops earlier.")
+    String duration;
+
+    @Option(names = "-o", paramLabel = "DIR", defaultValue = ".",
+            description = "Where to write the bundle (default: the current directory).")
+    Path outDir;
+
+    @Option(names = "--keep-dir",
+            description = "Keep the directory the bundle was made from (it is removed once the bundle is written,"
+                    + " unless -w named it).")
+    boolean keepDir;
+
+    @Mixin
+    CaptureOptions capture;
+
+    private volatile boolean interrupted;
+
+    @Override
+    public Integer call() throws IOException {
+        Duration d;
+        try {
+            d = Durations.parse(duration);
+        } catch (IllegalArgumentException e) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
+        }
+        if (d.isZero() || d.isNegative() || d.compareTo(MAX_DURATION) > 0) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "-d takes a duration above 0 and at most 24h, not " + duration);
+        }
+        capture.validate();
+        long slowNanos = Durations.parse(capture.slow).toNanos();
+        String pid = Targets.resolve(target);
+        PrintWriter out = spec.commandLine().getOut();
+        String name = "wiretrace-" + Targets.host() + "-" + pid + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path base = outDir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(base)) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "-o " + outDir + ": no such directory");
+        }
+        Path dir = capture.dir != null ? capture.dir.toAbsolutePath().normalize() : base.resolve(name);
+        Path bundle = base.resolve(name + ".zip");
+        Map<String, String> options = capture.agentOptions(dir, filter);
+        options.put("deadline", (d.getSeconds() + GRACE_SECONDS) + "s");
+
+        Instant began = Instant.now();
+        Output.print(AgentClient.send(pid, "start", options), pid, new PrintWriter(OutputStream.nullOutputStream()));
+        boolean tty = System.console() != null;
+        Thread main = Thread.currentThread();
+        boolean ctrlC = Signals.onInterrupt(() -> {
+            interrupted = true;
+            main.interrupt();
+        });
+        out.println("collecting from " + pid + " for " + Durations.format(d) + " into " + bundle
+                + (ctrlC ? " (Ctrl+C stops earlier)" : " (SIGINT is ignored here: it runs the whole duration)"));
+        out.flush();
+        String ended = progress(pid, began, d, tty, out);
+        Signals.reset();
+
+        String stopped;
+        try {
+            Reply r = AgentClient.send(pid, "stop", Map.of());
+            stopped = r.code == Wiretrace.OK ? r.text : "stop: " + r.text;
+        } catch (Wiretrace.Failure e) {
+            stopped = "stop failed: " + e.getMessage();
+        }
+        out.println((tty ? "\n" : "") + ended + "; making the bundle");
+        out.flush();
+
+        String env = Environment.describe(pid, "wiretrace " + String.join(" ",
+                spec.commandLine().getParseResult().originalArgs()), "[collect]\nstarted: " + began + "\nended: "
+                + Instant.now() + " (" + ended + ")\n\n[the agent at stop]\n" + stopped);
+        AnalyzeCommand.writePrivate(dir.resolve("environment.txt"), env);
+        List<Path> captures = Report.captures(dir);
+        Path jfr = dir.resolve("recording.jfr");
+        Map<String, Object> doc = null;
+        String reportError = null;
+        try {
+            doc = Report.build(captures, Files.isRegularFile(jfr) ? jfr : null, slowNanos, Wiretrace.version());
+            AnalyzeCommand.write(doc, dir);
+        } catch (IOException | RuntimeException e) {
+            reportError = "the report could not be made: " + e;
+            AnalyzeCommand.writePrivate(dir.resolve("report-error.txt"), reportError + "\n");
+        }
+        zip(dir, bundle, name);
+        if (capture.dir == null && !keepDir) {
+            AnalyzeCommand.deleteTree(dir);
+        }
+        if (doc != null) {
+            AnalyzeCommand.summary(doc, out);
+        }
+        if (reportError != null) {
+            spec.commandLine().getErr().println("wiretrace: " + reportError);
+        }
+        out.println(bundle);
+        out.flush();
+        return reportError == null ? Wiretrace.OK : Wiretrace.FAILED;
+    }
+
+    /** Shows the progress until the duration is up, Ctrl+C, or the capture ended; says which. */
+    private String progress(String pid, Instant began, Duration d, boolean tty, PrintWriter out) {
+        Instant end = began.plus(d);
+        Instant lastLine = Instant.EPOCH;
+        while (true) {
+            Map<String, String> p;
+            try {
+                p = parse(AgentClient.send(pid, "progress", Map.of()).text);
+            } catch (Wiretrace.Failure e) {
+                return "the target went away (" + e.getMessage() + ")";
+            }
+            if ("idle".equals(p.get("state"))) {
+                return "the capture ended in the target";
+            }
+            Instant now = Instant.now();
+            String line = line(p, Duration.between(began, now));
+            if (tty) {
+                out.print("\r" + line + "   ");
+                out.flush();
+            } else if (Duration.between(lastLine, now).getSeconds() >= 5) {
+                out.println(line);
+                out.flush();
+                lastLine = now;
+            }
+            if (interrupted) {
+                return "stopped by Ctrl+C after " + Duration.between(began, now).getSeconds() + " s";
+            }
+            if ("halted".equals(p.get("state"))) {
+                return "the capture halted in the target (see environment.txt)";
+            }
+            long left = Duration.between(now, end).toMillis();
+            if (left <= 0) {
+                return "collected for " + Durations.format(d);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(Math.min(left, 1000));
+            } catch (InterruptedException e) {
+                if (!interrupted) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted";
+                }
+            }
+        }
+    }
+
+    static String line(Map<String, String> p, Duration elapsed) {
+        return String.format(Locale.ROOT, "%4ds  %,d packets  %.1f MB  %s drops  %s connections  %s slow calls",
+                elapsed.getSeconds(), num(p.get("packets")), num(p.get("bytes")) / 1e6, p.getOrDefault("drops", "?"),
+                p.getOrDefault("connections", "?"), p.getOrDefault("slow", "?"));
+    }
+
+    private static long num(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static Map<String, String> parse(String text) {
+        Map<String, String> m = new HashMap<>();
+        for (String kv : text.trim().split("\\s+")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                m.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    /** The directory's files into {@code bundle} (mode 0600), under one folder named like it. */
+    private static void zip(Path dir, Path bundle, String folder) throws IOException {
+        Path tmp = bundle.resolveSibling("." + bundle.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (OutputStream o = Files.newOutputStream(tmp); ZipOutputStream z = new ZipOutputStream(o)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+            }
+            for (Path f : files) {
+                ZipEntry e = new ZipEntry(folder + "/" + f.getFileName());
+                e.setLastModifiedTime(Files.getLastModifiedTime(f));
+                z.putNextEntry(e);
+                Files.copy(f, z);
+                z.closeEntry();
+            }
+        }
+        Files.move(tmp, bundle, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

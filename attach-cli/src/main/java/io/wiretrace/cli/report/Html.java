@@ -1,0 +1,314 @@
+package io.wiretrace.cli.report;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * report.html: one file, styles and diagrams inline, no script and nothing fetched, so it opens
+ * anywhere. The verdicts ranked by time lost, each slow call with its ladder diagram, the
+ * connections.
+ */
+public final class Html {
+    private static final int W = 820;
+    private static final int LOCAL_X = 300;
+    private static final int REMOTE_X = 700;
+    private static final int ROW = 18;
+    private static final int TOP = 46;
+    private static final int GAP = 36;
+
+    private Html() {
+    }
+
+    @SuppressWarnings("unchecked")
+    public static String write(Map<String, Object> doc) {
+        StringBuilder b = new StringBuilder(64 * 1024);
+        Map<String, Object> source = (Map<String, Object>) doc.get("source");
+        Map<String, Object> capture = (Map<String, Object>) doc.get("capture");
+        List<Map<String, Object>> verdicts = (List<Map<String, Object>>) doc.get("verdicts");
+        List<Map<String, Object>> calls = (List<Map<String, Object>>) doc.get("slowCalls");
+        List<Map<String, Object>> conns = (List<Map<String, Object>>) doc.get("connections");
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wiretrace report</title>\n")
+                .append("<style>\n").append(CSS).append("</style></head><body>\n");
+        b.append("<h1>wiretrace report</h1>\n<p class=\"meta\">");
+        b.append("Capture ").append(esc(capture.get("first"))).append(" – ").append(esc(capture.get("last")))
+                .append(" · ").append(capture.get("packets")).append(" packets (").append(capture.get("tcpPackets"))
+                .append(" TCP), ").append(capture.get("conversations")).append(" TCP conversations");
+        if (capture.containsKey("dropped")) {
+            b.append(" · dropped in the target: ").append(capture.get("dropped"));
+        }
+        b.append("<br>Files: ").append(esc(String.join(", ", (List<String>) source.get("captures"))));
+        if (source.get("recording") != null) {
+            b.append(", ").append(esc(source.get("recording")));
+        }
+        b.append("<br>Verdicts: ").append(esc(source.get("verdictsExplained"))).append(" · slow means at least ")
+                .append(doc.get("slowThresholdMs")).append(" ms or failed · wiretrace ").append(esc(doc.get("wiretrace")))
+                .append("</p>\n");
+
+        b.append("<h2>Verdicts, by time lost</h2>\n");
+        if (verdicts.isEmpty()) {
+            b.append("<p id=\"verdicts\" class=\"none\">No slow or failed call.</p>\n");
+        } else {
+            b.append("<table id=\"verdicts\" class=\"verdicts\"><thead><tr><th>Verdict</th><th>Calls</th>")
+                    .append("<th>Time lost (ms)</th><th>Explained (ms)</th><th>Worst call</th><th>What it means</th>")
+                    .append("</tr></thead><tbody>\n");
+            for (Map<String, Object> v : verdicts) {
+                b.append("<tr><td class=\"v ").append(esc(v.get("verdict"))).append("\">").append(esc(v.get("verdict")))
+                        .append("</td><td class=\"n\">").append(v.get("calls")).append("</td><td class=\"n\">")
+                        .append(fmt(v.get("timeLostMs"))).append("</td><td class=\"n\">").append(fmt(v.get("explainedMs")))
+                        .append("</td><td><a href=\"#call-").append(v.get("worstCall")).append("\">#")
+                        .append(v.get("worstCall")).append("</a></td><td>").append(esc(v.get("meaning")))
+                        .append("</td></tr>\n");
+            }
+            b.append("</tbody></table>\n");
+        }
+
+        b.append("<h2>Slow calls</h2>\n");
+        List<Map<String, Object>> byCost = new ArrayList<>(calls);
+        byCost.sort(Comparator.comparingLong((Map<String, Object> c) -> -(long) c.get("durationNanos")));
+        for (Map<String, Object> c : byCost) {
+            call(b, c);
+        }
+
+        b.append("<h2>Connections</h2>\n<table id=\"connections\" class=\"connections\"><thead><tr>")
+                .append("<th>Conn</th><th>Role</th><th>Local</th><th>Remote</th><th>App</th><th>Thread</th>")
+                .append("<th>Duration (ms)</th><th>Handshake RTT (ms)</th><th>RTT avg / max (ms)</th>")
+                .append("<th>Retrans.</th><th>Bytes out / in</th><th>Requests</th><th>Slow calls</th>")
+                .append("</tr></thead><tbody>\n");
+        for (Map<String, Object> c : conns) {
+            b.append("<tr><td class=\"n\">").append(id(c.get("connectionId"))).append("</td><td>").append(esc(c.get("role")))
+                    .append("</td><td>").append(esc(c.get("localAddress") + ":" + c.get("localPort")))
+                    .append("</td><td>").append(esc(c.get("remoteAddress") + ":" + c.get("remotePort")))
+                    .append("</td><td>").append(esc(c.get("application"))).append("</td><td>").append(esc(c.get("thread")))
+                    .append("</td><td class=\"n\">").append(fmt(c.get("durationMs")))
+                    .append("</td><td class=\"n\">").append(fmt(c.get("handshakeRttMs")))
+                    .append("</td><td class=\"n\">").append(fmt(c.get("rttAvgMs"))).append(" / ").append(fmt(c.get("rttMaxMs")))
+                    .append("</td><td class=\"n").append(((Number) c.get("retransmissions")).intValue() > 0 ? " bad" : "")
+                    .append("\">").append(c.get("retransmissions"))
+                    .append("</td><td class=\"n\">").append(c.get("bytesOut")).append(" / ").append(c.get("bytesIn"))
+                    .append("</td><td title=\"").append(esc(String.join("\n", (List<String>) c.get("requestSamples"))))
+                    .append("\" class=\"n\">").append(c.get("requests")).append("</td><td class=\"n\">")
+                    .append(c.get("slowCalls")).append("</td></tr>\n");
+        }
+        b.append("</tbody></table>\n</body></html>\n");
+        return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void call(StringBuilder b, Map<String, Object> c) {
+        b.append("<section class=\"call\" id=\"call-").append(c.get("id")).append("\">\n<h3>#").append(c.get("id"))
+                .append(" ").append(esc(c.get("call"))).append(c.get("request") != null ? " " + esc(c.get("request")) : "")
+                .append(" — <span class=\"v ").append(esc(c.get("verdict"))).append("\">").append(esc(c.get("verdict")))
+                .append("</span> ").append(fmt(c.get("explainedMs"))).append(" of ").append(fmt(c.get("durationMs")))
+                .append(" ms</h3>\n<p>").append(esc(c.get("evidence"))).append("</p>\n<p class=\"meta\">")
+                .append(esc(c.get("time"))).append(" · thread ").append(esc(c.get("thread"))).append(" · conn ")
+                .append(id(c.get("connectionId"))).append(" · ").append(esc(c.get("localAddress") + ":" + c.get("localPort")))
+                .append(" → ").append(esc(c.get("remoteAddress") + ":" + c.get("remotePort")));
+        if (c.get("failure") != null) {
+            b.append(" · failed: ").append(esc(c.get("failure")));
+        }
+        b.append("</p>\n");
+        Map<String, Object> ladder = (Map<String, Object>) c.get("ladder");
+        if (ladder != null) {
+            ladder(b, c, ladder);
+        }
+        b.append("</section>\n");
+    }
+
+    /** One item on the diagram's time axis: a packet, or a call's start or end. */
+    private static final class Item {
+        final long t;
+        final Map<String, Object> packet;
+
+        Item(long t, Map<String, Object> packet) {
+            this.t = t;
+            this.packet = packet;
+        }
+    }
+
+    /**
+     * The ladder: the app's end on the left, the peer on the right, time downwards, one row per
+     * packet or call boundary in time order (the left column gives the time from the call's
+     * start). The socket calls are bars beside the app's end, the slow call the red one; the
+     * verdict's evidence packets are red.
+     */
+    @SuppressWarnings("unchecked")
+    private static void ladder(StringBuilder b, Map<String, Object> c, Map<String, Object> ladder) {
+        List<Map<String, Object>> packets = (List<Map<String, Object>>) ladder.get("packets");
+        List<Map<String, Object>> calls = (List<Map<String, Object>>) ladder.get("calls");
+        long start = (long) c.get("start");
+        long end = start + (long) c.get("durationNanos");
+        List<Item> items = new ArrayList<>();
+        for (Map<String, Object> p : packets) {
+            items.add(new Item((long) p.get("t"), p));
+        }
+        items.add(new Item(start, null));
+        items.add(new Item(end, null));
+        for (Map<String, Object> x : calls) {
+            items.add(new Item((long) x.get("start"), null));
+            items.add(new Item((long) x.get("end"), null));
+        }
+        items.sort(Comparator.comparingLong((Item i) -> i.t));
+        // one row per item in time order; a wait of a tenth of the call or more gets room and its length
+        long[] ys = new long[items.size()];
+        long at = TOP;
+        long bigGap = Math.max(1_000_000L, (end - start) / 10);
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                at += ROW + (items.get(i).t - items.get(i - 1).t >= bigGap ? GAP : 0);
+            }
+            ys[i] = at;
+        }
+        int h = (int) at + 40;
+        b.append("<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(W).append("\" height=\"")
+                .append(h).append("\" viewBox=\"0 0 ").append(W).append(' ').append(h).append("\">\n");
+        b.append("<text x=\"").append(LOCAL_X).append("\" y=\"16\" class=\"end\">app ")
+                .append(esc(c.get("localAddress") + ":" + c.get("localPort"))).append("</text>");
+        b.append("<text x=\"").append(REMOTE_X).append("\" y=\"16\" class=\"end\">peer ")
+                .append(esc(c.get("remoteAddress") + ":" + c.get("remotePort"))).append("</text>\n");
+        b.append(line(LOCAL_X, 24, LOCAL_X, h - 10, "axis")).append(line(REMOTE_X, 24, REMOTE_X, h - 10, "axis"));
+        // calls: bars left of the app's line, the slow call the widest
+        int lane = 0;
+        for (Map<String, Object> x : calls) {
+            int y1 = row(items, ys, (long) x.get("start"));
+            int y2 = row(items, ys, (long) x.get("end"));
+            int x0 = LOCAL_X - 16 - 10 * (lane++ % 3);
+            b.append("<rect class=\"sock\" x=\"").append(x0).append("\" y=\"").append(y1).append("\" width=\"6\" height=\"")
+                    .append(Math.max(2, y2 - y1)).append("\"><title>").append(esc(x.get("kind") + " on " + x.get("thread")
+                    + ": " + x.get("detail") + ", " + fmt(Report.ms((long) x.get("end") - (long) x.get("start"))) + " ms"))
+                    .append("</title></rect>");
+            b.append("<text class=\"call\" x=\"").append(LOCAL_X - 44).append("\" y=\"").append(y1 + 10).append("\">")
+                    .append(esc(x.get("kind") + " " + x.get("detail"))).append("</text>\n");
+        }
+        int y1 = row(items, ys, start);
+        int y2 = row(items, ys, end);
+        b.append("<rect class=\"slow\" x=\"").append(LOCAL_X - 4).append("\" y=\"").append(y1).append("\" width=\"8\" height=\"")
+                .append(Math.max(2, y2 - y1)).append("\"><title>").append(esc(c.get("call") + " " + fmt(c.get("durationMs"))
+                + " ms: " + c.get("verdict"))).append("</title></rect>\n");
+        for (int i = 0; i < items.size(); i++) {
+            Item it = items.get(i);
+            int y = (int) ys[i];
+            if (i > 0 && it.t - items.get(i - 1).t >= bigGap) {
+                b.append("<text class=\"gap\" x=\"").append((LOCAL_X + REMOTE_X) / 2).append("\" y=\"").append(y - GAP / 2 - 2)
+                        .append("\">⋮ ").append(fmt(Report.ms(it.t - items.get(i - 1).t))).append(" ms ⋮</text>");
+            }
+            b.append("<text class=\"t\" x=\"4\" y=\"").append(y + 4).append("\">")
+                    .append(String.format(Locale.ROOT, "%+.3f ms", (it.t - start) / 1e6)).append("</text>");
+            if (it.packet == null) {
+                b.append('\n');
+                continue;
+            }
+            Map<String, Object> p = it.packet;
+            boolean out = "out".equals(p.get("dir"));
+            boolean ev = Boolean.TRUE.equals(p.get("evidence"));
+            String cls = ev ? "pkt evidence" : p.get("analysis") != null ? "pkt flagged" : "pkt";
+            int xa = out ? LOCAL_X : REMOTE_X;
+            int xb = out ? REMOTE_X : LOCAL_X;
+            b.append("<g class=\"").append(cls).append("\"><title>").append(esc(tooltip(p))).append("</title>")
+                    .append(line(xa, y, xb - (out ? 6 : -6), y, "")).append("<polygon points=\"").append(xb).append(',')
+                    .append(y).append(' ').append(xb - (out ? 8 : -8)).append(',').append(y - 4).append(' ')
+                    .append(xb - (out ? 8 : -8)).append(',').append(y + 4).append("\"/>")
+                    .append("<text x=\"").append((LOCAL_X + REMOTE_X) / 2).append("\" y=\"").append(y - 3)
+                    .append("\" class=\"lbl\">").append(esc(label(p))).append(ev ? " ◀ evidence" : "").append("</text></g>\n");
+        }
+        if (((Number) ladder.get("morePackets")).intValue() > 0) {
+            b.append("<text class=\"t\" x=\"4\" y=\"").append(h - 8).append("\">… and ").append(ladder.get("morePackets"))
+                    .append(" more packets in this window (see the capture)</text>");
+        }
+        b.append("</svg>\n");
+    }
+
+    private static int row(List<Item> items, long[] ys, long t) {
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i).t >= t) {
+                return (int) ys[i];
+            }
+        }
+        return (int) ys[ys.length - 1];
+    }
+
+    private static String label(Map<String, Object> p) {
+        StringBuilder s = new StringBuilder(String.valueOf(p.get("flags")));
+        int len = ((Number) p.get("len")).intValue();
+        if (len > 0) {
+            s.append(" len=").append(len);
+        }
+        s.append(" seq=").append(p.get("seq"));
+        if (p.get("analysis") != null) {
+            s.append(" [").append(p.get("analysis")).append(']');
+        }
+        return s.toString();
+    }
+
+    private static String tooltip(Map<String, Object> p) {
+        return label(p) + " ack=" + p.get("ack") + " win=" + p.get("win")
+                + (p.get("comment") != null ? "\n" + p.get("comment") : "");
+    }
+
+    private static String line(int x1, int y1, int x2, int y2, String cls) {
+        return "<line x1=\"" + x1 + "\" y1=\"" + y1 + "\" x2=\"" + x2 + "\" y2=\"" + y2 + "\""
+                + (cls.isEmpty() ? "" : " class=\"" + cls + "\"") + "/>";
+    }
+
+    private static String id(Object id) {
+        return id == null || ((Number) id).longValue() < 0 ? "–" : id.toString();
+    }
+
+    /** Milliseconds: to the tenth, or to the microsecond below 1 ms (loopback RTTs). */
+    private static String fmt(Object ms) {
+        if (ms == null) {
+            return "–";
+        }
+        double v = ((Number) ms).doubleValue();
+        return String.format(Locale.ROOT, v != 0 && Math.abs(v) < 1 ? "%.3f" : "%.1f", v);
+    }
+
+    static String esc(Object o) {
+        if (o == null) {
+            return "–";
+        }
+        String s = o.toString();
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '<':
+                    b.append("&lt;");
+                    break;
+                case '>':
+                    b.append("&gt;");
+                    break;
+                case '&':
+                    b.append("&amp;");
+                    break;
+                case '"':
+                    b.append("&quot;");
+                    break;
+                default:
+                    b.append(ch);
+            }
+        }
+        return b.toString();
+    }
+
+    private static final String CSS = String.join("\n",
+            "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1b1f24;max-width:1200px}",
+            "h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ccd}",
+            "h3{font-size:15px;margin:18px 0 4px}.meta{color:#555;font-size:12px}.none{color:#555}",
+            "table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccd;padding:3px 6px;vertical-align:top}",
+            "th{background:#eef0f4;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}",
+            ".bad{color:#b00020;font-weight:600}.v{font-weight:600;font-family:monospace}",
+            ".v.UNKNOWN{color:#666}.call{margin-bottom:20px}",
+            "svg.ladder{border:1px solid #dde;background:#fcfcfe;display:block;margin:6px 0}",
+            "svg .axis{stroke:#445;stroke-width:2}svg .end{font:12px monospace;text-anchor:middle;fill:#223}",
+            "svg .t{font:10px monospace;fill:#667}svg .lbl{font:10px monospace;text-anchor:middle;fill:#223}",
+            "svg .pkt line{stroke:#6a7a90;stroke-width:1}svg .pkt polygon{fill:#6a7a90}",
+            "svg .flagged line{stroke:#d77a00}svg .flagged polygon{fill:#d77a00}svg .flagged .lbl{fill:#a05a00}",
+            "svg .evidence line{stroke:#c62828;stroke-width:2.5}svg .evidence polygon{fill:#c62828}",
+            "svg .evidence .lbl{fill:#c62828;font-weight:700}",
+            "svg .gap{font:11px monospace;text-anchor:middle;fill:#889}",
+            "svg .sock{fill:#5b8def}svg .slow{fill:#c62828;opacity:.85}svg text.call{font:10px monospace;text-anchor:end;fill:#345}",
+            "");
+}

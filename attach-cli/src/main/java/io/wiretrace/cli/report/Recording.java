@@ -1,0 +1,260 @@
+package io.wiretrace.cli.report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jdk.jfr.EventType;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+
+/** What the report takes from recording.jfr: the live verdicts, the connections, the socket calls. */
+final class Recording {
+    private static final int MAX_SAMPLES = 20;
+    private static final int MAX_CALLS_PER_CONNECTION = 400;
+
+    /** A socket call or exchange on a connection, for a ladder; times in ns since the epoch. */
+    static final class SocketCall {
+        final String kind;
+        final String thread;
+        final long start;
+        final long end;
+        final String detail;
+
+        SocketCall(String kind, String thread, long start, long end, String detail) {
+            this.kind = kind;
+            this.thread = thread;
+            this.start = start;
+            this.end = end;
+            this.detail = detail;
+        }
+    }
+
+    final Path file;
+    /** Whether the recording holds wiretrace's events (the agent wrote it). */
+    boolean wiretrace;
+    final List<Map<String, Object>> slowCalls = new ArrayList<>();
+    final List<RecordedEvent> connections = new ArrayList<>();
+    private final Map<Long, String> threads = new HashMap<>();
+    private final Map<Long, Long> opened = new HashMap<>();
+    private final Map<Long, List<String>> requests = new HashMap<>();
+    private final Map<Long, Integer> requestCounts = new HashMap<>();
+    private final Map<String, long[]> statistics = new HashMap<>();
+    long captured = -1;
+    long dropped;
+    long slowNanos;
+
+    private Recording(Path file) {
+        this.file = file;
+    }
+
+    static Recording read(Path file) throws IOException {
+        Recording r = new Recording(file);
+        try (RecordingFile in = new RecordingFile(file)) {
+            for (EventType t : in.readEventTypes()) {
+                r.wiretrace |= t.getName().equals("wiretrace.SlowCall");
+            }
+            while (in.hasMoreEvents()) {
+                r.event(in.readEvent());
+            }
+        }
+        if (!r.statistics.isEmpty()) {
+            r.captured = 0;
+            for (long[] s : r.statistics.values()) {
+                r.captured += s[0];
+                r.dropped += s[1];
+            }
+        }
+        return r;
+    }
+
+    private void event(RecordedEvent e) {
+        switch (e.getEventType().getName()) {
+            case "wiretrace.SlowCall":
+                slowCalls.add(slowCall(e));
+                break;
+            case "wiretrace.TcpConnection":
+                connections.add(e);
+                break;
+            case "wiretrace.SocketConnect":
+            case "wiretrace.SocketAccept": {
+                long id = e.getLong("connectionId");
+                threads.putIfAbsent(id, thread(e));
+                opened.putIfAbsent(id, nanos(e.getStartTime()));
+                break;
+            }
+            case "wiretrace.HttpExchange": {
+                long id = e.getLong("connectionId");
+                int n = requestCounts.merge(id, 1, Integer::sum);
+                if (n <= MAX_SAMPLES) {
+                    requests.computeIfAbsent(id, k -> new ArrayList<>())
+                            .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
+                }
+                break;
+            }
+            case "wiretrace.CaptureStatistics": {
+                long[] s = statistics.computeIfAbsent(String.valueOf(e.getString("captureInterface")), k -> new long[2]);
+                s[0] = Math.max(s[0], e.getLong("packetsCaptured"));
+                s[1] = Math.max(s[1], e.getLong("packetsDroppedByKernel") + e.getLong("packetsDroppedByInterface")
+                        + e.getLong("packetsDroppedByWiretrace"));
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    private static Map<String, Object> slowCall(RecordedEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        long start = e.getLong("callStart") * 1_000_000L;
+        long dur = e.getLong("callDuration");
+        m.put("id", 0);
+        m.put("time", Instant.ofEpochSecond(0, start).toString());
+        m.put("start", start);
+        m.put("call", e.getString("call"));
+        m.put("request", e.getString("request"));
+        m.put("thread", e.getString("callThread"));
+        m.put("connectionId", e.getLong("connectionId"));
+        m.put("localAddress", e.getString("localAddress"));
+        m.put("localPort", e.getInt("localPort"));
+        m.put("remoteAddress", e.getString("remoteAddress"));
+        m.put("remotePort", e.getInt("remotePort"));
+        m.put("durationNanos", dur);
+        m.put("durationMs", Report.ms(dur));
+        m.put("verdict", e.getString("verdict"));
+        long explained = e.getLong("explained");
+        m.put("explainedNanos", explained);
+        m.put("explainedMs", Report.ms(explained));
+        m.put("evidence", e.getString("evidence"));
+        m.put("failure", e.getString("failure"));
+        m.put("retransmissions", e.getInt("retransmissions"));
+        List<Long> frames = new ArrayList<>();
+        String f = e.getString("evidenceFrames");
+        if (f != null && !f.isEmpty()) {
+            Arrays.stream(f.split(",")).map(String::trim).filter(x -> !x.isEmpty()).map(Long::parseLong)
+                    .forEach(frames::add);
+        }
+        m.put("evidenceFrames", frames);
+        return m;
+    }
+
+    /** The connection table: one row per end of the app's connections, the longest first. */
+    List<Map<String, Object>> connections(int max) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        Map<Long, Integer> slow = new HashMap<>();
+        for (Map<String, Object> c : slowCalls) {
+            slow.merge(((Number) c.get("connectionId")).longValue(), 1, Integer::sum);
+        }
+        connections.sort((a, b) -> Long.compare(b.getLong("lifetime"), a.getLong("lifetime")));
+        for (RecordedEvent e : connections.subList(0, Math.min(max, connections.size()))) {
+            long id = e.getLong("connectionId");
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("connectionId", id);
+            m.put("role", e.getString("role"));
+            m.put("localAddress", e.getString("localAddress"));
+            m.put("localPort", e.getInt("localPort"));
+            m.put("remoteAddress", e.getString("remoteAddress"));
+            m.put("remotePort", e.getInt("remotePort"));
+            m.put("application", e.getString("application"));
+            m.put("thread", threads.get(id));
+            Long at = opened.get(id);
+            m.put("start", at != null ? Instant.ofEpochSecond(0, at).toString() : null);
+            m.put("durationMs", Report.ms(e.getLong("lifetime")));
+            m.put("handshakeRttMs", e.getLong("handshakeRtt") > 0 ? Report.ms(e.getLong("handshakeRtt")) : null);
+            int samples = e.getInt("rttSamples");
+            m.put("rttAvgMs", samples > 0 ? Report.ms(e.getLong("rttAvg")) : null);
+            m.put("rttMaxMs", samples > 0 ? Report.ms(e.getLong("rttMax")) : null);
+            m.put("retransmissions", e.getInt("retransmissionsOut") + e.getInt("retransmissionsIn"));
+            m.put("zeroWindows", e.getInt("zeroWindowsOut") + e.getInt("zeroWindowsIn"));
+            m.put("resets", e.getInt("resetsOut") + e.getInt("resetsIn"));
+            m.put("packetsOut", e.getLong("packetsOut"));
+            m.put("packetsIn", e.getLong("packetsIn"));
+            m.put("bytesOut", e.getLong("bytesOut"));
+            m.put("bytesIn", e.getLong("bytesIn"));
+            m.put("ended", e.getString("ended"));
+            m.put("requests", requestCounts.getOrDefault(id, 0));
+            m.put("requestSamples", requests.getOrDefault(id, List.of()));
+            m.put("slowCalls", slow.getOrDefault(id, 0));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** A second reading: the socket calls and exchanges on the connections of the given slow calls. */
+    Map<Long, List<SocketCall>> socketCalls(List<Map<String, Object>> calls) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        for (Map<String, Object> c : calls) {
+            ids.add(((Number) c.get("connectionId")).longValue());
+        }
+        Map<Long, List<SocketCall>> out = new HashMap<>();
+        try (RecordingFile in = new RecordingFile(file)) {
+            while (in.hasMoreEvents()) {
+                RecordedEvent e = in.readEvent();
+                String name = e.getEventType().getName();
+                if (!name.startsWith("wiretrace.") || !e.hasField("connectionId")) {
+                    continue;
+                }
+                long id = e.getLong("connectionId");
+                if (!ids.contains(id)) {
+                    continue;
+                }
+                String kind;
+                String detail;
+                switch (name) {
+                    case "wiretrace.SocketRead":
+                        kind = "read";
+                        detail = e.getLong("bytesRead") + " bytes" + (e.getBoolean("endOfStream") ? ", end of stream" : "");
+                        break;
+                    case "wiretrace.SocketWrite":
+                        kind = "write";
+                        detail = e.getLong("bytesWritten") + " bytes";
+                        break;
+                    case "wiretrace.SocketConnect":
+                        kind = "connect";
+                        detail = e.getString("failure") != null ? e.getString("failure") : "";
+                        break;
+                    case "wiretrace.HttpExchange":
+                        kind = "http";
+                        detail = e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status");
+                        break;
+                    case "wiretrace.TlsHandshake":
+                        kind = "tls";
+                        detail = String.valueOf(e.getString("protocol"));
+                        break;
+                    default:
+                        continue;
+                }
+                long start = nanos(e.getStartTime());
+                long end = nanos(e.getEndTime());
+                String thread = thread(e);
+                if (kind.equals("tls")) { // committed later, by the agent's thread: the handshake's own times
+                    start = e.getLong("handshakeStart") * 1_000_000L;
+                    end = start + e.getLong("handshakeDuration");
+                    thread = e.getString("handshakeThread");
+                }
+                List<SocketCall> l = out.computeIfAbsent(id, k -> new ArrayList<>());
+                if (l.size() < MAX_CALLS_PER_CONNECTION) {
+                    l.add(new SocketCall(kind, thread, start, end, detail));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String thread(RecordedEvent e) {
+        RecordedThread t = e.getThread();
+        return t == null ? null : t.getJavaName();
+    }
+
+    static long nanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+}

@@ -1,0 +1,307 @@
+package io.wiretrace.cli.report;
+
+import io.wiretrace.agent.core.Offline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The report of one capture: the verdicts ranked by the time they cost, each slow call with the
+ * packets and socket calls of its connection around it (a ladder), and the connections. Built
+ * from files only, the same way after {@code collect} and in {@code analyze}: the verdicts are the
+ * ones the agent reached live (wiretrace.SlowCall in the recording), or, from a capture alone,
+ * the ones its packets support. The document is plain maps and lists, as report.json holds it.
+ */
+public final class Report {
+    /** Slow calls that get a ladder diagram; the rest are listed without. */
+    static final int MAX_LADDERS = 40;
+    static final int MAX_LADDER_PACKETS = 120;
+    static final int MAX_CONNECTIONS = 2_000;
+
+    private Report() {
+    }
+
+    /** The capture files of a directory in the order they were written, and its recording (or null). */
+    public static List<Path> captures(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> {
+                String n = p.getFileName().toString();
+                return Files.isRegularFile(p) && (n.contains(".pcapng") || n.contains(".pcap"));
+            }).sorted(Comparator.comparing((Path p) -> modified(p)).thenComparing(Path::toString))
+                    .collect(Collectors.toList());
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * @param captures the capture files, oldest first
+     * @param recording recording.jfr, or null
+     * @param slowNanos the threshold for verdicts from packets alone
+     */
+    public static Map<String, Object> build(List<Path> captures, Path recording, long slowNanos, String version)
+            throws IOException {
+        Recording rec = recording != null ? Recording.read(recording) : null;
+        Offline packets = Offline.analyze(captures, slowNanos);
+        boolean live = rec != null && rec.wiretrace;
+
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("wiretrace", version);
+        doc.put("generated", Instant.now().toString());
+        Map<String, Object> source = new LinkedHashMap<>();
+        source.put("captures", captures.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+        source.put("recording", recording != null ? recording.getFileName().toString() : null);
+        source.put("verdicts", live ? "recording" : "packets");
+        source.put("verdictsExplained", live
+                ? "the verdicts the agent reached live, from the app's socket calls and the packets (wiretrace.SlowCall)"
+                : "from the packets alone: slow or failed connects and request/response exchanges slower than "
+                        + ms(slowNanos) + " ms; the app's own timings (APP_READ_LATE) need the recording");
+        doc.put("source", source);
+
+        Map<String, Object> capture = new LinkedHashMap<>();
+        capture.put("first", packets.first == 0 ? null : Instant.ofEpochSecond(0, packets.first).toString());
+        capture.put("last", packets.last == 0 ? null : Instant.ofEpochSecond(0, packets.last).toString());
+        capture.put("packets", packets.packets);
+        capture.put("tcpPackets", packets.tcpPackets);
+        capture.put("bytes", packets.bytes);
+        capture.put("conversations", packets.conversations().size() + packets.conversationsDropped);
+        if (rec != null && rec.captured >= 0) {
+            capture.put("packetsCapturedInTarget", rec.captured);
+            capture.put("dropped", rec.dropped);
+        }
+        doc.put("capture", capture);
+        doc.put("slowThresholdMs", live && rec.slowNanos > 0 ? ms(rec.slowNanos) : ms(slowNanos));
+
+        List<Map<String, Object>> calls = live ? rec.slowCalls : fromPackets(packets);
+        calls.sort(Comparator.comparingLong((Map<String, Object> c) -> (long) c.get("start")));
+        for (int i = 0; i < calls.size(); i++) {
+            calls.get(i).put("id", i + 1);
+        }
+        doc.put("verdicts", ranked(calls));
+        ladders(calls, captures, rec);
+        doc.put("slowCalls", calls);
+        doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
+                : conversations(packets));
+        return doc;
+    }
+
+    /** Per verdict: how many calls, and the time they took, most first. */
+    static List<Map<String, Object>> ranked(List<Map<String, Object>> calls) {
+        Map<String, long[]> by = new TreeMap<>();
+        Map<String, Map<String, Object>> worst = new HashMap<>();
+        for (Map<String, Object> c : calls) {
+            String v = (String) c.get("verdict");
+            long[] a = by.computeIfAbsent(v, k -> new long[3]);
+            a[0]++;
+            a[1] += (long) c.get("durationNanos");
+            a[2] += (long) c.get("explainedNanos");
+            Map<String, Object> w = worst.get(v);
+            if (w == null || (long) w.get("durationNanos") < (long) c.get("durationNanos")) {
+                worst.put(v, c);
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        by.forEach((v, a) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("verdict", v);
+            m.put("calls", a[0]);
+            m.put("timeLostMs", ms(a[1]));
+            m.put("explainedMs", ms(a[2]));
+            m.put("worstCall", worst.get(v).get("id"));
+            m.put("meaning", Verdict.meaning(v));
+            out.add(m);
+        });
+        out.sort(Comparator.comparingDouble((Map<String, Object> m) -> -(double) m.get("timeLostMs")));
+        return out;
+    }
+
+    private static List<Map<String, Object>> fromPackets(Offline o) {
+        List<Map<String, Object>> calls = new ArrayList<>();
+        for (Offline.Finding f : o.findings()) {
+            Offline.Conversation c = f.conversation;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", 0);
+            m.put("time", Instant.ofEpochSecond(0, f.start).toString());
+            m.put("start", f.start);
+            m.put("call", f.call);
+            m.put("request", f.request);
+            m.put("thread", c.thread);
+            m.put("connectionId", c.connectionId);
+            m.put("localAddress", c.clientAddress);
+            m.put("localPort", c.clientPort);
+            m.put("remoteAddress", c.serverAddress);
+            m.put("remotePort", c.serverPort);
+            m.put("durationNanos", f.duration);
+            m.put("durationMs", ms(f.duration));
+            m.put("verdict", f.verdict);
+            m.put("explainedNanos", f.explained);
+            m.put("explainedMs", ms(f.explained));
+            m.put("evidence", f.evidence);
+            m.put("failure", f.failure);
+            m.put("retransmissions", f.retransmissions);
+            List<Long> frames = new ArrayList<>();
+            for (long t : f.frames) {
+                frames.add(t);
+            }
+            m.put("evidenceFrames", frames);
+            calls.add(m);
+        }
+        return calls;
+    }
+
+    private static List<Map<String, Object>> conversations(Offline o) {
+        List<Offline.Conversation> cs = new ArrayList<>(o.conversations());
+        // the ones with something to show first, then the longest
+        cs.sort(Comparator.comparingInt((Offline.Conversation c) -> -(c.findings + c.retransmissionsFromClient
+                + c.retransmissionsFromServer + c.resets)).thenComparingLong(c -> c.first - c.last));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Offline.Conversation c : cs.subList(0, Math.min(cs.size(), MAX_CONNECTIONS))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("connectionId", c.connectionId);
+            m.put("role", "client");
+            m.put("localAddress", c.clientAddress);
+            m.put("localPort", c.clientPort);
+            m.put("remoteAddress", c.serverAddress);
+            m.put("remotePort", c.serverPort);
+            m.put("application", c.application);
+            m.put("thread", c.thread);
+            m.put("start", Instant.ofEpochSecond(0, c.first).toString());
+            m.put("durationMs", ms(c.last - c.first));
+            m.put("handshakeRttMs", c.handshakeRtt >= 0 ? ms(c.handshakeRtt) : null);
+            m.put("rttAvgMs", c.rttSamples > 0 ? ms(c.rttAvg) : null);
+            m.put("rttMaxMs", c.rttSamples > 0 ? ms(c.rttMax) : null);
+            m.put("retransmissions", c.retransmissionsFromClient + c.retransmissionsFromServer);
+            m.put("zeroWindows", c.zeroWindows);
+            m.put("resets", c.resets);
+            m.put("packetsOut", c.packetsFromClient);
+            m.put("packetsIn", c.packetsFromServer);
+            m.put("bytesOut", c.bytesFromClient);
+            m.put("bytesIn", c.bytesFromServer);
+            m.put("ended", c.ended);
+            m.put("requests", c.requestCount);
+            m.put("requestSamples", new ArrayList<>(c.requests));
+            m.put("slowCalls", c.findings);
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** The packets (and, from the recording, the socket calls) around the slowest calls. */
+    private static void ladders(List<Map<String, Object>> calls, List<Path> captures, Recording rec)
+            throws IOException {
+        List<Map<String, Object>> chosen = calls.stream()
+                .sorted(Comparator.comparingLong((Map<String, Object> c) -> -(long) c.get("durationNanos")))
+                .limit(MAX_LADDERS).collect(Collectors.toList());
+        if (chosen.isEmpty()) {
+            return;
+        }
+        List<Offline.Window> windows = new ArrayList<>();
+        for (Map<String, Object> c : chosen) {
+            long s = (long) c.get("start");
+            long d = (long) c.get("durationNanos");
+            long pad = Math.max(5_000_000L, d / 10);
+            windows.add(new Offline.Window(str(c.get("localAddress")), (int) c.get("localPort"),
+                    str(c.get("remoteAddress")), (int) c.get("remotePort"), s - pad, s + d + pad, MAX_LADDER_PACKETS));
+        }
+        Offline.packets(captures, windows);
+        Map<Long, List<Recording.SocketCall>> socketCalls = rec != null ? rec.socketCalls(chosen) : Map.of();
+        for (int i = 0; i < chosen.size(); i++) {
+            Map<String, Object> c = chosen.get(i);
+            Offline.Window w = windows.get(i);
+            exactStart(c, socketCalls.getOrDefault(((Number) c.get("connectionId")).longValue(), List.of()));
+            @SuppressWarnings("unchecked")
+            List<Long> evidence = (List<Long>) c.get("evidenceFrames");
+            Map<String, Object> ladder = new LinkedHashMap<>();
+            long s = (long) c.get("start");
+            long d = (long) c.get("durationNanos");
+            long pad = Math.max(5_000_000L, d / 10);
+            ladder.put("from", s - pad);
+            ladder.put("to", s + d + pad);
+            List<Map<String, Object>> ps = new ArrayList<>();
+            for (Offline.Packet p : w.packets) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("t", p.nanos);
+                m.put("dir", p.outgoing ? "out" : "in");
+                m.put("flags", flags(p.flags));
+                m.put("seq", p.seq);
+                m.put("ack", p.ack);
+                m.put("len", p.length);
+                m.put("win", p.window);
+                m.put("analysis", p.analysis.isEmpty() ? null : p.analysis);
+                m.put("comment", p.comment);
+                m.put("evidence", evidence.contains(p.nanos));
+                ps.add(m);
+            }
+            ladder.put("packets", ps);
+            ladder.put("morePackets", w.more);
+            List<Map<String, Object>> sc = new ArrayList<>();
+            long id = ((Number) c.get("connectionId")).longValue();
+            for (Recording.SocketCall x : socketCalls.getOrDefault(id, List.of())) {
+                if (x.end >= s - pad && x.start <= s + d + pad) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("kind", x.kind);
+                    m.put("thread", x.thread);
+                    m.put("start", x.start);
+                    m.put("end", x.end);
+                    m.put("detail", x.detail);
+                    sc.add(m);
+                }
+            }
+            ladder.put("calls", sc);
+            c.put("ladder", ladder);
+        }
+    }
+
+    /**
+     * The recording gives a slow call's start in milliseconds; the socket call or exchange it is
+     * (same thread, same kind, within that millisecond) gives it to the nanosecond.
+     */
+    private static void exactStart(Map<String, Object> c, List<Recording.SocketCall> calls) {
+        long s = (long) c.get("start");
+        long d = (long) c.get("durationNanos");
+        for (Recording.SocketCall x : calls) {
+            if (x.kind.equals(c.get("call")) && x.thread != null && x.thread.equals(c.get("thread"))
+                    && x.start >= s && x.start < s + 1_000_000L && Math.abs(x.end - x.start - d) < 1_000_000L) {
+                c.put("start", x.start);
+                c.put("time", Instant.ofEpochSecond(0, x.start).toString());
+                return;
+            }
+        }
+    }
+
+    static String flags(int f) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+        for (int i = 0; i < names.length; i++) {
+            if ((f & (1 << i)) != 0) {
+                b.append(b.length() == 0 ? "" : ",").append(names[i]);
+            }
+        }
+        return b.toString();
+    }
+
+    /** Milliseconds, to the microsecond. */
+    static double ms(long nanos) {
+        return Math.round(nanos / 1e3) / 1000.0;
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+}
