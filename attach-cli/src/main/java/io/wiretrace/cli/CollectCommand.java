@@ -56,7 +56,8 @@ final class CollectCommand implements Callable<Integer> {
     List<String> filter = List.of();
 
     @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", defaultValue = "60s",
-            description = "How long to collect (default: ${DEFAULT-VALUE}; at most 24h); Ctrl+C stops earlier.")
+            description = "How long to collect (default: ${DEFAULT-VALUE}; at most 24h); Ctrl+C or a plain kill"
+                    + " stops earlier, and the bundle is still made.")
     String duration;
 
     @Option(names = "-o", paramLabel = "DIR", defaultValue = ".",
@@ -71,7 +72,8 @@ final class CollectCommand implements Callable<Integer> {
     @Mixin
     CaptureOptions capture;
 
-    private volatile boolean interrupted;
+    /** What ended the waiting early ("Ctrl+C", "SIGTERM"), or null. */
+    private volatile String interrupted;
 
     @Override
     public Integer call() throws IOException {
@@ -103,12 +105,13 @@ final class CollectCommand implements Callable<Integer> {
         Output.print(AgentClient.send(pid, "start", options), pid, new PrintWriter(OutputStream.nullOutputStream()));
         boolean tty = System.console() != null;
         Thread main = Thread.currentThread();
-        boolean ctrlC = Signals.onInterrupt(() -> {
-            interrupted = true;
+        boolean ctrlC = Signals.onInterrupt(signal -> {
+            interrupted = signal.equals("INT") ? "Ctrl+C" : "SIG" + signal;
             main.interrupt();
         });
         out.println("collecting from " + pid + " for " + Durations.format(d) + " into " + bundle
-                + (ctrlC ? " (Ctrl+C stops earlier)" : " (SIGINT is ignored here: it runs the whole duration)"));
+                + (ctrlC ? " (Ctrl+C stops earlier)" : " (Ctrl+C is ignored here: kill " + ProcessHandle.current().pid()
+                + " stops earlier)"));
         out.flush();
         String ended = progress(pid, began, d, tty, out);
         Signals.reset();
@@ -177,8 +180,8 @@ final class CollectCommand implements Callable<Integer> {
                 out.flush();
                 lastLine = now;
             }
-            if (interrupted) {
-                return "stopped by Ctrl+C after " + Duration.between(began, now).getSeconds() + " s";
+            if (interrupted != null) {
+                return "stopped by " + interrupted + " after " + Duration.between(began, now).getSeconds() + " s";
             }
             if ("halted".equals(p.get("state"))) {
                 return "the capture halted in the target (see environment.txt)";
@@ -190,7 +193,7 @@ final class CollectCommand implements Callable<Integer> {
             try {
                 TimeUnit.MILLISECONDS.sleep(Math.min(left, 1000));
             } catch (InterruptedException e) {
-                if (!interrupted) {
+                if (interrupted == null) {
                     Thread.currentThread().interrupt();
                     return "interrupted";
                 }

@@ -3,30 +3,28 @@ package io.wiretrace.cli;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** Ctrl+C (SIGINT) ends collect's waiting early, so that it still stops and bundles. */
+/** Ctrl+C (SIGINT) or a plain kill (SIGTERM) ends collect's waiting early, so that it still stops and bundles. */
 final class Signals {
-    private static final String[] NAMES = {"INT"};
+    private static final String[] NAMES = {"INT", "TERM"};
     private static final SignalHandler[] previous = new SignalHandler[NAMES.length];
 
     private Signals() {
     }
 
     /**
-     * Returns false where the signal cannot be handled: a shell starts background commands with
+     * Returns false where Ctrl+C cannot be handled: a shell starts background commands with
      * SIGINT ignored, and the JVM then leaves it so. The duration and the agent's deadline still
      * end the capture.
      */
-    static synchronized boolean onInterrupt(Runnable r) {
-        boolean all = true;
+    static synchronized boolean onInterrupt(java.util.function.Consumer<String> r) {
         for (int i = 0; i < NAMES.length; i++) {
             try {
-                previous[i] = Signal.handle(new Signal(NAMES[i]), s -> r.run());
+                previous[i] = Signal.handle(new Signal(NAMES[i]), s -> r.accept(s.getName()));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 previous[i] = null;
-                all = false;
             }
         }
-        return all;
+        return previous[0] != null; // SIGINT is ours
     }
 
     /** Back to the JVM's own handling: a second Ctrl+C while the bundle is made ends the command. */

@@ -60,7 +60,7 @@ final class Recording {
         Recording r = new Recording(file);
         try (RecordingFile in = new RecordingFile(file)) {
             for (EventType t : in.readEventTypes()) {
-                r.wiretrace |= t.getName().equals("wiretrace.SlowCall");
+                r.wiretrace |= t.getName().startsWith("wiretrace.");
             }
             while (in.hasMoreEvents()) {
                 r.event(in.readEvent());
