@@ -141,7 +141,12 @@ final class CollectCommand implements Callable<Integer> {
             reportError = "the report could not be made: " + e;
             AnalyzeCommand.writePrivate(dir.resolve("report-error.txt"), reportError + "\n");
         }
-        zip(dir, bundle, name);
+        try {
+            zip(dir, bundle, name);
+        } catch (IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot write the bundle " + bundle + " (" + e
+                    + "); the files are in " + dir);
+        }
         if (capture.dir == null && !keepDir) {
             AnalyzeCommand.deleteTree(dir);
         }
@@ -231,6 +236,15 @@ final class CollectCommand implements Callable<Integer> {
         Path tmp = bundle.resolveSibling("." + bundle.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            write(dir, tmp, folder);
+            Files.move(tmp, bundle, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void write(Path dir, Path tmp, String folder) throws IOException {
         try (OutputStream o = Files.newOutputStream(tmp); ZipOutputStream z = new ZipOutputStream(o)) {
             List<Path> files;
             try (Stream<Path> s = Files.list(dir)) {
@@ -244,6 +258,5 @@ final class CollectCommand implements Callable<Integer> {
                 z.closeEntry();
             }
         }
-        Files.move(tmp, bundle, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -44,7 +44,7 @@ final class Environment {
                 }
                 b.append("command line: ").append(redact(agent.getProperty("sun.java.command", "?"))).append('\n');
                 b.append("JVM arguments: ").append(redact(agent.getProperty("sun.jvm.args", "?"))).append('\n');
-                b.append("JVM flags: ").append(redact(agent.getProperty("sun.jvm.flags", ""))).append('\n');
+                b.append("JVM flags: ").append(redact(flags(vm))).append('\n');
             } finally {
                 vm.detach();
             }
@@ -106,6 +106,23 @@ final class Environment {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The flags that differ from their defaults, ergonomic ones included (the collector, the heap
+     * size), as {@code jcmd <pid> VM.flags} prints them: the attach API's jcmd call, which the
+     * jar's manifest exports to us (Add-Exports: jdk.attach/sun.tools.attach).
+     */
+    private static String flags(VirtualMachine vm) {
+        try {
+            Object in = vm.getClass().getMethod("executeJCmd", String.class).invoke(vm, "VM.flags");
+            try (java.io.InputStream s = (java.io.InputStream) in) {
+                String text = new String(s.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+                return text.replaceFirst("^\\d+:\\s*", "").replace('\n', ' ');
+            }
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            return "not available (" + e + ")";
+        }
     }
 
     private static String osRelease() {

@@ -33,6 +33,13 @@ public final class Html {
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wiretrace report</title>\n")
                 .append("<style>\n").append(CSS).append("</style></head><body>\n");
         b.append("<h1>wiretrace report</h1>\n<p class=\"meta\">");
+        Map<String, Object> env = (Map<String, Object>) doc.get("environment");
+        if (env != null) {
+            b.append("Target: pid ").append(esc(env.get("pid"))).append(" on ").append(esc(env.get("host")))
+                    .append(" (").append(esc(env.get("os"))).append("), ").append(esc(env.get("java.vm.name")))
+                    .append(' ').append(esc(env.get("java.version"))).append(" · ").append(esc(env.get("command")))
+                    .append("<br>");
+        }
         b.append("Capture ").append(esc(capture.get("first"))).append(" – ").append(esc(capture.get("last")))
                 .append(" · ").append(capture.get("packets")).append(" packets (").append(capture.get("tcpPackets"))
                 .append(" TCP), ").append(capture.get("conversations")).append(" TCP conversations");

@@ -73,6 +73,10 @@ public final class Report {
                 : "from the packets alone: slow or failed connects and request/response exchanges slower than "
                         + ms(slowNanos) + " ms; the app's own timings (APP_READ_LATE) need the recording");
         doc.put("source", source);
+        Path env = captures.isEmpty() ? null : captures.get(0).resolveSibling("environment.txt");
+        if (env != null && Files.isRegularFile(env)) {
+            doc.put("environment", environment(env));
+        }
 
         Map<String, Object> capture = new LinkedHashMap<>();
         capture.put("first", packets.first == 0 ? null : Instant.ofEpochSecond(0, packets.first).toString());
@@ -99,6 +103,24 @@ public final class Report {
         doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
                 : conversations(packets));
         return doc;
+    }
+
+    /** The header's facts from collect's environment.txt: the target, its JVM, the host, the command. */
+    static Map<String, Object> environment(Path file) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith("[target JVM ")) {
+                m.put("pid", line.substring(12, line.length() - 1));
+            }
+            int colon = line.indexOf(": ");
+            if (colon > 0) {
+                String key = line.substring(0, colon);
+                if (List.of("command", "java.version", "java.vm.name", "host", "os").contains(key)) {
+                    m.putIfAbsent(key, line.substring(colon + 2));
+                }
+            }
+        }
+        return m;
     }
 
     /** Per verdict: how many calls, and the time they took, most first. */

@@ -127,11 +127,12 @@ class CollectIT {
                     "no evidence packet in the ladder of " + inventory);
             assertEquals("SERVER_THINK", ((Map<?, ?>) list(live, "verdicts").get(0)).get("verdict"));
             assertFalse(list(live, "connections").isEmpty());
+            assertEquals(app.pid(), ((Map<?, ?>) live.get("environment")).get("pid"), "the report names its target");
 
             // environment.txt
             String env = Files.readString(files.resolve("environment.txt"));
             for (String s : List.of("wiretrace: ", "command: wiretrace collect " + app.pid(), "java.version: ",
-                    "JVM arguments: ", "[OS]", "[interfaces, as the target sees them]", "lo")) {
+                    "JVM arguments: ", "JVM flags: -XX:", "[OS]", "[interfaces, as the target sees them]", "lo")) {
                 assertTrue(env.contains(s), "environment.txt lacks '" + s + "':\n" + env);
             }
 
