@@ -115,6 +115,9 @@ final class CollectCommand implements Callable<Integer> {
         out.flush();
         String ended = progress(pid, began, d, tty, out);
         Signals.reset();
+        // a signal that came during an attach left the flag set: files written next would fail
+        // (an interrupted thread closes the channels it writes to)
+        Thread.interrupted();
 
         String stopped;
         try {
@@ -170,6 +173,10 @@ final class CollectCommand implements Callable<Integer> {
             try {
                 p = parse(AgentClient.send(pid, "progress", Map.of()).text);
             } catch (Wiretrace.Failure e) {
+                if (interrupted != null) { // the signal broke the attach's file reads
+                    return "stopped by " + interrupted + " after " + Duration.between(began, Instant.now()).getSeconds()
+                            + " s";
+                }
                 return "the target went away (" + e.getMessage() + ")";
             }
             if ("idle".equals(p.get("state"))) {
@@ -198,10 +205,7 @@ final class CollectCommand implements Callable<Integer> {
             try {
                 TimeUnit.MILLISECONDS.sleep(Math.min(left, 1000));
             } catch (InterruptedException e) {
-                if (interrupted == null) {
-                    Thread.currentThread().interrupt();
-                    return "interrupted";
-                }
+                // a signal: the next round says so
             }
         }
     }

@@ -24,7 +24,8 @@ final class Signals {
                 previous[i] = null;
             }
         }
-        return previous[0] != null; // SIGINT is ours
+        // HotSpot leaves a signal ignored since the JVM started ignored, and answers SIG_IGN
+        return previous[0] != null && previous[0] != SignalHandler.SIG_IGN;
     }
 
     /** Back to the JVM's own handling: a second Ctrl+C while the bundle is made ends the command. */
