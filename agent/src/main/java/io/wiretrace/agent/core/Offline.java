@@ -204,9 +204,8 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
             b[i] = buf.get(offset + i);
         }
         String text = new String(b, StandardCharsets.UTF_8).trim();
-        if (!text.startsWith("verdict ")) { // the verdicts are the recording's; packets name their connection
-            comment = comment == null ? text : comment + "\n" + text;
-        } else if (windows != null) {
+        // a verdict comment is the recording's to tell; the ladders show it on its packet
+        if (windows != null || !text.startsWith("verdict ")) {
             comment = comment == null ? text : comment + "\n" + text;
         }
     }

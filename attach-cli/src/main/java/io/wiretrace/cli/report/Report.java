@@ -237,7 +237,7 @@ public final class Report {
         for (Map<String, Object> c : chosen) {
             long s = (long) c.get("start");
             long d = (long) c.get("durationNanos");
-            long pad = Math.max(5_000_000L, d / 10);
+            long pad = pad(d);
             windows.add(new Offline.Window(str(c.get("localAddress")), (int) c.get("localPort"),
                     str(c.get("remoteAddress")), (int) c.get("remotePort"), s - pad, s + d + pad, MAX_LADDER_PACKETS));
         }
@@ -252,7 +252,7 @@ public final class Report {
             Map<String, Object> ladder = new LinkedHashMap<>();
             long s = (long) c.get("start");
             long d = (long) c.get("durationNanos");
-            long pad = Math.max(5_000_000L, d / 10);
+            long pad = pad(d);
             ladder.put("from", s - pad);
             ladder.put("to", s + d + pad);
             List<Map<String, Object>> ps = new ArrayList<>();
@@ -305,6 +305,11 @@ public final class Report {
                 return;
             }
         }
+    }
+
+    /** How much a ladder shows before and after its call. */
+    private static long pad(long duration) {
+        return Math.max(5_000_000L, duration / 10);
     }
 
     static String flags(int f) {
