@@ -47,7 +47,7 @@ public final class Agent {
         File jar = new File(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         JarFile agentJar = new JarFile(jar);
         ClassLoader loader = new InfLoader(agentJar, jar.toURI().toURL(), ClassLoader.getPlatformClassLoader());
-        Class<?> main = Class.forName("io.wiretrace.agent.core.Main", true, loader);
+        Class<?> main = Class.forName("io.wiretrace.agent.control.AgentCommands", true, loader);
         return main.getMethod("execute", String.class, Instrumentation.class, boolean.class);
     }
 

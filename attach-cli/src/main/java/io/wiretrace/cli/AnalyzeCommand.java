@@ -1,6 +1,6 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Durations;
+import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.cli.report.Html;
 import io.wiretrace.cli.report.Json;
 import io.wiretrace.cli.report.Report;

@@ -1,6 +1,6 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Durations;
+import io.wiretrace.analysis.protocol.Durations;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Durations;
-import io.wiretrace.agent.core.Reply;
+import io.wiretrace.analysis.protocol.Durations;
+import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.cli.report.Report;
 import java.io.IOException;
 import java.io.OutputStream;

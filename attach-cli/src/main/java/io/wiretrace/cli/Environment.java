@@ -1,7 +1,7 @@
 package io.wiretrace.cli;
 
 import com.sun.tools.attach.VirtualMachine;
-import io.wiretrace.agent.core.Reply;
+import io.wiretrace.analysis.protocol.Reply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

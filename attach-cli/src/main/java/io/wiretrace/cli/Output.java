@@ -1,6 +1,6 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Reply;
+import io.wiretrace.analysis.protocol.Reply;
 import java.io.PrintWriter;
 
 /** Prints the agent's reply: to stdout on success, as a failure otherwise. */

@@ -1,6 +1,6 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Reply;
+import io.wiretrace.analysis.protocol.Reply;
 import picocli.CommandLine.Command;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,

@@ -1,6 +1,6 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.agent.core.Reply;
+import io.wiretrace.analysis.protocol.Reply;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;

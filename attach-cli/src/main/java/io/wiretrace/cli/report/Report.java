@@ -1,6 +1,7 @@
 package io.wiretrace.cli.report;
 
-import io.wiretrace.agent.core.Offline;
+import io.wiretrace.analysis.offline.Offline;
+import io.wiretrace.analysis.verdict.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,7 +147,8 @@ public final class Report {
             m.put("timeLostMs", ms(a[1]));
             m.put("explainedMs", ms(a[2]));
             m.put("worstCall", worst.get(v).get("id"));
-            m.put("meaning", Verdict.meaning(v));
+            Verdict named = Verdict.named(v); // a recording of another version may name one this build lacks
+            m.put("meaning", (named != null ? named : Verdict.UNKNOWN).meaning());
             out.add(m);
         });
         out.sort(Comparator.comparingDouble((Map<String, Object> m) -> -(double) m.get("timeLostMs")));
@@ -171,7 +173,7 @@ public final class Report {
             m.put("remotePort", c.serverPort);
             m.put("durationNanos", f.duration);
             m.put("durationMs", ms(f.duration));
-            m.put("verdict", f.verdict);
+            m.put("verdict", f.verdict.name());
             m.put("explainedNanos", f.explained);
             m.put("explainedMs", ms(f.explained));
             m.put("evidence", f.evidence);

@@ -1,6 +1,6 @@
 package io.wiretrace.cli.it;
 
-import io.wiretrace.agent.core.tcp.CaptureFile;
+import io.wiretrace.analysis.pcap.CaptureFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

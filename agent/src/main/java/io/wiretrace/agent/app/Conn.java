@@ -1,0 +1,83 @@
+package io.wiretrace.agent.app;
+
+import io.wiretrace.agent.events.ConnectionEvent;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One TCP connection of the app as its socket calls see it. */
+public final class Conn {
+    public final long id;
+    public final String localAddress;
+    public final int localPort;
+    public final String remoteAddress;
+    public final int remotePort;
+    public final long openedNanos = System.nanoTime();
+    /** The thread that opened it, or first used it. */
+    public final String thread = Thread.currentThread().getName();
+    public final AtomicLong bytesRead = new AtomicLong();
+    public final AtomicLong bytesWritten = new AtomicLong();
+    /** Who opened it: {@link #CLIENT} (the app connected), {@link #SERVER} (it accepted) or 0, not seen. */
+    public volatile int role;
+    /** The application protocol's state (HTTP/1.x), kept by the agent's core. */
+    public Object protocol;
+    /** When the app closed it (System.nanoTime), or 0. */
+    public volatile long closedNanos;
+    /** Its flow in the capture, once joined (the correlator's, on its lock). */
+    public Object flow;
+
+    public static final int CLIENT = 1;
+    public static final int SERVER = 2;
+
+    /** The plaintext side of this TLS connection (its HTTP is read there), once the app used it. */
+    public volatile Conn plain;
+    /** For a plaintext side: the TCP connection under it, and the TLS object its calls come from. */
+    public final Conn tcp;
+    public final Object tlsOwner;
+    /** What opening it took: the connect, the name lookup before it (0: none seen), the TLS handshake (0: none). */
+    public volatile long connectNanos;
+    public volatile long dnsNanos;
+    public volatile long tlsNanos;
+    /** For an SSLEngine's plaintext side: when its handshake began (System.nanoTime), until it is done. */
+    public volatile long handshakeStart;
+    /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
+    public volatile String application;
+
+    public Conn(long id, String localAddress, int localPort, String remoteAddress, int remotePort) {
+        this.id = id;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+        this.remoteAddress = remoteAddress;
+        this.remotePort = remotePort;
+        this.tcp = null;
+        this.tlsOwner = null;
+    }
+
+    /** The plaintext side of {@code tcp}, reached through {@code owner} (an SSLSocket or SSLEngine). */
+    public Conn(Conn tcp, Object owner, int role) {
+        this.id = tcp.id;
+        this.localAddress = tcp.localAddress;
+        this.localPort = tcp.localPort;
+        this.remoteAddress = tcp.remoteAddress;
+        this.remotePort = tcp.remotePort;
+        this.tcp = tcp;
+        this.tlsOwner = owner;
+        this.role = role;
+    }
+
+    /** What it carries, TLS and what TLS carries included: "tls+h2". */
+    public String applications() {
+        Conn p = plain;
+        String a = application;
+        String inner = p != null ? p.application : null;
+        return a == null ? inner : inner == null ? a : a + "+" + inner;
+    }
+
+    /** Puts its 4-tuple and id into an event about it. */
+    public void into(ConnectionEvent e) {
+        e.set(id, localAddress, localPort, remoteAddress, remotePort);
+    }
+
+    @Override
+    public String toString() {
+        return "conn " + id + " " + localAddress + ":" + localPort + " -> " + remoteAddress + ":" + remotePort;
+    }
+}

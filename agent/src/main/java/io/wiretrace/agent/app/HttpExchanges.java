@@ -1,0 +1,528 @@
+package io.wiretrace.agent.app;
+
+import io.wiretrace.agent.events.HttpExchangeEvent;
+import io.wiretrace.analysis.http.RequestLine;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP/1.x exchanges from the bytes an app writes and reads on a connection: a request line
+ * starts an exchange, a status line answers it, and the response's end (its Content-Length,
+ * the last chunk) or else the next request, the end of the stream or the close ends it. It
+ * looks at the bytes only where an exchange can start or be answered; the rest of a body costs
+ * a comparison. A connection whose first bytes are not HTTP/1.x (TLS, HTTP/2, anything else) is
+ * not looked at again.
+ *
+ * <p>Reads and writes of one connection may come from two threads (a selector reads while the
+ * caller writes). Written bytes are looked at before they leave, so that the answer, whichever
+ * thread reads it, finds the exchange begun; the fields are written before {@link State#phase},
+ * a volatile, and read after it. Each exchange allocates its event and two strings when it starts.
+ */
+public final class HttpExchanges {
+    private static final int IDLE = 0;
+    private static final int REQUEST = 1;
+    private static final int RESPONSE = 2;
+    private static final int NOT_HTTP1 = 3;
+    private static final String[] METHODS = RequestLine.METHODS;
+    private static final byte[][] METHOD_BYTES = new byte[METHODS.length][];
+    private static final byte[] STATUS = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding: chunked".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        for (int i = 0; i < METHODS.length; i++) {
+            METHOD_BYTES[i] = (METHODS[i] + " ").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    static final class State {
+        volatile int phase;
+        HttpExchangeEvent event;
+        boolean incoming;
+        long start;
+        long requestSent;
+        long firstByte;
+        long lastByte;
+        long requestBytes;
+        long responseBytes;
+        /** Response bytes that end the exchange (headers + Content-Length), or -1: the end is not known. */
+        long responseLength;
+        boolean chunked;
+        /** The request's first write has not returned yet (begin() counted the bytes it offered). */
+        boolean firstWrite;
+        int status;
+        String method;
+        String path;
+        String thread;
+        /** Exchanges begun on the connection, this one included. */
+        volatile int exchanges;
+        /** When the last four began (System.nanoTime), by exchanges % 4: the correlator pairs requests' arrivals with them. */
+        final long[] starts = new long[4];
+        /** The exception a read or write of the exchange ended with, if any. */
+        Throwable failure;
+        /** "thread · method path", made when the exchange begins (the packet comments name it). */
+        volatile String label;
+    }
+
+    /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
+    public static volatile CallSink sink;
+
+    private HttpExchanges() {
+    }
+
+    /** The connection's current or last exchange, as an opaque token for {@link #describe}; null if none. */
+    public static Object current(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            return s.phase == NOT_HTTP1 || s.method == null ? null : s.label;
+        }
+        return null;
+    }
+
+    /** "thread · GET /path" for a token from {@link #current}. */
+    public static String describe(Object label) {
+        return label instanceof String ? (String) label : null;
+    }
+
+    /** A read or write of the open exchange failed: the exchange's slow call names the exception. */
+    static void failed(Conn c, Throwable thrown) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            ((State) p).failure = thrown;
+        }
+    }
+
+    /**
+     * When the app began reading the first exchange that began at or after {@code since}
+     * (System.nanoTime), from the last four; 0 if none has yet, or if it is no longer known.
+     */
+    public static long startedSince(Conn c, long since) {
+        Object p = c.protocol;
+        if (!(p instanceof State)) {
+            return 0;
+        }
+        State s = (State) p;
+        int n = s.exchanges;
+        long first = 0;
+        for (int i = Math.max(0, n - 4); i < n; i++) {
+            long t = s.starts[i & 3];
+            if (t - since >= 0 && (first == 0 || t - first < 0)) {
+                first = t;
+            }
+        }
+        if (first != 0 && n > 4 && s.starts[(n - 4) & 3] - since >= 0) {
+            return 0; // older exchanges than the four kept may have begun after it
+        }
+        return first;
+    }
+
+    /**
+     * The request ("GET /path") and thread of the connection's exchange that began at
+     * {@code start}, if it is still the current one; else nulls and "".
+     */
+    public static String[] exchangeAt(Conn c, long start) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            String m = s.method;
+            String path = s.path;
+            String thread = s.thread;
+            if (s.start == start && m != null) {
+                return new String[] {m + " " + path, thread};
+            }
+        }
+        return new String[] {null, ""};
+    }
+
+    /** Whether an exchange is open on the connection: its reads and writes are part of it. */
+    static boolean inExchange(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            int phase = ((State) p).phase;
+            return phase == REQUEST || phase == RESPONSE;
+        }
+        return false;
+    }
+
+    /**
+     * A read of {@code total} bytes (-1: the end of the stream) whose first {@code n} are in
+     * {@code data}, a byte[] or a ByteBuffer, from index {@code offset}.
+     */
+    static void read(Conn c, Object data, int offset, long n, long total, long now) {
+        State s = state(c);
+        int phase = s.phase;
+        if (phase == NOT_HTTP1) {
+            return;
+        }
+        if (total < 0) {
+            if (phase != IDLE) {
+                finish(c, s);
+            }
+            return;
+        }
+        bytes(c, s, phase, data, offset, n, total, now);
+    }
+
+    /**
+     * Before a write of the {@code n} bytes in {@code data} leaves. A request line starts the
+     * exchange now, and a status line the response, since the other side's answer may be read on
+     * another thread before the write returns.
+     */
+    static void beforeWrite(Conn c, Object data, int offset, long n) {
+        State s = state(c);
+        int phase = s.phase;
+        if (phase == NOT_HTTP1 || n <= 0) {
+            return;
+        }
+        if (c.role != Conn.SERVER) {
+            if (phase == REQUEST && !s.incoming) {
+                return; // more of the request
+            }
+            int m = method(data, offset, n);
+            if (m >= 0) {
+                if (phase == RESPONSE) {
+                    finish(c, s);
+                }
+                c.role = Conn.CLIENT;
+                c.application = RequestLine.HTTP1;
+                begin(s, false, m, data, offset, n, n);
+                return;
+            }
+            if (c.role == Conn.CLIENT) {
+                if (phase == IDLE) {
+                    notHttp1(c, s, data, offset, n); // its first bytes are not HTTP/1.x: never look again
+                }
+                return;
+            }
+        }
+        if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
+            startResponse(s, data, offset, n, System.nanoTime());
+        }
+    }
+
+    /** After a write of {@code total} bytes, the first {@code n} of them in {@code data}: how far the exchange got. */
+    static void write(Conn c, Object data, int offset, long n, long total, long now) {
+        State s = state(c);
+        int phase = s.phase;
+        if (total <= 0) {
+            return;
+        }
+        if (phase == REQUEST && !s.incoming) {
+            s.requestSent = now;
+            if (s.firstWrite) {
+                s.requestBytes = total; // begin() counted what the first write offered
+                s.firstWrite = false;
+            } else {
+                s.requestBytes += total;
+            }
+            s.phase = REQUEST;
+        } else if (phase == RESPONSE && s.incoming) {
+            moreResponse(c, s, data, offset, n, total, now);
+        }
+    }
+
+    /**
+     * A read: a server's request line starts an exchange and the reads after it carry its body;
+     * a client's reads carry the response to its request.
+     */
+    private static void bytes(Conn c, State s, int phase, Object data, int offset, long n, long total, long now) {
+        boolean server = c.role == Conn.SERVER;
+        if (server || c.role == 0) {
+            if (phase == REQUEST && s.incoming) {
+                s.requestSent = now;
+                s.requestBytes += total;
+                s.phase = REQUEST;
+                return;
+            }
+            int m = method(data, offset, n);
+            if (m >= 0) {
+                if (phase == RESPONSE) {
+                    finish(c, s);
+                }
+                c.role = Conn.SERVER;
+                c.application = RequestLine.HTTP1;
+                begin(s, true, m, data, offset, n, total);
+                return;
+            }
+            if (server) {
+                if (phase == IDLE) {
+                    notHttp1(c, s, data, offset, n);
+                }
+                return;
+            }
+        }
+        if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
+            startResponse(s, data, offset, n, now);
+            phase = RESPONSE;
+        }
+        if (phase == RESPONSE && !s.incoming) {
+            moreResponse(c, s, data, offset, n, total, now);
+        }
+    }
+
+    /** The response's status line and headers are in {@code data}. */
+    private static void startResponse(State s, Object data, int offset, long n, long now) {
+        s.status = status(data, offset, n);
+        s.firstByte = now;
+        s.lastByte = now;
+        s.responseBytes = 0;
+        s.responseLength = length(data, offset, n, s);
+        s.phase = RESPONSE;
+    }
+
+    /** Response bytes, read (outgoing) or written (incoming); ends the exchange once they are complete. */
+    private static void moreResponse(Conn c, State s, Object data, int offset, long n, long total, long now) {
+        s.lastByte = now;
+        s.responseBytes += total;
+        if ((s.responseLength >= 0 && s.responseBytes >= s.responseLength)
+                || (s.chunked && endsWith(data, offset, n, LAST_CHUNK))) {
+            finish(c, s);
+        } else {
+            s.phase = RESPONSE;
+        }
+    }
+
+    /**
+     * Where the response ends, from the headers in its first bytes: the header block plus its
+     * Content-Length (none for HEAD, 1xx, 204, 304); -1 if not there (chunked, or until close).
+     */
+    private static long length(Object data, int offset, long n, State s) {
+        s.chunked = false;
+        int end = (int) Math.min(n, 16384);
+        int headers = -1;
+        long contentLength = -1;
+        for (int i = 0; i + 3 < end; i++) {
+            if (at(data, offset, i) == '\r' && at(data, offset, i + 1) == '\n') {
+                if (at(data, offset, i + 2) == '\r' && at(data, offset, i + 3) == '\n') {
+                    headers = i + 4;
+                    break;
+                }
+                int h = i + 2;
+                if (header(data, offset, end, h, CONTENT_LENGTH)) {
+                    contentLength = 0;
+                    for (int j = h + CONTENT_LENGTH.length; j < end; j++) {
+                        int b = at(data, offset, j);
+                        if (b >= '0' && b <= '9') {
+                            contentLength = contentLength * 10 + (b - '0');
+                        } else if (b != ' ' && b != '\t') {
+                            break;
+                        }
+                    }
+                } else if (header(data, offset, end, h, TRANSFER_ENCODING)) {
+                    s.chunked = true;
+                }
+            }
+        }
+        if (headers < 0) {
+            return -1; // the headers go on in later bytes: the end is known at the close
+        }
+        int st = s.status;
+        if ("HEAD".equals(s.method) || (st >= 100 && st < 200) || st == 204 || st == 304) {
+            return headers;
+        }
+        return contentLength >= 0 && !s.chunked ? headers + contentLength : -1;
+    }
+
+    /** Whether a header line starts at {@code i} with {@code name} (lower case, with the colon). */
+    private static boolean header(Object data, int offset, int end, int i, byte[] name) {
+        if (i + name.length > end) {
+            return false;
+        }
+        for (int k = 0; k < name.length; k++) {
+            int b = at(data, offset, i + k);
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != name[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean endsWith(Object data, int offset, long n, byte[] suffix) {
+        if (n < suffix.length) {
+            return false;
+        }
+        for (int i = 0; i < suffix.length; i++) {
+            if (at(data, offset, (int) n - suffix.length + i) != suffix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first bytes are not HTTP/1.x: say what they are, if they are HTTP/2 or TLS, and look no more. */
+    private static void notHttp1(Conn c, State s, Object data, int offset, long n) {
+        if (startsWith(data, offset, n, H2_PREFACE)) {
+            c.application = RequestLine.H2;
+        } else if (n >= 3 && at(data, offset, 0) == 0x16 && at(data, offset, 1) == 0x03) {
+            c.application = RequestLine.TLS; // a handshake record
+        }
+        s.phase = NOT_HTTP1;
+    }
+
+    /** The connection closes: an open exchange ends here (with status 0 if nothing answered it). */
+    static void close(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            int phase = s.phase;
+            if (phase == REQUEST || phase == RESPONSE) {
+                finish(c, s);
+            }
+        }
+    }
+
+    private static State state(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            return (State) p;
+        }
+        State s = new State(); // once per connection
+        c.protocol = s;
+        return s;
+    }
+
+    private static void begin(State s, boolean incoming, int method, Object data, int offset, long n, long total) {
+        HttpExchangeEvent e = new HttpExchangeEvent();
+        e.begin();
+        long start = System.nanoTime(); // after begin(): the offsets below stay within the event's duration
+        s.event = e;
+        s.incoming = incoming;
+        s.start = start;
+        s.requestSent = start;
+        s.firstByte = 0;
+        s.lastByte = 0;
+        s.requestBytes = total;
+        s.firstWrite = !incoming;
+        s.responseBytes = 0;
+        s.responseLength = -1;
+        s.chunked = false;
+        s.status = 0;
+        s.failure = null;
+        s.starts[s.exchanges & 3] = start;
+        s.exchanges++; // after the start: a reader that sees the count sees the start
+        s.method = METHODS[method];
+        s.path = path(data, offset, n, METHOD_BYTES[method].length);
+        s.thread = Thread.currentThread().getName();
+        s.label = s.thread + " · " + s.method + " " + s.path;
+        s.phase = REQUEST;
+    }
+
+    private static void finish(Conn c, State s) {
+        HttpExchangeEvent e = s.event;
+        s.event = null;
+        s.phase = IDLE;
+        if (e == null) {
+            return;
+        }
+        slow(c, s);
+        e.end();
+        if (e.shouldCommit()) {
+            c.into(e);
+            e.direction = s.incoming ? "incoming" : "outgoing";
+            e.method = s.method;
+            e.path = s.path;
+            e.status = s.status;
+            e.requestThread = s.thread;
+            e.requestSent = s.requestSent - s.start;
+            e.firstByte = s.firstByte == 0 ? 0 : s.firstByte - s.start;
+            e.lastByte = s.lastByte == 0 ? 0 : s.lastByte - s.start;
+            e.requestBytes = s.requestBytes;
+            e.responseBytes = s.responseBytes;
+            if (s.exchanges == 1) { // what opening the connection took, on its first exchange
+                Conn tcp = c.tcp != null ? c.tcp : c;
+                e.dns = tcp.dnsNanos;
+                e.connect = tcp.connectNanos;
+                e.tls = tcp.tlsNanos;
+            }
+            e.commit();
+        }
+    }
+
+    /** Hands a slow exchange, or one that got no response, to the correlator. */
+    private static void slow(Conn c, State s) {
+        CallSink k = sink;
+        // ended by its last byte; one that ended at the next request or the close ended at its last byte
+        long end = s.lastByte != 0 ? s.lastByte : System.nanoTime();
+        if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
+            return;
+        }
+        AppCall call = new AppCall(AppCall.HTTP, c, s.start, end, s.failure);
+        call.thread = s.thread;
+        call.request = s.method + " " + s.path;
+        call.incoming = s.incoming;
+        call.requestSent = s.requestSent;
+        call.firstByte = s.firstByte;
+        call.lastByte = s.lastByte;
+        call.status = s.status;
+        k.call(call);
+    }
+
+    /** The index in METHODS of the request line's method, or -1. */
+    private static int method(Object data, int offset, long n) {
+        for (int i = 0; i < METHOD_BYTES.length; i++) {
+            if (startsWith(data, offset, n, METHOD_BYTES[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The request target up to the space before the version, as {@link RequestLine#target} records it. */
+    private static String path(Object data, int offset, long n, int from) {
+        int end = (int) Math.min(n, from + RequestLine.MAX_TARGET);
+        StringBuilder sb = new StringBuilder();
+        for (int i = from; i < end; i++) {
+            int b = at(data, offset, i);
+            if (b == ' ' || b == '\r' || b == '\n') {
+                break;
+            }
+            sb.append((char) b);
+            if (b == '?') {
+                break; // the query is never looked at
+            }
+        }
+        return RequestLine.target(sb);
+    }
+
+    /** The three digits after "HTTP/1.x ", or 0. */
+    private static int status(Object data, int offset, long n) {
+        if (n < 12) {
+            return 0;
+        }
+        int v = 0;
+        for (int i = 9; i < 12; i++) {
+            int d = at(data, offset, i) - '0';
+            if (d < 0 || d > 9) {
+                return 0;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    private static boolean startsWith(Object data, int offset, long n, byte[] prefix) {
+        if (n < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (at(data, offset, i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
+    private static int at(Object data, int offset, int i) {
+        if (data instanceof byte[]) {
+            return ((byte[]) data)[offset + i] & 0xFF;
+        }
+        return ((ByteBuffer) data).get(offset + i) & 0xFF;
+    }
+}

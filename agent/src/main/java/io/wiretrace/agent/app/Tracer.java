@@ -1,0 +1,613 @@
+package io.wiretrace.agent.app;
+
+import io.wiretrace.agent.events.DnsLookupEvent;
+import io.wiretrace.agent.events.SocketAcceptEvent;
+import io.wiretrace.agent.events.SocketCloseEvent;
+import io.wiretrace.agent.events.SocketConnectEvent;
+import io.wiretrace.agent.events.SocketReadEvent;
+import io.wiretrace.agent.events.SocketWriteEvent;
+import io.wiretrace.bootstrap.Dispatcher;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * What the advice calls on app threads. It must never throw and never wait on the agent: a read
+ * or write looks the socket up in a concurrent map (lock-free), counts, and commits a JFR event
+ * when the recording wants it; the event objects are reused per thread, so such a call allocates
+ * nothing. Only adding or removing a connection writes the map, which may briefly lock one of
+ * its bins against another app thread doing the same.
+ */
+public final class Tracer implements Dispatcher.Hooks {
+    /** Beyond this many open connections, calls on new ones are counted but not tracked. */
+    public static final int MAX_CONNECTIONS = 200_000;
+
+    private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
+    /** Connections by "localPort/remotePort/remoteAddress": how an SSLSocket finds its own. */
+    private final ConcurrentHashMap<String, Conn> byTuple = new ConcurrentHashMap<>();
+    /** The plaintext sides of TLS connections. */
+    private final Tls tls;
+    /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
+    private final ConcurrentHashMap<Object, Boolean> notTcp = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final LongSupplier nextId = ids::incrementAndGet;
+    private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
+    public final LongAdder connects = new LongAdder();
+    public final LongAdder failedConnects = new LongAdder();
+    public final LongAdder accepts = new LongAdder();
+    public final LongAdder closes = new LongAdder();
+    public final LongAdder reads = new LongAdder();
+    public final LongAdder writes = new LongAdder();
+    public final LongAdder untracked = new LongAdder();
+    public final LongAdder errors = new LongAdder();
+    /** Address look-ups: one per connection, never one per call. */
+    final LongAdder lookups = new LongAdder();
+    public final AtomicReference<Throwable> firstError = new AtomicReference<>();
+    /** Where slow and failed calls go to be explained; null: nowhere. */
+    private final CallSink correlator;
+    private final long slowNanos;
+
+    public Tracer(CallSink correlator) {
+        this.correlator = correlator;
+        this.slowNanos = correlator != null ? correlator.slowNanos() : Long.MAX_VALUE;
+        this.tls = new Tls(correlator, slowNanos, byTuple);
+    }
+
+    /** A non-blocking connect in progress. */
+    private static final class Pending {
+        final SocketConnectEvent event;
+        final long start;
+        final long dns;
+
+        Pending(SocketConnectEvent event, long start, long dns) {
+            this.event = event;
+            this.start = start;
+            this.dns = dns;
+        }
+    }
+
+    /**
+     * The lookup that gave a connect its address: this thread's last one since its last connect,
+     * if it ended within a second before this connect began and resolved to the address connected
+     * to; else 0. A connect uses up the lookup, so that a later connect to the same address (by
+     * its number, or by another name) is not credited with it.
+     */
+    private static long dns(Slot slot, long start, Object remote) {
+        Object result = slot.lookupResult;
+        slot.lookupResult = null;
+        if (!(result instanceof java.net.InetAddress[]) || !(remote instanceof java.net.InetSocketAddress)
+                || start - slot.lookupEnd > 1_000_000_000L || slot.lookupEnd - start > 0) {
+            return 0;
+        }
+        java.net.InetAddress to = ((java.net.InetSocketAddress) remote).getAddress();
+        for (java.net.InetAddress a : (java.net.InetAddress[]) result) {
+            if (a.equals(to)) {
+                return slot.lookupNanos;
+            }
+        }
+        return 0;
+    }
+
+    private static final class Slot {
+        SocketConnectEvent connect = new SocketConnectEvent();
+        final SocketAcceptEvent accept = new SocketAcceptEvent();
+        final SocketReadEvent read = new SocketReadEvent();
+        final SocketWriteEvent write = new SocketWriteEvent();
+        final DnsLookupEvent lookup = new DnsLookupEvent();
+        /** In an SSLSocket handshake: its reads and writes are part of it. */
+        boolean handshaking;
+        /** This thread's last name lookup: what it resolved, how long it took, when it ended. */
+        Object lookupResult;
+        long lookupNanos;
+        long lookupEnd;
+    }
+
+    /** The token the advice hands back to exit and io: the call's start, never 0. */
+    private static long start() {
+        long t = System.nanoTime();
+        return t == 0 ? 1 : t;
+    }
+
+    @Override
+    public long enter(int op, Object socket) {
+        try {
+            switch (op) {
+                case Dispatcher.CONNECT:
+                    slots.get().connect.begin();
+                    break;
+                case Dispatcher.ACCEPT:
+                    slots.get().accept.begin();
+                    break;
+                case Dispatcher.READ:
+                    slots.get().read.begin();
+                    break;
+                case Dispatcher.WRITE:
+                    slots.get().write.begin();
+                    break;
+                case Dispatcher.CLOSE:
+                    close(socket);
+                    return 0L;
+                case Dispatcher.HANDSHAKE:
+                    slots.get().handshaking = true;
+                    break;
+                case Dispatcher.TLS_READ:
+                    break;
+
+                case Dispatcher.LOOKUP:
+                    if (!(socket instanceof String) || isLiteral((String) socket)) {
+                        return 0L; // no lookup: the JDK parses an address literal
+                    }
+                    slots.get().lookup.begin();
+                    break;
+                default:
+                    break;
+            }
+            return start();
+        } catch (Throwable t) {
+            error(t);
+            return 0L;
+        }
+    }
+
+    @Override
+    public long enterWrite(int op, Object socket, Object data, int offset, int length) {
+        try {
+            if (op == Dispatcher.ENGINE_UNWRAP) {
+                return tls.unwrapping(socket, data, offset, start());
+            }
+            long start;
+            Conn c;
+            if (op == Dispatcher.TLS_WRITE || op == Dispatcher.ENGINE_WRAP) {
+                start = start();
+                c = tls.plain(socket);
+            } else {
+                slots.get().write.begin();
+                start = start();
+                c = conn(socket);
+            }
+            if (c == null || data == null) {
+                return start;
+            }
+            if (data instanceof ByteBuffer[]) {
+                ByteBuffer[] all = (ByteBuffer[]) data;
+                data = null;
+                for (int i = offset; i < all.length && data == null; i++) {
+                    if (all[i].hasRemaining()) {
+                        data = all[i];
+                    }
+                }
+                if (data == null) {
+                    return start;
+                }
+            }
+            if (data instanceof ByteBuffer) {
+                offset = ((ByteBuffer) data).position();
+                length = ((ByteBuffer) data).remaining();
+            }
+            if (op == Dispatcher.WRITE && c.plain == null && c.bytesWritten.get() == 0) {
+                tls.firstWrite(c, data, offset, length);
+            }
+            // Before the bytes leave: the answer may be read on another thread before this write returns.
+            HttpExchanges.beforeWrite(c, data, offset, length);
+            return start;
+        } catch (Throwable t) {
+            error(t);
+            return 0L;
+        }
+    }
+
+    @Override
+    public void exit(int op, Object socket, long token, long result, Throwable thrown, Object arg) {
+        try {
+            switch (op) {
+                case Dispatcher.CONNECT:
+                    connect(socket, token, result, thrown, arg);
+                    break;
+                case Dispatcher.FINISH_CONNECT:
+                    finishConnect(socket, result, thrown);
+                    break;
+                case Dispatcher.ACCEPT:
+                    accept(arg, thrown);
+                    break;
+                case Dispatcher.LOOKUP:
+                    lookup((String) socket, token, thrown, arg);
+                    break;
+                case Dispatcher.HANDSHAKE:
+                    slots.get().handshaking = false;
+                    tls.socketHandshake(socket, token, thrown);
+                    break;
+                default:
+                    break;
+            }
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    @Override
+    public void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset) {
+        try {
+            if (op == Dispatcher.TLS_READ || op == Dispatcher.TLS_WRITE) {
+                tls.plaintext(op, socket, result, thrown, data, offset);
+                return;
+            }
+            if (op == Dispatcher.ENGINE_WRAP || op == Dispatcher.ENGINE_UNWRAP) {
+                tls.engine(op, socket, token, result, thrown, data, offset);
+                return;
+            }
+            Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            if (c != null) {
+                slow(op, c, token, result, thrown);
+            }
+            if (c == null || thrown != null || result == 0 || data == null) {
+                return;
+            }
+            long n = result;
+            if (data instanceof ByteBuffer[] && op == Dispatcher.WRITE) {
+                n = 0; // a gathering write was looked at before it left: only its size counts now
+            } else if (data instanceof ByteBuffer[]) {
+                // A scattering read: look at the first buffer it filled, taking the buffers to
+                // have started at position 0, as HTTP clients hand them over.
+                ByteBuffer[] all = (ByteBuffer[]) data;
+                ByteBuffer first = null;
+                long sum = 0;
+                for (int i = offset; i < all.length && sum < result; i++) {
+                    int p = all[i].position();
+                    if (p > 0 && first == null) {
+                        first = all[i];
+                    }
+                    sum += p;
+                }
+                if (first == null || sum != result) {
+                    return;
+                }
+                data = first;
+                offset = 0;
+                n = first.position();
+            } else if (offset < 0 && data instanceof ByteBuffer) {
+                offset = ((ByteBuffer) data).position() - (int) Math.max(result, 0); // the data ends there
+            }
+            if (op == Dispatcher.READ && c.role == Conn.SERVER && c.plain == null && c.bytesRead.get() == result) {
+                tls.firstRead(c, data, offset, n);
+            }
+            if (op == Dispatcher.READ) {
+                HttpExchanges.read(c, data, offset, n, result, System.nanoTime());
+            } else {
+                HttpExchanges.write(c, data, offset, n, result, System.nanoTime());
+            }
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    private static String tupleKey(Conn c) {
+        return tupleKey(c.localPort, c.remotePort, c.remoteAddress);
+    }
+
+    /** The key of {@code byTuple}: "localPort/remotePort/remoteAddress". */
+    static String tupleKey(int localPort, int remotePort, String remoteAddress) {
+        return localPort + "/" + remotePort + "/" + remoteAddress;
+    }
+
+    /**
+     * Hands a slow or failed read or write to the correlator, unless an HTTP exchange holds it
+     * (the exchange is the call then) or it is a server's read, which waits for its client's
+     * next request as a matter of course.
+     */
+    private void slow(int op, Conn c, long start, long result, Throwable thrown) {
+        if (correlator == null || start == 0 || (result == 0 && thrown == null)) {
+            return;
+        }
+        long now = System.nanoTime();
+        // A timeout shorter than --slow is the app's own choice (HttpURLConnection probes a
+        // pooled connection with a 1 ms read), not a failure to explain.
+        boolean failed = thrown != null && !(thrown instanceof java.io.InterruptedIOException);
+        if (now - start < slowNanos && !failed) {
+            return;
+        }
+        Conn p = c.plain;
+        if (HttpExchanges.inExchange(c) || (p != null && HttpExchanges.inExchange(p))) {
+            if (failed) {
+                HttpExchanges.failed(HttpExchanges.inExchange(c) ? c : p, thrown);
+            }
+            return;
+        }
+        if (op == Dispatcher.READ && c.role == Conn.SERVER && !failed) {
+            return;
+        }
+        if (slots.get().handshaking) {
+            return; // the handshake is the call
+        }
+        AppCall call = new AppCall(op == Dispatcher.READ ? AppCall.READ : AppCall.WRITE, c, start, now, thrown);
+        call.bytes = Math.max(0, result);
+        correlator.call(call);
+    }
+
+    private void slowConnect(Conn c, long start, Throwable thrown, String host, int port) {
+        if (correlator == null || start == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - start >= slowNanos || thrown != null) {
+            AppCall call = new AppCall(AppCall.CONNECT, c, start, now, thrown);
+            if (c == null) {
+                call.remoteAddress = host;
+                call.remotePort = port;
+            }
+            correlator.call(call);
+        }
+    }
+
+    private void lookup(String host, long start, Throwable thrown, Object result) {
+        long now = System.nanoTime();
+        Slot slot = slots.get();
+        slot.lookupResult = result;
+        slot.lookupNanos = now - start;
+        slot.lookupEnd = now;
+        DnsLookupEvent e = slot.lookup;
+        e.end();
+        if (e.shouldCommit()) {
+            e.host = host;
+            e.failure = thrown == null ? null : thrown.toString();
+            e.addresses = addresses(result);
+            e.commit();
+        }
+        if (correlator != null && now - start >= slowNanos) {
+            AppCall call = new AppCall(AppCall.DNS, null, start, now, thrown);
+            call.remoteAddress = host;
+            correlator.call(call);
+        }
+    }
+
+    private static String addresses(Object result) {
+        if (!(result instanceof java.net.InetAddress[])) {
+            return "";
+        }
+        java.net.InetAddress[] all = (java.net.InetAddress[]) result;
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < all.length && i < 8; i++) {
+            b.append(i == 0 ? "" : ",").append(Sockets.host(all[i]));
+        }
+        return b.toString();
+    }
+
+    /** An IPv4 or IPv6 literal, which InetAddress parses without a lookup; a name has a letter outside hex. */
+    static boolean isLiteral(String host) {
+        if (host.isEmpty() || host.indexOf(':') >= 0 || host.charAt(0) == '[') {
+            return true;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char ch = host.charAt(i);
+            if (!(ch >= '0' && ch <= '9') && ch != '.') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Conn read(Object socket, long n, Throwable thrown) throws Exception {
+        if (n == 0 && thrown == null) {
+            return null; // a non-blocking read that found nothing
+        }
+        Conn c = conn(socket);
+        if (c == null) {
+            return null;
+        }
+        reads.increment();
+        if (n > 0) {
+            c.bytesRead.addAndGet(n);
+        }
+        SocketReadEvent e = slots.get().read;
+        e.end();
+        if (e.shouldCommit()) {
+            c.into(e);
+            e.bytesRead = Math.max(n, 0);
+            e.endOfStream = n < 0;
+            e.failure = thrown == null ? null : thrown.toString();
+            e.commit();
+        }
+        return c;
+    }
+
+    private Conn write(Object socket, long n, Throwable thrown) throws Exception {
+        if (n == 0 && thrown == null) {
+            return null;
+        }
+        Conn c = conn(socket);
+        if (c == null) {
+            return null;
+        }
+        writes.increment();
+        if (n > 0) {
+            c.bytesWritten.addAndGet(n);
+        }
+        SocketWriteEvent e = slots.get().write;
+        e.end();
+        if (e.shouldCommit()) {
+            c.into(e);
+            e.bytesWritten = Math.max(n, 0);
+            e.failure = thrown == null ? null : thrown.toString();
+            e.commit();
+        }
+        return c;
+    }
+
+    private void connect(Object socket, long start, long established, Throwable thrown, Object remote) throws Exception {
+        Slot slot = slots.get();
+        SocketConnectEvent e = slot.connect;
+        if (thrown != null) {
+            failedConnects.increment();
+            e.end();
+            commitFailure(e, remote, thrown);
+            slowConnect(null, start, thrown, Sockets.host(remote), Sockets.port(remote));
+        } else if (established != 0) {
+            Conn c = register(socket);
+            if (c != null) {
+                c.role = Conn.CLIENT;
+                c.connectNanos = System.nanoTime() - start;
+                c.dnsNanos = dns(slot, start, remote);
+            }
+            connects.increment();
+            e.end();
+            if (c != null && e.shouldCommit()) {
+                c.into(e);
+                e.failure = null;
+                e.commit();
+            }
+            if (c != null) {
+                slowConnect(c, start, null, null, 0);
+            }
+        } else {
+            // Non-blocking: the event stays open until finishConnect, maybe on another thread.
+            e.remoteAddress = Sockets.host(remote);
+            e.remotePort = Sockets.port(remote);
+            pending.put(socket, new Pending(e, start, dns(slot, start, remote)));
+            slot.connect = new SocketConnectEvent();
+        }
+    }
+
+    private void finishConnect(Object socket, long established, Throwable thrown) throws Exception {
+        if (thrown == null && established == 0) {
+            return;
+        }
+        Pending p = pending.remove(socket);
+        SocketConnectEvent e = p == null ? null : p.event;
+        if (thrown != null) {
+            failedConnects.increment();
+            if (e != null) {
+                e.end();
+                commitFailure(e, null, thrown);
+                slowConnect(null, p.start, thrown, e.remoteAddress, e.remotePort);
+            }
+            return;
+        }
+        if (conns.containsKey(socket)) {
+            return;
+        }
+        Conn c = register(socket);
+        if (c != null) {
+            c.role = Conn.CLIENT;
+            if (p != null) {
+                c.connectNanos = System.nanoTime() - p.start;
+                c.dnsNanos = p.dns;
+            }
+        }
+        connects.increment();
+        if (e != null && c != null) {
+            e.end();
+            if (e.shouldCommit()) {
+                c.into(e);
+                e.failure = null;
+                e.commit();
+            }
+            slowConnect(c, p.start, null, null, 0);
+        }
+    }
+
+    private void commitFailure(SocketConnectEvent e, Object remote, Throwable thrown) {
+        if (e.shouldCommit()) {
+            e.connectionId = 0;
+            e.localAddress = "";
+            e.localPort = 0;
+            if (remote != null) {
+                e.remoteAddress = Sockets.host(remote);
+                e.remotePort = Sockets.port(remote);
+            }
+            e.failure = thrown.toString();
+            e.commit();
+        }
+    }
+
+    private void accept(Object accepted, Throwable thrown) throws Exception {
+        if (accepted == null || thrown != null) {
+            return; // nothing was pending on a non-blocking accept, or it failed
+        }
+        Conn c = register(accepted);
+        if (c != null) {
+            c.role = Conn.SERVER;
+        }
+        accepts.increment();
+        SocketAcceptEvent e = slots.get().accept;
+        e.end();
+        if (c != null && e.shouldCommit()) {
+            c.into(e);
+            e.commit();
+        }
+    }
+
+    private void close(Object socket) throws Exception {
+        pending.remove(socket);
+        if (notTcp.remove(socket) != null) {
+            return;
+        }
+        Conn c = conns.remove(socket);
+        if (c == null) {
+            c = Sockets.tuple(socket, nextId); // opened before the capture and idle since
+            if (c == null) {
+                return;
+            }
+        }
+        closes.increment();
+        c.closedNanos = System.nanoTime();
+        byTuple.remove(tupleKey(c), c);
+        Conn p = c.plain;
+        if (p != null) {
+            HttpExchanges.close(p);
+            tls.closed(p);
+        }
+        HttpExchanges.close(c);
+        SocketCloseEvent e = new SocketCloseEvent();
+        if (e.shouldCommit()) {
+            c.into(e);
+            e.bytesRead = c.bytesRead.get();
+            e.bytesWritten = c.bytesWritten.get();
+            e.lifetime = System.nanoTime() - c.openedNanos;
+            e.commit();
+        }
+    }
+
+    private Conn conn(Object socket) throws Exception {
+        Conn c = conns.get(socket);
+        if (c != null || notTcp.containsKey(socket)) {
+            return c;
+        }
+        return register(socket);
+    }
+
+    private Conn register(Object socket) throws Exception {
+        lookups.increment();
+        Conn c = Sockets.tuple(socket, nextId);
+        if (c == null) {
+            if (Sockets.isUnixDomain(socket)) {
+                notTcp.put(socket, Boolean.TRUE); // so its reads and writes never look again
+            }
+            return null;
+        }
+        if (conns.size() >= MAX_CONNECTIONS) {
+            untracked.increment();
+            return c;
+        }
+        Conn prev = conns.putIfAbsent(socket, c);
+        if (prev != null) {
+            return prev;
+        }
+        byTuple.put(tupleKey(c), c);
+        if (correlator != null) {
+            correlator.opened(c);
+        }
+        return c;
+    }
+
+    public int open() {
+        return conns.size();
+    }
+
+    private void error(Throwable t) {
+        errors.increment();
+        firstError.compareAndSet(null, t);
+    }
+}

@@ -1,0 +1,297 @@
+package io.wiretrace.agent.capture;
+
+import io.wiretrace.analysis.pcap.SavefileWriter;
+import io.wiretrace.agent.events.CaptureStatisticsEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.pcap4j.core.PcapStat;
+
+/**
+ * The packet capture: one {@link Source} per interface, all writing into one set of
+ * {@link SavefileWriter}, and a thread that keeps the files at most a fraction of a second behind.
+ */
+public final class Capture {
+    static final int MAX_SNAPLEN = 262144;
+    /** libpcap's default 2 MiB ring loses packets while Java is paused; see the docs. */
+    public static final int DEFAULT_BUFFER_KIB = 32 << 10;
+    private static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    public final List<String> interfaces;
+    public final int snaplen;
+    public final int bufferKiB;
+    public final String filter;
+    public final SavefileWriter files;
+    private final List<Source> sources = new ArrayList<>();
+    private final AtomicReference<String> halted = new AtomicReference<>();
+    private volatile Instant haltedAt;
+    private volatile boolean stopping;
+    private Thread flusher;
+    private boolean started;
+    /** Gets every packet the readers read, when set before {@link #start}. */
+    /** Where each packet goes on its way to the files (the correlator); null: nowhere. */
+    public volatile PacketSink sink;
+
+    public Capture(List<String> requested, int snaplen, int bufferKiB, String filter, SavefileWriter files)
+            throws CaptureException {
+        this.snaplen = snaplen <= 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
+        this.bufferKiB = bufferKiB;
+        this.filter = filter == null ? "" : filter.trim();
+        this.files = files;
+        List<Interfaces.Nif> all = Interfaces.list();
+        List<String> names = new ArrayList<>();
+        for (String r : requested) {
+            String name = Interfaces.resolve(r.trim(), all);
+            if (names.contains(name)) {
+                throw new CaptureException("interface " + name + " is given twice", true);
+            }
+            names.add(name);
+        }
+        this.interfaces = names;
+        Path fifoDir = null;
+        try {
+            // The pipes libpcap writes into are named only until both ends are open.
+            fifoDir = Files.createTempDirectory("wiretrace-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String name : names) {
+                Source s = new Source(name, this.snaplen, bufferKiB * 1024, this.filter, fifoDir, files, this);
+                sources.add(s);
+                files.addInterface(s.linkType(), this.snaplen, name);
+            }
+            files.open(Instant.now().getEpochSecond());
+        } catch (CaptureException | IllegalArgumentException e) {
+            abort();
+            throw e;
+        } catch (Exception e) {
+            abort();
+            throw new CaptureException((files.current() != null ? "cannot write " + files.current()
+                    : "cannot set up the capture") + ": " + e.getMessage());
+        } finally {
+            if (fifoDir != null) {
+                try {
+                    Files.deleteIfExists(fifoDir);
+                } catch (IOException ignored) {
+                    // a leftover empty 0700 directory in the temp dir
+                }
+            }
+        }
+    }
+
+    public static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public void start() {
+        started = true;
+        for (int i = 0; i < sources.size(); i++) {
+            sources.get(i).start(i);
+        }
+        flusher = daemon("wiretrace-flush", this::flushLoop);
+        flusher.start();
+    }
+
+    private void flushLoop() {
+        while (!stopping && halted.get() == null) {
+            LockSupport.parkNanos(FLUSH_NANOS);
+            for (Source s : sources) {
+                s.flush();
+            }
+            // The readers block while their pipes are empty: write out what they left behind.
+            files.flushIfOlder(Source.WRITE_AFTER_NANOS);
+        }
+    }
+
+    /**
+     * Ends the capture by itself (a write error, the -W limit): the loops break, the readers
+     * drain their pipes, the files stay as written. Cheap and idempotent: readers call it per record.
+     */
+    void halt(String reason) {
+        if (halted.get() == null && halted.compareAndSet(null, reason != null ? reason : "the capture ended")) {
+            haltedAt = Instant.now();
+            for (Source s : sources) {
+                s.breakLoop();
+            }
+        }
+    }
+
+    /** Why and when the capture ended before stop, or null while it runs. */
+    public String halted() {
+        String why = halted.get();
+        return why == null ? null : "stopped at " + haltedAt + ": " + why;
+    }
+
+    /** Stops the threads, closes the handles and the files; returns the final statistics. */
+    /** Closes the sources of a capture that never started. */
+    private void abort() {
+        for (Source s : sources) {
+            s.abort();
+        }
+    }
+
+    public Stats stop() {
+        if (!started) {
+            abort();
+            files.close();
+            return stats();
+        }
+        if (halted.get() == null) {
+            // Packets the kernel holds in a block it has not handed over yet arrive within the
+            // read timeout; wait for them, so that the last packets (a connection's FINs) are kept.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2L * Source.TIMEOUT_MILLIS + 50));
+        }
+        for (Source s : sources) {
+            s.breakLoop();
+        }
+        String stuck = null;
+        for (Source s : sources) {
+            try {
+                if (!s.join(10_000)) {
+                    stuck = s.iface;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopping = true;
+        if (flusher != null) {
+            LockSupport.unpark(flusher);
+            try {
+                flusher.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        files.close();
+        Stats st = stats();
+        return stuck == null ? st : st.withNote("warning: the capture thread of " + stuck + " did not end");
+    }
+
+    public Stats stats() {
+        Stats total = new Stats("all");
+        List<Stats> each = new ArrayList<>();
+        for (Source s : sources) {
+            Stats one = stats(s);
+            total.add(one);
+            each.add(one);
+        }
+        if (each.size() > 1) {
+            total.parts = each;
+        }
+        return total;
+    }
+
+    private Stats stats(Source s) {
+        Stats one = new Stats(s.iface);
+        // packets a write error took from the file buffer were handed to it, but never written
+        long lost = files.lost(s.id());
+        one.captured = s.packets - lost;
+        one.bytes = s.bytes;
+        one.agentDropped = s.dropped + lost;
+        PcapStat p = s.stats();
+        if (p != null) {
+            one.received = p.getNumPacketsReceived();
+            one.kernelDropped = p.getNumPacketsDropped();
+            one.ifDropped = p.getNumPacketsDroppedByIf();
+        }
+        return one;
+    }
+
+    /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
+    public void emitStatistics() {
+        Path file = files.current();
+        for (Source s : sources) {
+            Stats one = stats(s);
+            CaptureStatisticsEvent e = new CaptureStatisticsEvent();
+            e.captureInterface = one.iface;
+            e.packetsCaptured = one.captured;
+            e.bytesCaptured = one.bytes;
+            e.packetsReceived = one.received;
+            e.packetsDroppedByKernel = one.kernelDropped;
+            e.packetsDroppedByInterface = one.ifDropped;
+            e.packetsDroppedByWiretrace = one.agentDropped;
+            e.file = file == null ? null : file.toString();
+            e.commit();
+        }
+    }
+
+    /** The counters tcpdump prints at exit, plus what wiretrace itself dropped. */
+    public static final class Stats {
+        final String iface;
+        public long captured;
+        public long bytes;
+        long received;
+        public long kernelDropped;
+        public long ifDropped;
+        public long agentDropped;
+        List<Stats> parts = List.of();
+        private String note;
+
+        Stats(String iface) {
+            this.iface = iface;
+        }
+
+        void add(Stats o) {
+            captured += o.captured;
+            bytes += o.bytes;
+            received += o.received;
+            kernelDropped += o.kernelDropped;
+            ifDropped += o.ifDropped;
+            agentDropped += o.agentDropped;
+        }
+
+        Stats withNote(String n) {
+            note = n;
+            return this;
+        }
+
+        /** tcpdump's exit lines, with a line per interface when there are several. */
+        public String lines() {
+            StringBuilder sb = new StringBuilder()
+                    .append(count(captured)).append(" captured\n")
+                    .append(count(received)).append(" received by filter\n")
+                    .append(count(kernelDropped)).append(" dropped by kernel\n")
+                    .append(count(ifDropped)).append(" dropped by interface\n")
+                    .append(count(agentDropped)).append(" dropped by wiretrace");
+            for (Stats p : parts) {
+                sb.append("\n  ").append(p.iface).append(": ").append(p.oneLine());
+            }
+            if (note != null) {
+                sb.append('\n').append(note);
+            }
+            return sb.toString();
+        }
+
+        String oneLine() {
+            return captured + " captured (" + bytes + " bytes), " + received + " received by filter, "
+                    + kernelDropped + " dropped by kernel, " + ifDropped + " dropped by interface, "
+                    + agentDropped + " dropped by wiretrace";
+        }
+
+        private static String count(long n) {
+            return n + (n == 1 ? " packet" : " packets");
+        }
+    }
+
+    public static final class CaptureException extends Exception {
+        /** True when the user's input was wrong (an unknown interface, a bad filter): exit code 2. */
+        public final boolean usage;
+
+        CaptureException(String message) {
+            this(message, false);
+        }
+
+        CaptureException(String message, boolean usage) {
+            super(message);
+            this.usage = usage;
+        }
+    }
+}

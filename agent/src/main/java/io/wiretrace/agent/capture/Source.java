@@ -1,0 +1,320 @@
+package io.wiretrace.agent.capture;
+
+import io.wiretrace.analysis.pcap.SavefileWriter;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.PcapStat;
+
+/**
+ * One interface's capture. libpcap does the per-packet work natively: {@code pcap_loop} calls
+ * {@code pcap_dump}, which writes classic pcap into a pipe, so no Java runs per packet. A reader
+ * thread takes the pipe in large reads and hands the records to {@link SavefileWriter}, allocating
+ * nothing per packet. Measurements and the reasons for each step: src/docs/capture-internals.md.
+ */
+final class Source {
+    static final int TIMEOUT_MILLIS = 100;
+    private static final int O_RDWR = 2;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int PIPE_BYTES = 1 << 20;
+    private static final int READ_BUFFER = 1 << 20;
+    /** After a read of less than this, nap, so that both sides make fewer calls and wake-ups. */
+    private static final int NAP_BELOW = 256 << 10;
+    private static final long NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    static final long WRITE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int WRITE_AT = 512 << 10;
+
+    final String iface;
+    final int snaplen;
+    private final PcapHandle handle;
+    private final PcapDumper dumper;
+    private final FileChannel pipe;
+    private final SavefileWriter files;
+    private final Capture owner;
+    private int id;
+    private Thread loop;
+    private Thread reader;
+    volatile long packets;
+    volatile long bytes;
+    /** Records that came out of libpcap but could not be written (the capture had ended). */
+    volatile long dropped;
+    private volatile PcapStat last;
+
+    Source(String iface, int snaplen, int bufferBytes, String filter, Path fifoDir, SavefileWriter files, Capture owner)
+            throws Capture.CaptureException {
+        this.iface = iface;
+        this.snaplen = snaplen;
+        this.files = files;
+        this.owner = owner;
+        try {
+            handle = new PcapHandle.Builder(iface)
+                    .snaplen(snaplen)
+                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+                    .timeoutMillis(TIMEOUT_MILLIS)
+                    .bufferSize(bufferBytes)
+                    .timestampPrecision(PcapHandle.TimestampPrecision.NANO)
+                    .build();
+        } catch (PcapNativeException e) {
+            String m = String.valueOf(e.getMessage());
+            boolean denied = m.contains("permission") || m.contains("not permitted");
+            throw new Capture.CaptureException("cannot open interface " + iface + ": " + m
+                    + (denied ? " (capturing needs CAP_NET_RAW: run the app as root or grant its java binary"
+                            + " cap_net_raw,cap_net_admin)" : ""));
+        }
+        PcapDumper d = null;
+        FileChannel in = null;
+        try {
+            if (!filter.isEmpty()) {
+                try {
+                    handle.setFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN);
+                } catch (PcapNativeException e) {
+                    throw new Capture.CaptureException("invalid filter '" + filter + "': " + libpcapError(e), true);
+                }
+            }
+            Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
+            NativeLibrary c = NativeLibrary.getInstance("c");
+            if (c.getFunction("mkfifo").invokeInt(new Object[] {fifo.toString(), 0600}) != 0) {
+                throw new IOException("mkfifo " + fifo + ": errno " + Native.getLastError());
+            }
+            try {
+                // Opening a FIFO blocks until the other end opens: libpcap's fopen("w") would wait
+                // for a reader, our open for reading for a writer. An O_RDWR open never blocks on
+                // Linux, so hold one while both ends open, then drop it, so that EOF comes when
+                // libpcap closes its end. It also enlarges the pipe (the size is the pipe's).
+                int rw = c.getFunction("open").invokeInt(new Object[] {fifo.toString(), O_RDWR});
+                if (rw < 0) {
+                    throw new IOException("open " + fifo + ": errno " + Native.getLastError());
+                }
+                try {
+                    c.getFunction("fcntl").invokeInt(new Object[] {rw, F_SETPIPE_SZ, PIPE_BYTES}); // best effort
+                    d = handle.dumpOpen(fifo.toString());
+                    in = FileChannel.open(fifo, StandardOpenOption.READ);
+                } finally {
+                    c.getFunction("close").invokeInt(new Object[] {rw});
+                }
+            } finally {
+                Files.deleteIfExists(fifo);
+            }
+        } catch (Capture.CaptureException e) {
+            close(d, in);
+            throw e;
+        } catch (Exception e) {
+            close(d, in);
+            throw new Capture.CaptureException("cannot set up the capture on " + iface + ": " + e);
+        }
+        dumper = d;
+        pipe = in;
+    }
+
+    /** Closes a source that was never started. */
+    void abort() {
+        close(dumper, pipe);
+    }
+
+    private void close(PcapDumper d, FileChannel in) {
+        if (d != null) {
+            d.close();
+        }
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // nothing was read from it
+            }
+        }
+        handle.close();
+    }
+
+    static String libpcapError(PcapNativeException e) {
+        String m = String.valueOf(e.getMessage());
+        // pcap4j wraps libpcap's text as "<text> <filter>" or "Error occurred in pcap_compile: <text>"
+        int i = m.indexOf("pcap_compile:");
+        return i >= 0 ? m.substring(i + "pcap_compile:".length()).trim() : m;
+    }
+
+    int id() {
+        return id;
+    }
+
+    int linkType() {
+        return handle.getDlt().value();
+    }
+
+    void start(int id) {
+        this.id = id;
+        loop = Capture.daemon("wiretrace-pcap-" + iface, this::loop);
+        reader = Capture.daemon("wiretrace-read-" + iface, this::read);
+        reader.start();
+        loop.start();
+    }
+
+    /** Ends pcap_loop, traffic or not (libpcap 1.10 wakes it through an eventfd). */
+    void breakLoop() {
+        try {
+            handle.breakLoop();
+        } catch (Exception ignored) {
+            // closed already: the loop has ended
+        }
+    }
+
+    /** Waits for both threads after breakLoop(); true if they ended. */
+    boolean join(long millis) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (Thread t : new Thread[] {loop, reader}) {
+            if (t != null) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+            }
+        }
+        return (loop == null || !loop.isAlive()) && (reader == null || !reader.isAlive());
+    }
+
+    /** fflush of libpcap's stdio buffer, so that a quiet capture's last packets reach the pipe. */
+    void flush() {
+        try {
+            dumper.flush();
+        } catch (Exception ignored) {
+            // closed by the loop thread at its end; a failed write shows at the reader
+        }
+    }
+
+    /** libpcap's counters; the last ones read if the handle is closed. */
+    PcapStat stats() {
+        try {
+            last = handle.getStats();
+        } catch (Exception ignored) {
+            // closed: keep the final counters
+        }
+        return last;
+    }
+
+    private void loop() {
+        try {
+            handle.loop(-1, dumper);
+        } catch (InterruptedException e) {
+            // pcap_loop returned PCAP_ERROR_BREAK: breakLoop()
+        } catch (Throwable t) {
+            owner.halt("capture on " + iface + " failed: " + t);
+        } finally {
+            stats();
+            // Only now, with the loop returned: pcap4j lets a running pcap_loop use a closed
+            // dumper, and handle.close() would wait for the loop's lock. fclose writes the last
+            // bytes and closes the pipe's write end, so the reader reaches EOF.
+            dumper.close();
+            handle.close();
+        }
+    }
+
+    /** Hands the whole records in {@code [p, lim)} to the files and the packet sink; returns where the rest starts. */
+    private int records(ByteBuffer buf, ByteBuffer view, int p, int lim, boolean nano, PacketSink corr, int linkType)
+            throws IOException {
+        while (lim - p >= 16) {
+            long sec = buf.getInt(p) & 0xFFFFFFFFL;
+            long frac = buf.getInt(p + 4) & 0xFFFFFFFFL;
+            int incl = buf.getInt(p + 8);
+            int orig = buf.getInt(p + 12);
+            if (incl < 0 || incl > READ_BUFFER - 16) {
+                throw new IOException("corrupt record in the capture pipe: length " + incl);
+            }
+            if (lim - p - 16 < incl) {
+                break;
+            }
+            long nanos = sec * 1_000_000_000L + (nano ? frac : frac * 1000L);
+            byte[] comment = corr != null ? corr.packet(linkType, buf, p + 16, incl, orig, nanos) : null;
+            view.clear();
+            view.limit(p + 16 + incl).position(p + 16);
+            boolean reserve = corr != null && corr.reserve();
+            if (files.packet(id, nanos, view, orig, comment, reserve)) {
+                if (reserve) {
+                    corr.placed(files.lastReservation());
+                }
+                packets++;
+                bytes += incl;
+            } else {
+                if (!files.limitReached()) {
+                    dropped++;
+                }
+                owner.halt(files.failure());
+            }
+            p += 16 + incl;
+        }
+        return p;
+    }
+
+    private void read() {
+        ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
+        ByteBuffer view = buf.duplicate(); // a window on one packet's bytes, reused
+        try {
+            while (buf.position() < 24) {
+                if (pipe.read(buf) < 0) {
+                    throw new IOException("the capture pipe ended before its file header");
+                }
+            }
+            int magic = buf.order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            if (Integer.reverseBytes(magic) == 0xa1b23c4d || Integer.reverseBytes(magic) == 0xa1b2c3d4) {
+                buf.order(ByteOrder.BIG_ENDIAN);
+                magic = Integer.reverseBytes(magic);
+            }
+            if (magic != 0xa1b23c4d && magic != 0xa1b2c3d4) {
+                throw new IOException(String.format("the capture pipe is not pcap: magic 0x%08x", magic));
+            }
+            boolean nano = magic == 0xa1b23c4d;
+            int p = 24;
+            int got = 0;
+            PacketSink corr = owner.sink;
+            int linkType = linkType();
+            while (true) {
+                int lim = buf.position();
+                if (corr != null) {
+                    synchronized (corr.lock()) { // a chunk at a time: the lock is taken once per read
+                        p = records(buf, view, p, lim, nano, corr, linkType);
+                    }
+                } else {
+                    p = records(buf, view, p, lim, nano, null, linkType);
+                }
+                if (files.buffered() >= WRITE_AT) {
+                    files.flushIfOlder(0);
+                } else {
+                    files.flushIfOlder(WRITE_AFTER_NANOS);
+                }
+                buf.limit(lim).position(p);
+                buf.compact(); // the partial record, if any, to the front
+                p = 0;
+                if (got < 0) {
+                    break; // EOF: libpcap closed the dump, and all it wrote has been read
+                }
+                if (got < NAP_BELOW) {
+                    // Little was waiting: let the pipe fill a while. libpcap blocks only when it
+                    // is full, and then the kernel's ring holds the packets.
+                    LockSupport.parkNanos(NAP_NANOS);
+                }
+                got = pipe.read(buf);
+            }
+            if (buf.position() != 0) {
+                throw new IOException("the capture pipe ended inside a record");
+            }
+        } catch (Throwable t) {
+            owner.halt("reading the capture of " + iface + " failed: " + t);
+        } finally {
+            try {
+                // If this thread ends early, libpcap's next write fails (EPIPE) rather than
+                // blocking on a full pipe; the JVM ignores SIGPIPE.
+                pipe.close();
+            } catch (IOException ignored) {
+                // closing a read end does not fail
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.wiretrace.agent.control;
+
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts the dispatcher into the bootstrap class loader, where advice inlined into java.base can
+ * link against it, and grants the agent the module access it needs.
+ *
+ * <p>The usual way, {@code Instrumentation.appendToBootstrapClassLoaderSearch}, makes HotSpot
+ * print "Sharing is only supported for boot loader classes because bootstrap classpath has been
+ * appended" on the app's stderr and turns class data sharing off for classes the app loads
+ * afterwards. Defining the two classes directly has neither effect and needs no temp file.
+ */
+final class BootstrapInstaller {
+    static final String DISPATCHER = "io.wiretrace.bootstrap.Dispatcher";
+    private static final List<String> CLASSES = List.of(DISPATCHER + "$Hooks", DISPATCHER);
+    private static boolean done;
+
+    private BootstrapInstaller() {
+    }
+
+    static synchronized void prepare(Instrumentation inst) throws Exception {
+        if (done) {
+            return;
+        }
+        Module base = Object.class.getModule();
+        Module self = BootstrapInstaller.class.getModule();
+        inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
+                Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
+        Class<?> dispatcher = loaded(DISPATCHER);
+        if (dispatcher != null && !current(loaded(DISPATCHER + "$Hooks"))) {
+            // Defined by an earlier wiretrace version in this JVM; boot classes stay for its life.
+            throw new IllegalStateException("this JVM still holds the dispatcher of an older wiretrace version,"
+                    + " which cannot be replaced while it runs; use that version, or restart the app");
+        }
+        if (dispatcher == null) {
+            Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
+            Object unsafe = unsafeType.getMethod("getUnsafe").invoke(null);
+            Method define = unsafeType.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                    ClassLoader.class, ProtectionDomain.class);
+            for (String name : CLASSES) {
+                byte[] bytes;
+                try (InputStream in = BootstrapInstaller.class.getClassLoader()
+                        .getResourceAsStream("boot/" + name.replace('.', '/') + ".class")) {
+                    bytes = in.readAllBytes();
+                }
+                dispatcher = (Class<?>) define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+            }
+        }
+        // java.base does not read unnamed modules; the advice in it must read the dispatcher's.
+        inst.redefineModule(base, Set.of(dispatcher.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
+        done = true;
+    }
+
+    /** Whether the hooks interface already defined is this version's (its newest method is there). */
+    private static boolean current(Class<?> hooks) {
+        for (Method m : hooks.getMethods()) {
+            if (m.getName().equals("enterWrite")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Class<?> loaded(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+}

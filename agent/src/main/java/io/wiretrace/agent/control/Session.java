@@ -1,0 +1,381 @@
+package io.wiretrace.agent.control;
+
+import io.wiretrace.agent.app.HttpExchanges;
+import io.wiretrace.agent.app.Instrumenter;
+import io.wiretrace.agent.app.Sockets;
+import io.wiretrace.agent.app.Tracer;
+import io.wiretrace.agent.capture.Capture;
+import io.wiretrace.agent.correlate.Correlator;
+import io.wiretrace.analysis.pcap.SavefileWriter;
+import io.wiretrace.analysis.protocol.Args;
+import io.wiretrace.analysis.protocol.Durations;
+import io.wiretrace.agent.events.CaptureStatisticsEvent;
+import io.wiretrace.bootstrap.Dispatcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.text.ParseException;
+import java.text.SimpleDateFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.function.Consumer;
+import jdk.jfr.Configuration;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
+
+/** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
+final class Session {
+    static final String JFR = "recording.jfr";
+    /** The recording's settings, a resource beside the core (wiretrace-inf/ in the agent jar). */
+    static final String SETTINGS = "/io/wiretrace/agent/wiretrace.jfc";
+
+    final Instant startedAt = Instant.now();
+    final Path dir;
+    private Capture capture;
+    private Runnable statistics;
+    private Tracer tracer;
+    private Correlator correlator;
+    private Instrumenter instrumenter;
+    private Recording recording;
+    private Thread shutdownHook;
+    private String warnings = "";
+
+    private Session(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Starts a capture; {@code onExit} stops it if the JVM exits first (a shutdown hook). */
+    static Session start(Args args, Instrumentation inst, Consumer<Session> onExit) throws Exception {
+        SavefileWriter.Format format;
+        switch (args.get("format", "pcapng")) {
+            case "pcapng":
+                format = SavefileWriter.Format.PCAPNG;
+                break;
+            case "pcap":
+                format = SavefileWriter.Format.PCAP;
+                break;
+            default:
+                throw new IllegalArgumentException("--format takes pcapng or pcap, not '" + args.get("format", "") + "'");
+        }
+        int snaplen = parseInt(args.get("s", "0"), "-s", 0);
+        int bufferKiB = parseInt(args.get("B", String.valueOf(Capture.DEFAULT_BUFFER_KIB)), "-B", 1);
+        long rotateBytes = parseInt(args.get("C", "0"), "-C", 0) * 1_000_000L;
+        int ring = parseInt(args.get("W", "0"), "-W", 0);
+        int rotateSeconds = parseInt(args.get("G", "0"), "-G", 0);
+        if (ring > 0 && rotateBytes == 0 && rotateSeconds == 0) {
+            throw new IllegalArgumentException("-W limits the files of -C or -G rotation; give -C or -G too");
+        }
+        String ext = format == SavefileWriter.Format.PCAPNG ? ".pcapng" : ".pcap";
+        String name = args.get("name", rotateSeconds > 0 ? "trace-%Y%m%d-%H%M%S" + ext : "trace" + ext);
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..") || name.equals(JFR)) {
+            throw new IllegalArgumentException("--name takes a file name (no directory), not '" + name + "'");
+        }
+        List<String> interfaces = Arrays.asList(args.get("i", "any").split(","));
+        Duration jfrThreshold = Durations.parse(args.get("jfr-threshold", "0ms"));
+        Duration slow = Durations.parse(args.get("slow", "200ms"));
+        Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
+        SavefileWriter files = new SavefileWriter(dir, name, format, rotateBytes, ring, rotateSeconds, "wiretrace");
+        boolean created = createPrivateDir(dir);
+
+        Session s = new Session(dir);
+        try {
+            s.capture = new Capture(interfaces, snaplen, bufferKiB, args.get("filter", ""), files);
+        } catch (Capture.CaptureException | RuntimeException e) {
+            for (Path f : files.files()) {
+                Files.deleteIfExists(f);
+            }
+            if (created) {
+                Files.deleteIfExists(dir);
+            }
+            throw e;
+        }
+        try {
+            Sockets.init();
+            s.correlator = new Correlator(slow.toNanos());
+            s.capture.sink = s.correlator;
+            s.correlator.files = files;
+            s.tracer = new Tracer(s.correlator);
+            if (FlightRecorder.isAvailable()) {
+                s.statistics = s.capture::emitStatistics;
+                FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
+            }
+            s.recording = startRecording(jfrThreshold, s, dir.resolve(JFR));
+            s.instrumenter = Instrumenter.install(inst);
+            if (!s.instrumenter.failures.isEmpty()) {
+                throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
+            }
+            s.correlator.start();
+            HttpExchanges.sink = s.correlator;
+            Dispatcher.hooks = s.tracer;
+            s.capture.start();
+            s.shutdownHook = new Thread(() -> onExit.accept(s), "wiretrace-shutdown");
+            Runtime.getRuntime().addShutdownHook(s.shutdownHook);
+            setState("capturing " + dir);
+            return s;
+        } catch (Throwable t) {
+            s.stop();
+            throw t;
+        }
+    }
+
+    String describeStart() {
+        return "capturing on " + describeCapture() + "\n"
+                + "instrumented: " + String.join(", ", instrumenter.instrumented) + "\n"
+                + "output: " + dir + warnings;
+    }
+
+    private String describeCapture() {
+        SavefileWriter f = capture.files;
+        return String.join(", ", capture.interfaces)
+                + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")")
+                + ", snaplen " + capture.snaplen + ", buffer " + capture.bufferKiB + " KiB, "
+                + f.format.name().toLowerCase(Locale.ROOT)
+                + (f.rotateBytes > 0 ? ", rotating at " + f.rotateBytes / 1_000_000 + " MB" : "")
+                + (f.rotateSeconds > 0 ? ", rotating every " + f.rotateSeconds + " s" : "")
+                + (f.ring > 0 ? (f.rotateBytes > 0 ? ", ring of " : ", at most ") + f.ring + " files" : "");
+    }
+
+    String status() {
+        long secs = Duration.between(startedAt, Instant.now()).getSeconds();
+        String halted = capture.halted();
+        return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
+                + " since " + startedAt + " (" + secs + "s) on " + describeCapture() + "\n"
+                + "output: " + dir + "\n"
+                + "current file: " + capture.files.current() + " (" + capture.files.files().size() + " so far)\n"
+                + capture.stats().lines() + "\n"
+                + connections() + "\n"
+                + correlator.status();
+    }
+
+    /**
+     * One line for collect's progress: {@code key=value} pairs (seconds, packets, bytes, drops,
+     * connections, slow calls, and the capture's state).
+     */
+    String progress() {
+        Capture.Stats st = capture.stats();
+        String halted = capture.halted();
+        return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds()
+                + " packets=" + st.captured + " bytes=" + st.bytes
+                + " drops=" + (st.kernelDropped + st.ifDropped + st.agentDropped)
+                + " connections=" + (tracer.connects.sum() + tracer.accepts.sum())
+                + " slow=" + correlator.explainedCount()
+                + " state=" + (halted == null ? "capturing" : "halted");
+    }
+
+    private String connections() {
+        Throwable err = tracer.firstError.get();
+        return "connections: " + tracer.connects.sum() + " connected, " + tracer.accepts.sum() + " accepted, "
+                + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
+                + tracer.closes.sum() + " closed\n"
+                + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
+                + (tracer.untracked.sum() > 0 ? "\nsocket calls not tracked (more than " + Tracer.MAX_CONNECTIONS
+                        + " connections open at once): " + tracer.untracked.sum() : "")
+                + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
+    }
+
+    /** Undoes everything start did, in reverse; safe on a partly started session. */
+    String stop() {
+        StringBuilder out = new StringBuilder();
+        Dispatcher.hooks = null;
+        HttpExchanges.sink = null;
+        if (instrumenter != null) {
+            try {
+                instrumenter.reset();
+            } catch (Throwable t) {
+                out.append("warning: removing the instrumentation failed: ").append(t).append('\n');
+            }
+        }
+        if (statistics != null) {
+            FlightRecorder.removePeriodicEvent(statistics);
+        }
+        String halted = capture != null ? capture.halted() : null;
+        Capture.Stats stats = capture != null ? capture.stop() : null;
+        if (correlator != null) {
+            try {
+                correlator.finish(); // its events go into the recording: before it stops
+            } catch (Throwable t) {
+                out.append("warning: explaining the last slow calls failed: ").append(t).append('\n');
+            }
+        }
+        Path jfr = dir.resolve(JFR);
+        if (recording != null) {
+            try {
+                if (recording.getState() == RecordingState.RUNNING) {
+                    // stop() swallows a failed write of the destination (a full disk, say);
+                    // dump() reports it. The destination stays set until now for the JVM's exit.
+                    recording.setDestination(null);
+                    recording.stop();
+                    recording.dump(jfr);
+                }
+                Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
+            } catch (Throwable t) {
+                out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
+            } finally {
+                recording.close();
+            }
+        }
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already
+            }
+        }
+        setState("idle");
+        if (halted != null) {
+            out.append("capture ").append(halted).append('\n');
+        }
+        if (stats != null) {
+            out.append(stats.lines()).append('\n');
+        }
+        if (tracer != null) {
+            out.append(connections()).append('\n');
+        }
+        if (correlator != null) {
+            out.append(correlator.status()).append('\n');
+        }
+        out.append("files:\n");
+        List<Path> all = new ArrayList<>(capture != null ? capture.files.files() : List.of());
+        all.add(jfr);
+        for (Path f : all) {
+            if (Files.exists(f)) {
+                out.append("  ").append(f).append(" (").append(size(f)).append(" bytes)\n");
+            }
+        }
+        return out.toString().trim();
+    }
+
+    private static long size(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static Recording startRecording(Duration threshold, Session s, Path file) throws IOException {
+        if (!FlightRecorder.isAvailable()) {
+            s.warnings += "\nwarning: JFR is not available in this JVM; no recording.jfr will be written";
+            return null;
+        }
+        Recording r = newRecording(s);
+        r.setName("wiretrace");
+        r.enable("wiretrace.SocketRead").withThreshold(threshold);
+        r.enable("wiretrace.SocketWrite").withThreshold(threshold);
+        r.enable("wiretrace.HttpExchange").withThreshold(threshold);
+        r.enable("wiretrace.DnsLookup").withThreshold(threshold);
+        r.setToDisk(true);
+        // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
+        // shutdown hook may close the recording before ours could dump it). Created 0600 first,
+        // since JFR truncates an existing file rather than creating it anew.
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        r.setDestination(file);
+        r.setDumpOnExit(true);
+        r.start();
+        // The JVM keeps a recording's chunks in its repository, by default a directory in /tmp
+        // that others can read: ours are private like the other output files.
+        String repository = System.getProperty("jdk.jfr.repository");
+        if (repository != null) {
+            try {
+                Files.setPosixFilePermissions(Paths.get(repository), PosixFilePermissions.fromString("rwx------"));
+            } catch (IOException | RuntimeException e) {
+                s.warnings += "\nwarning: cannot make the JFR repository " + repository + " private: " + e;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * A recording with the settings of wiretrace.jfc: wiretrace's events and the JDK's that show
+     * why a socket call stalled. Should the file be unreadable, wiretrace's events alone.
+     */
+    private static Recording newRecording(Session s) {
+        try (InputStream in = Session.class.getResourceAsStream(SETTINGS)) {
+            if (in == null) {
+                throw new IOException("not found");
+            }
+            return new Recording(Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8)).getSettings());
+        } catch (IOException | ParseException | RuntimeException e) {
+            s.warnings += "\nwarning: cannot read the JFR settings " + SETTINGS + " (" + e
+                    + "); recording wiretrace's events only";
+        }
+        Recording r = new Recording();
+        r.enable("wiretrace.SocketConnect").withStackTrace();
+        r.enable("wiretrace.SocketAccept").withStackTrace();
+        r.enable("wiretrace.SocketClose").withStackTrace();
+        r.enable("wiretrace.SocketRead").withoutStackTrace();
+        r.enable("wiretrace.SocketWrite").withoutStackTrace();
+        r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
+        r.enable("wiretrace.HttpExchange").withoutStackTrace();
+        r.enable("wiretrace.SlowCall").withoutStackTrace();
+        r.enable("wiretrace.DnsLookup").withoutStackTrace();
+        r.enable("wiretrace.TcpConnection").withoutStackTrace();
+        r.enable("wiretrace.TlsHandshake").withoutStackTrace();
+        return r;
+    }
+
+    /**
+     * Publishes the state as the agent property {@code wiretrace.state}, which the CLI reads
+     * without loading the agent ({@code list}, and {@code status}/{@code stop} in a JVM where
+     * wiretrace never ran). Should a JDK lack agent properties, a system property says it.
+     */
+    private static void setState(String state) {
+        try {
+            Class<?> vm = Class.forName("jdk.internal.vm.VMSupport");
+            Method m = vm.getMethod("getAgentProperties");
+            m.setAccessible(true);
+            ((Properties) m.invoke(null)).setProperty("wiretrace.state", state);
+        } catch (Throwable t) {
+            System.setProperty("wiretrace.state", state);
+        }
+    }
+
+    /** Returns whether the directory was created (so a failed start can remove it again). */
+    private static boolean createPrivateDir(Path dir) {
+        try {
+            boolean created = false;
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                created = true;
+            }
+            Path probe = Files.createTempFile(dir, ".probe", "");
+            Files.delete(probe);
+            return created;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write to output directory " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String defaultDir() {
+        return "wiretrace-" + ProcessHandle.current().pid() + "-"
+                + new SimpleDateFormat("yyyyMMdd-HHmmss").format(new Date());
+    }
+
+    private static int parseInt(String v, String option, int min) {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= min) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException(option + " takes a whole number of at least " + min + ", not '" + v + "'");
+    }
+}

@@ -1,0 +1,664 @@
+package io.wiretrace.agent.correlate;
+
+import io.wiretrace.agent.app.AppCall;
+import io.wiretrace.agent.app.CallSink;
+import io.wiretrace.agent.app.Conn;
+import io.wiretrace.agent.app.HttpExchanges;
+import io.wiretrace.agent.capture.Capture;
+import io.wiretrace.agent.capture.PacketSink;
+import io.wiretrace.analysis.http.RequestLine;
+import io.wiretrace.analysis.pcap.PacketComments;
+import io.wiretrace.analysis.pcap.SavefileWriter;
+import io.wiretrace.analysis.tcp.FlowKey;
+import io.wiretrace.analysis.verdict.Explanation;
+import io.wiretrace.analysis.verdict.Verdict;
+import io.wiretrace.analysis.verdict.VerdictRules;
+import io.wiretrace.agent.events.SlowCallEvent;
+import io.wiretrace.agent.events.TcpConnectionEvent;
+import io.wiretrace.agent.events.TlsHandshakeEvent;
+import io.wiretrace.analysis.tcp.Analysis;
+import io.wiretrace.analysis.tcp.Flow;
+import io.wiretrace.analysis.tcp.FlowTable;
+import io.wiretrace.analysis.tcp.Side;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Joins the packets and the socket calls. The capture's readers hand it every packet (under its
+ * lock, a chunk at a time); the TCP analysis runs on each, and each flow keeps a {@link Track}
+ * of the packets that can be evidence. App threads hand it, through lock-free queues, the
+ * connections they open and the calls they found slow or failed; its own thread explains each
+ * such call once the capture has read the packets of the call's time, and commits
+ * {@code wiretrace.SlowCall}. A flow that leaves the table, if it was the app's, becomes a
+ * {@code wiretrace.TcpConnection}.
+ *
+ * <p>One clock: packets carry the kernel's wall-clock time, calls {@link System#nanoTime()}. The
+ * offset between the two is measured every second by reading the wall clock between two
+ * nanoTime reads (src/docs/verdicts.md states the error bound).
+ */
+public final class Correlator implements FlowTable.Listener, PacketSink, CallSink {
+    static final int MAX_QUEUED = 10_000;
+    /** The capture hands packets over within about 0.4 s (src/docs/capture.md). */
+    static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
+    /** Explain a call this long after its end even if no later packet showed that the capture caught up. */
+    static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Packets this far outside a call's window still count as its own: the clock join's error, with room. */
+    static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** VerdictRules wait 0.6 s for their packets anyway; a slower tick costs the idle JVM less. */
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long JOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_JOIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A closed connection stays joinable this long: the capture reads its last packets later. */
+    private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int RECENT_SYNS = 1024;
+
+    private final long slowNanos;
+    private final FlowTable table = new FlowTable(FlowTable.MAX_FLOWS, FlowTable.DEFAULT_IDLE_NANOS,
+            FlowTable.DEFAULT_LINGER_NANOS, this);
+    private final ConcurrentLinkedQueue<Conn> opened = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<AppCall> calls = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    final LongAdder dropped = new LongAdder();
+    // on the lock
+    private final Map<FlowKey, Conn> conns = new HashMap<>();
+    private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
+    private final List<AppCall> pending = new ArrayList<>();
+    /** Flows whose request arrived at the app's server end, until the app is seen reading it. */
+    private final List<Track> arrivals = new ArrayList<>();
+    /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
+    private final ArrayDeque<Explained> recent = new ArrayDeque<>();
+    private final TreeMap<String, Integer> verdicts = new TreeMap<>();
+    /** The last few verdicts, one line each, for status. */
+    private final ArrayDeque<String> latest = new ArrayDeque<>();
+    private long watermark;
+    private Track reserveTrack;
+    private int reserveIndex;
+    /** Where verdict comments go; null: nowhere. */
+    public volatile SavefileWriter files;
+    private long lastSweep;
+    private long lastClock;
+    private volatile long offset;
+    private volatile long clockError;
+    private long explained;
+    private long annotated;
+    private long errors;
+    private Throwable firstError;
+    private long connections;
+    private boolean finished;
+    private Thread thread;
+
+    public Correlator(long slowNanos) {
+        this.slowNanos = slowNanos;
+        sampleClock();
+    }
+
+    @Override
+    public long slowNanos() {
+        return slowNanos;
+    }
+
+    @Override
+    public Object lock() {
+        return this;
+    }
+
+    public void start() {
+        thread = Capture.daemon("wiretrace-correlate", this::loop);
+        thread.start();
+    }
+
+    // ---- app threads: lock-free, never waiting
+
+    @Override
+    public void opened(Conn c) {
+        opened.offer(c);
+    }
+
+    /** A slow or failed call; counted and dropped if too many wait already. */
+    @Override
+    public void call(AppCall c) {
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            dropped.increment();
+            return;
+        }
+        calls.offer(c);
+    }
+
+    // ---- the capture's readers, on the lock
+
+    /**
+     * One captured frame, its time in ns since the epoch. Returns the comment for its pcapng
+     * block (UTF-8), or null: a packet of the app's connections names the connection, the thread
+     * and the HTTP request it belongs to.
+     */
+    @Override
+    public byte[] packet(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
+        try {
+            return analyse(linkType, buf, offset, capLen, origLen, nanos);
+        } catch (RuntimeException e) {
+            errors++; // the capture goes on; the status shows it
+            if (firstError == null) {
+                firstError = e;
+            }
+            return null;
+        }
+    }
+
+    /** Whether the packet just handed over should get room for a verdict comment; see {@link #placed}. */
+    @Override
+    public boolean reserve() {
+        return reserveTrack != null;
+    }
+
+    /** Where the capture file put that room (or -1): a verdict that names the packet writes there. */
+    @Override
+    public void placed(long location) {
+        if (reserveTrack != null) {
+            reserveTrack.where[reserveIndex] = location;
+            reserveTrack = null;
+        }
+    }
+
+    private byte[] analyse(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
+        reserveTrack = null;
+        int a = table.packet(linkType, buf, offset, capLen, origLen, nanos);
+        if (a == Analysis.NOT_TCP) {
+            return null;
+        }
+        if (nanos > watermark) {
+            watermark = nanos;
+        }
+        Flow f = table.lastFlow();
+        Track t = (Track) f.attachment;
+        if (t == null) {
+            t = new Track();
+            f.attachment = t;
+            if ((a & Analysis.NEW_FLOW) != 0 && (table.frame().flags & 0x12) == 0x02) { // a SYN without ACK
+                if (recentSyns.size() == RECENT_SYNS) {
+                    recentSyns.pollFirst();
+                }
+                recentSyns.addLast(f);
+            }
+        }
+        if ((t.client == null || t.server == null) && nanos >= t.nextJoinTry) {
+            // the app registers a connection when it first uses it, which may be after its first
+            // packets are read; tries thin out, so that flows of other processes cost little
+            t.joinBackoff = t.joinBackoff == 0 ? JOIN_RETRY_NANOS : Math.min(MAX_JOIN_BACKOFF_NANOS, t.joinBackoff * 2);
+            t.nextJoinTry = nanos + t.joinBackoff;
+            join(f, t);
+        }
+        int record = t.packet(table.frame(), a, nanos);
+        if (record >= 0 && t.server != null && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT))
+                == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED && mayServeHttp(t.server)) {
+            t.arrival = nanos; // the client's bytes: the app's server end will read them (when?)
+            t.arrivalRecord = record;
+            arrivals.add(t);
+        }
+        // room for a verdict in the packets that may become evidence: the app's, and the
+        // handshakes of connects that may fail before they are the app's
+        if (record >= 0 && (t.joined() || (t.kind[record] & (Track.SYN | Track.RST)) != 0)) {
+            reserveTrack = t;
+            reserveIndex = record;
+        }
+        if (!t.joined()) {
+            return null;
+        }
+        boolean fromClient = (a & Analysis.FROM_CLIENT) != 0;
+        Conn c = fromClient ? (t.client != null ? t.client : t.server) : (t.server != null ? t.server : t.client);
+        return t.comment(c);
+    }
+
+    private void join(Flow f, Track t) {
+        if (!opened.isEmpty()) {
+            drainOpened();
+        }
+        if (t.client == null) {
+            t.client = conns.get(new FlowKey(f.ipVersion(), f.clientHi(), f.clientLo(), f.clientPort(), f.serverHi(),
+                    f.serverLo(), f.serverPort()));
+            joined(f, t.client);
+        }
+        if (t.server == null) {
+            t.server = conns.get(new FlowKey(f.ipVersion(), f.serverHi(), f.serverLo(), f.serverPort(), f.clientHi(),
+                    f.clientLo(), f.clientPort()));
+            joined(f, t.server);
+        }
+    }
+
+    private void joined(Flow f, Conn c) {
+        if (c != null) {
+            c.flow = f;
+            connections++;
+        }
+    }
+
+    private void drainOpened() {
+        Conn c;
+        while ((c = opened.poll()) != null) {
+            FlowKey k = FlowKey.of(c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
+            if (k != null) {
+                conns.put(k, c);
+            }
+        }
+    }
+
+    @Override
+    public void evicted(Flow f) {
+        Track t = (Track) f.attachment;
+        if (t != null && t.client != null) {
+            summary(f, t.client, true);
+        }
+        if (t != null && t.server != null) {
+            summary(f, t.server, false);
+        }
+    }
+
+    /** A wiretrace.TcpConnection for one of the app's ends of the flow. */
+    private static void summary(Flow f, Conn c, boolean localIsClient) {
+        TcpConnectionEvent e = new TcpConnectionEvent();
+        if (!e.shouldCommit()) {
+            return;
+        }
+        Side out = localIsClient ? f.client() : f.server();
+        Side in = localIsClient ? f.server() : f.client();
+        c.into(e);
+        e.role = localIsClient ? "client" : "server";
+        e.application = c.applications();
+        e.ended = f.end().name().toLowerCase(java.util.Locale.ROOT);
+        e.handshakeRtt = Math.max(0, f.handshakeRttNanos());
+        e.rttSamples = out.rttCount();
+        e.rttMin = out.rttCount() > 0 ? out.rttMinNanos() : 0;
+        e.rttAvg = out.rttAvgNanos();
+        e.rttMax = out.rttMaxNanos();
+        e.packetsOut = out.packets();
+        e.packetsIn = in.packets();
+        e.bytesOut = out.payloadBytes();
+        e.bytesIn = in.payloadBytes();
+        e.retransmissionsOut = out.retransmissions();
+        e.retransmissionsIn = in.retransmissions();
+        e.fastRetransmissions = out.count(Analysis.FAST_RETRANSMISSION) + in.count(Analysis.FAST_RETRANSMISSION);
+        e.synRetransmissions = out.synRetransmissions() + in.synRetransmissions();
+        e.duplicateAcks = out.count(Analysis.DUPLICATE_ACK) + in.count(Analysis.DUPLICATE_ACK);
+        e.zeroWindowsOut = out.count(Analysis.ZERO_WINDOW);
+        e.zeroWindowsIn = in.count(Analysis.ZERO_WINDOW);
+        e.windowFull = out.count(Analysis.WINDOW_FULL) + in.count(Analysis.WINDOW_FULL);
+        e.outOfOrder = out.count(Analysis.OUT_OF_ORDER) + in.count(Analysis.OUT_OF_ORDER);
+        e.resetsOut = out.resets();
+        e.resetsIn = in.resets();
+        e.finsOut = out.fins();
+        e.finsIn = in.fins();
+        e.lifetime = f.lastNanos() - f.firstNanos();
+        e.commit();
+    }
+
+    // ---- its own thread
+
+    private void loop() {
+        while (true) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                try {
+                    tick(false);
+                } catch (RuntimeException e) {
+                    // never let one bad call end the explaining; the status shows it
+                    errors++;
+                    if (firstError == null) {
+                        firstError = e;
+                    }
+                }
+            }
+            LockSupport.parkNanos(TICK_NANOS);
+        }
+    }
+
+    /** Explains the calls whose packets are in; with {@code all}, every call left (the capture has ended). */
+    private void tick(boolean all) {
+        long nowNano = System.nanoTime();
+        if (nowNano - lastClock >= TimeUnit.SECONDS.toNanos(1)) {
+            sampleClock();
+            lastClock = nowNano;
+        }
+        long now = epoch(nowNano);
+        drainOpened();
+        AppCall c;
+        while ((c = calls.poll()) != null) {
+            queued.decrementAndGet();
+            pending.add(c);
+        }
+        for (Iterator<AppCall> it = pending.iterator(); it.hasNext();) {
+            AppCall call = it.next();
+            long end = epoch(call.end);
+            if (all || (now >= end + SETTLE_NANOS && (watermark >= end || now >= end + GIVE_UP_NANOS))) {
+                it.remove();
+                explain(call);
+            }
+        }
+        waits(now);
+        if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
+            lastSweep = now;
+            conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
+            while (!recentSyns.isEmpty() && now - recentSyns.peekFirst().firstNanos() > FORGET_NANOS) {
+                recentSyns.pollFirst(); // a connect this old has been explained
+            }
+            if (!all) {
+                table.expire(now - SETTLE_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Requests that arrived at the app's server end: once the app began reading one (an exchange
+     * began after its arrival), the wait in between is the app's; a wait of --slow or more is an
+     * APP_READ_LATE call of its own (the exchange's time starts at the app's read).
+     */
+    private void waits(long now) {
+        for (Iterator<Track> it = arrivals.iterator(); it.hasNext();) {
+            Track t = it.next();
+            Conn server = t.server;
+            Conn http = server.plain != null ? server.plain : server; // HTTPS: the exchanges are the plaintext side's
+            long arrivedNano = t.arrival - offset;
+            long read = HttpExchanges.startedSince(http, arrivedNano - MARGIN_NANOS - clockError);
+            if (read == 0 && now - t.arrival < TimeUnit.SECONDS.toNanos(60) && server.closedNanos == 0) {
+                continue; // not read yet (or not HTTP: given up after a minute)
+            }
+            it.remove();
+            long arrived = t.arrival;
+            t.arrival = 0;
+            if (read != 0 && read - arrivedNano >= slowNanos) {
+                AppCall c = new AppCall(AppCall.HTTP, server, arrivedNano, read, (String) null);
+                c.queued = true;
+                c.arrival = arrived;
+                c.incoming = true;
+                String[] at = HttpExchanges.exchangeAt(http, read);
+                c.request = at[0];
+                c.thread = at[1];
+                explain(c);
+            }
+        }
+    }
+
+    /** Whether requests to this server end may be HTTP/1.x exchanges: not once its bytes showed otherwise. */
+    private static boolean mayServeHttp(Conn server) {
+        Conn p = server.plain;
+        String a = p != null ? p.application : server.application;
+        return a == null || a == RequestLine.HTTP1 || (p == null && a == RequestLine.TLS);
+    }
+
+    private void explain(AppCall c) {
+        long s = epoch(c.start);
+        long e = epoch(c.end);
+        Conn conn = c.conn != null && c.conn.tcp != null ? c.conn.tcp : c.conn; // TLS: the TCP connection under it
+        if (c.kind == AppCall.TLS) {
+            handshake(c, conn, s, e);
+            if (!c.slow) {
+                return;
+            }
+        }
+        long[] http = {c.requestSent == 0 ? 0 : epoch(c.requestSent), c.firstByte == 0 ? 0 : epoch(c.firstByte),
+            c.lastByte == 0 ? 0 : epoch(c.lastByte)};
+        Track t = null;
+        boolean localIsClient = true;
+        if (conn != null && conn.flow != null) {
+            t = (Track) ((Flow) conn.flow).attachment;
+            localIsClient = t.server != conn;
+        } else if (c.kind == AppCall.CONNECT) {
+            t = connectAttempt(c, s, e);
+        }
+        Explanation v = VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError);
+        if (c.kind == AppCall.HTTP && !c.incoming) {
+            handshakeInside(conn, s, e, v);
+        }
+        if (c.kind == AppCall.HTTP && c.incoming && v.verdict == Verdict.UNKNOWN) {
+            inner(c, s, e, v);
+        } else {
+            if (recent.size() == 64) {
+                recent.pollFirst();
+            }
+            recent.addLast(new Explained(c, s, e, v));
+        }
+        explained++;
+        verdicts.merge(v.verdict.name(), 1, Integer::sum);
+        if (latest.size() == 5) {
+            latest.pollFirst();
+        }
+        latest.addLast(java.time.LocalTime.ofInstant(Instant.ofEpochSecond(0, s - s % 1_000_000),
+                java.time.ZoneId.systemDefault()) + " " + c.kindName()
+                + (c.request != null ? " " + c.request : "") + " " + c.remoteAddress + ":" + c.remotePort
+                + (conn != null ? " (conn " + conn.id + ")" : "") + " on " + c.thread + ": " + v.verdict + " "
+                + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(e - s));
+        annotate(c, conn, t, v);
+        SlowCallEvent ev = new SlowCallEvent();
+        if (!ev.shouldCommit()) {
+            return;
+        }
+        if (conn != null) {
+            conn.into(ev);
+        } else {
+            ev.localAddress = "";
+            ev.remoteAddress = c.remoteAddress;
+            ev.remotePort = c.remotePort;
+        }
+        ev.call = c.kindName();
+        ev.verdict = v.verdict.name();
+        ev.evidence = v.evidence;
+        ev.callThread = c.thread;
+        ev.callStart = TimeUnit.NANOSECONDS.toMillis(s);
+        ev.callDuration = e - s;
+        ev.explained = v.explained;
+        ev.failure = c.failure;
+        ev.request = c.request;
+        ev.retransmissions = v.retransmissions;
+        ev.evidenceFrames = v.frames.toString();
+        ev.commit();
+    }
+
+    /** The verdict, as a comment on its evidence packets in the capture file (where they got room for it). */
+    private void annotate(AppCall c, Conn conn, Track t, Explanation v) {
+        SavefileWriter f = files;
+        if (f == null || t == null || v.count == 0) {
+            return;
+        }
+        String text = PacketComments.verdict(v.verdict.name(), v.explained, c.kindName(), conn != null ? conn.id : -1);
+        for (int k = 0; k < v.count; k++) {
+            int i = t.at(v.times[k]);
+            if (i >= 0 && t.where[i] >= 0) {
+                if (f.annotate(t.where[i], text)) {
+                    annotated++;
+                }
+                t.where[i] = -1; // one verdict per packet
+            }
+        }
+    }
+
+    /** A handshake's event, on its connection (null: one the app had not registered, named by its ends). */
+    private void handshake(AppCall c, Conn conn, long s, long e) {
+        TlsHandshakeEvent ev = new TlsHandshakeEvent();
+        if (ev.shouldCommit()) {
+            if (conn != null) {
+                conn.into(ev);
+            } else {
+                ev.localAddress = c.localAddress;
+                ev.localPort = c.localPort;
+                ev.remoteAddress = c.remoteAddress;
+                ev.remotePort = c.remotePort;
+            }
+            ev.peerHost = c.peerHost;
+            ev.protocol = c.protocol;
+            ev.cipherSuite = c.cipherSuite;
+            ev.handshakeThread = c.thread;
+            ev.handshakeStart = TimeUnit.NANOSECONDS.toMillis(s);
+            ev.handshakeDuration = e - s;
+            ev.failure = c.failure;
+            ev.commit();
+        }
+    }
+
+    /** A call explained already, kept a while for the calls it was part of. */
+    private static final class Explained {
+        final AppCall call;
+        final long start;
+        final long end;
+        final Explanation verdict;
+
+        Explained(AppCall call, long start, long end, Explanation verdict) {
+            this.call = call;
+            this.start = start;
+            this.end = end;
+            this.verdict = verdict;
+        }
+    }
+
+    /**
+     * An outgoing exchange that began before its connection's TLS handshake ended (HttpClient
+     * hands the request to the engine at once): when the handshake was slow and takes up half the
+     * exchange, it is the exchange's verdict.
+     */
+    private void handshakeInside(Conn conn, long s, long e, Explanation v) {
+        if (conn == null) {
+            return;
+        }
+        for (Explained x : recent) {
+            long overlap = Math.min(e, x.end) - Math.max(s, x.start);
+            if (x.call.kind == AppCall.TLS && x.call.conn == conn && overlap * 2 >= e - s) {
+                v.set(x.verdict.verdict, Math.min(overlap, x.verdict.explained), "the exchange waited "
+                        + VerdictRules.ms(overlap) + " for its connection's TLS handshake: " + x.verdict.evidence);
+                return;
+            }
+        }
+    }
+
+    /**
+     * An incoming exchange whose own packets show no fault: if its thread spent most of it in
+     * slow calls of its own (the app waited on its upstream), their verdict is its verdict.
+     */
+    private void inner(AppCall c, long s, long e, Explanation v) {
+        Explained longest = null;
+        long waited = 0;
+        for (Explained x : recent) {
+            boolean made = !(x.call.kind == AppCall.HTTP && x.call.incoming); // calls the thread made, not requests it served
+            if (made && x.call.thread.equals(c.thread) && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
+                waited += x.end - x.start;
+                if (longest == null || x.end - x.start > longest.end - longest.start) {
+                    longest = x;
+                }
+            }
+        }
+        if (longest == null || waited * 2 < e - s || longest.verdict.verdict == Verdict.UNKNOWN) {
+            return;
+        }
+        AppCall x = longest.call;
+        v.set(longest.verdict.verdict, Math.min(e - s, longest.verdict.explained), "the thread waited "
+                + VerdictRules.ms(longest.end - longest.start) + " on its " + x.kindName() + " call"
+                + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress + ":" + x.remotePort
+                + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + ": " + longest.verdict.evidence);
+        v.frames.append(longest.verdict.frames);
+    }
+
+    /** The flow of a connect that produced no connection: the latest SYN to its peer in its time. */
+    private Track connectAttempt(AppCall c, long s, long e) {
+        FlowKey peer = FlowKey.of(c.remoteAddress, c.remotePort);
+        if (peer == null) {
+            return null;
+        }
+        Iterator<Flow> it = recentSyns.descendingIterator();
+        while (it.hasNext()) {
+            Flow f = it.next();
+            if (f.firstNanos() > e + MARGIN_NANOS) {
+                continue;
+            }
+            if (f.firstNanos() < s - MARGIN_NANOS - clockError) {
+                break;
+            }
+            if (f.serverPort() == peer.aPort && f.serverHi() == peer.aHi && f.serverLo() == peer.aLo
+                    && f.ipVersion() == peer.version) {
+                Track t = (Track) f.attachment;
+                if (t != null && t.client == null) {
+                    return t;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The capture has ended and its readers have drained: explain what is left, summarise every flow. */
+    public void finish() {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            try {
+                tick(true);
+                table.flush();
+            } finally {
+                finished = true;
+            }
+        }
+        if (thread != null) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    public synchronized long explainedCount() {
+        return explained;
+    }
+
+    public synchronized String status() {
+        StringBuilder b = new StringBuilder("slow or failed calls: " + explained + " explained");
+        verdicts.forEach((k, n) -> b.append(b.indexOf("(") < 0 ? " (" : ", ").append(k).append(' ').append(n));
+        if (!verdicts.isEmpty()) {
+            b.append(')');
+        }
+        b.append(", ").append(pending.size() + queued.get()).append(" waiting for their packets");
+        if (dropped.sum() > 0) {
+            b.append(", ").append(dropped.sum()).append(" dropped");
+        }
+        if (errors > 0) {
+            b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
+        }
+        b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
+                .append(" joined to the app's connections, ").append(conns.size()).append(" connections known to the join; ")
+                .append(annotated).append(" packets annotated with a verdict");
+        if (!latest.isEmpty()) {
+            b.append("\nlatest slow calls:");
+            latest.forEach(l -> b.append("\n  ").append(l));
+        }
+        return b.toString();
+    }
+
+    // ---- the clock
+
+    public long epoch(long nanoTime) {
+        return nanoTime + offset;
+    }
+
+    /** The offset from nanoTime to the wall clock: the tightest of a few reads between two nanoTimes. */
+    private void sampleClock() {
+        long best = Long.MAX_VALUE;
+        long off = 0;
+        for (int i = 0; i < 5; i++) {
+            long a = System.nanoTime();
+            Instant w = Instant.now();
+            long b = System.nanoTime();
+            if (b - a < best) {
+                best = b - a;
+                off = w.getEpochSecond() * 1_000_000_000L + w.getNano() - (a + (b - a) / 2);
+            }
+        }
+        offset = off;
+        clockError = best / 2 + 1_000; // the read's width, and Instant's microsecond resolution on older JDKs
+    }
+}

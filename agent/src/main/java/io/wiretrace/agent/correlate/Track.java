@@ -1,0 +1,53 @@
+package io.wiretrace.agent.correlate;
+
+import io.wiretrace.agent.app.Conn;
+import io.wiretrace.agent.app.HttpExchanges;
+import io.wiretrace.analysis.pcap.PacketComments;
+import io.wiretrace.analysis.verdict.EvidenceRing;
+
+/**
+ * What the correlation keeps about one flow: its evidence ring, the app's connection at each
+ * end once joined, and the comment its packets carry. All on the correlator's lock.
+ */
+final class Track extends EvidenceRing {
+    /** The app's connection at the flow's client end, and at its server end (both: the app talks to itself). */
+    Conn client;
+    Conn server;
+    long nextJoinTry;
+    /** When a request to the app's server end arrived (its first bytes, a turn), until the app is seen reading it; 0: none. */
+    long arrival;
+    int arrivalRecord;
+    long joinBackoff;
+    // the last comment made for each end (the app may hold both), and what it was made for
+    private final byte[][] comment = new byte[2][];
+    private final Conn[] commentConn = new Conn[2];
+    private final Object[] commentFor = new Object[2];
+    private final String[] commentApp = new String[2];
+
+    /**
+     * The comment for a packet of the app's connection {@code c} (see {@link PacketComments}):
+     * the exchange on it when the packet was read (the capture reads packets a little after they
+     * pass), else the thread that opened it. Made again only when that changes.
+     */
+    byte[] comment(Conn c) {
+        int end = c == server ? 1 : 0;
+        Conn p = c.plain;
+        Object exchange = HttpExchanges.current(p != null ? p : c);
+        String app = p != null ? p.application : c.application; // constants: compared by reference
+        if (c == commentConn[end] && exchange == commentFor[end] && app == commentApp[end] && comment[end] != null) {
+            return comment[end];
+        }
+        String what = HttpExchanges.describe(exchange);
+        String apps = c.applications();
+        comment[end] = PacketComments.connection(c.id, what != null ? what : c.thread + (apps != null ? " · " + apps : ""))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        commentConn[end] = c;
+        commentFor[end] = exchange;
+        commentApp[end] = app;
+        return comment[end];
+    }
+
+    boolean joined() {
+        return client != null || server != null;
+    }
+}

@@ -1,0 +1,70 @@
+package io.wiretrace.agent.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
+
+/**
+ * A socket call or HTTP exchange that was slower than the slow-call threshold, or failed, and
+ * why: the verdict the packets and the socket calls support together. It is decided once the
+ * call's packets have been analysed, so it is committed after the call, on the agent's thread;
+ * {@link #callStart} and {@link #callDuration} place the call itself.
+ */
+@Name("wiretrace.SlowCall")
+@Label("Slow Call")
+@Description("A socket call or HTTP exchange slower than the threshold, or failed, with the verdict its packets support.")
+@Category({"Wiretrace", "Diagnosis"})
+@StackTrace(false)
+public final class SlowCallEvent extends ConnectionEvent {
+    @Label("Call")
+    @Description("connect, read, write, or http (an HTTP exchange).")
+    public String call;
+
+    @Label("Verdict")
+    @Description("SERVER_THINK, NETWORK_LOSS, CONNECT_RETRY, CONNECT_REFUSED, CONNECT_TIMEOUT, PEER_RESET, "
+            + "RECEIVER_STALLED, APP_READ_LATE, DNS_SLOW, TLS_HANDSHAKE_SLOW or UNKNOWN.")
+    public String verdict;
+
+    @Label("Evidence")
+    @Description("The facts behind the verdict, with their numbers, in one sentence.")
+    public String evidence;
+
+    @Label("Call Thread")
+    @Description("The app thread that made the call.")
+    public String callThread;
+
+    @Label("Call Start")
+    @Description("When the call began (wall clock).")
+    @Timestamp(Timestamp.MILLISECONDS_SINCE_EPOCH)
+    public long callStart;
+
+    @Label("Call Duration")
+    @Description("How long the call took; for an HTTP exchange, from its start to the response's last byte.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long callDuration;
+
+    @Label("Explained Time")
+    @Description("The part of the call's duration that the verdict accounts for.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long explained;
+
+    @Label("Failure")
+    @Description("The exception the call ended with, if any.")
+    public String failure;
+
+    @Label("Request")
+    @Description("For an HTTP exchange: the method and the path (query redacted).")
+    public String request;
+
+    @Label("Retransmissions")
+    @Description("TCP retransmissions on the connection during the call, both directions.")
+    public int retransmissions;
+
+    @Label("Evidence Frames")
+    @Description("Capture timestamps (ns since the epoch) of the packets that are the verdict's evidence, comma separated.")
+    public String evidenceFrames;
+}

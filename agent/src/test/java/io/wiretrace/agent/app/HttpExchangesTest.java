@@ -1,0 +1,63 @@
+package io.wiretrace.agent.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wiretrace.agent.app.Conn;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the HTTP/1.x state tells the correlator: when the app began reading each request, and what a connection carries. */
+class HttpExchangesTest {
+    private static final byte[] RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private static byte[] request(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** One served exchange: the request read, the response written; returns when the read was. */
+    private static long serve(Conn c, String path) {
+        long before = System.nanoTime();
+        byte[] req = request(path);
+        HttpExchanges.read(c, req, 0, req.length, req.length, System.nanoTime());
+        HttpExchanges.beforeWrite(c, RESPONSE, 0, RESPONSE.length);
+        HttpExchanges.write(c, RESPONSE, 0, RESPONSE.length, RESPONSE.length, System.nanoTime());
+        return before;
+    }
+
+    @Test
+    void theFirstExchangeBegunSinceAnArrivalFromTheLastFour() {
+        Conn c = new Conn(1, "127.0.0.1", 8080, "127.0.0.1", 40000);
+        c.role = Conn.SERVER;
+        List<Long> before = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            before.add(serve(c, "/r" + i));
+        }
+        assertEquals("http/1.1", c.application);
+        long fifth = HttpExchanges.startedSince(c, before.get(4));
+        assertTrue(fifth - before.get(4) >= 0 && before.get(5) - fifth > 0, "exchange 5 began after its mark");
+        assertEquals(0, HttpExchanges.startedSince(c, System.nanoTime()), "none began since now");
+        // exchanges 3..6 are kept: one that began after the 2nd mark may be 2, whose start is gone
+        assertEquals(0, HttpExchanges.startedSince(c, before.get(1)));
+        assertArrayEquals(new String[] {null, ""}, HttpExchanges.exchangeAt(c, fifth), "exchange 5 is no longer the current one");
+        assertEquals("GET /r5", HttpExchanges.exchangeAt(c, HttpExchanges.startedSince(c, before.get(5)))[0]);
+    }
+
+    @Test
+    void http2AndTlsAreMarked() {
+        Conn h2 = new Conn(2, "127.0.0.1", 40001, "127.0.0.1", 8080);
+        h2.role = Conn.CLIENT;
+        byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        HttpExchanges.beforeWrite(h2, preface, 0, preface.length);
+        assertEquals("h2", h2.application);
+        Conn tls = new Conn(3, "127.0.0.1", 40002, "127.0.0.1", 8443);
+        tls.role = Conn.CLIENT;
+        byte[] hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
+        HttpExchanges.beforeWrite(tls, hello, 0, hello.length);
+        assertEquals("tls", tls.application);
+        assertEquals(false, HttpExchanges.inExchange(tls));
+    }
+}

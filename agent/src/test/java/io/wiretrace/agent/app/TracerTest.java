@@ -1,0 +1,66 @@
+package io.wiretrace.agent.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.wiretrace.bootstrap.Dispatcher;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the hooks do with the sockets the advice hands them, without a JVM to attach to. */
+class TracerTest {
+    @Test
+    void oneAddressLookupPerConnectionNotPerCall() throws Exception {
+        Tracer t = new Tracer(null);
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                SocketChannel accepted = server.accept()) {
+            t.exit(Dispatcher.ACCEPT, server, 1, 0, null, accepted);
+            for (int i = 0; i < 100; i++) {
+                t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 10, null, null, 0);
+                t.io(Dispatcher.WRITE, client, t.enter(Dispatcher.WRITE, client), 10, null, null, 0);
+            }
+            assertEquals(2, t.lookups.sum(), "address look-ups");
+            assertEquals(200, t.reads.sum() + t.writes.sum());
+            assertEquals(2, t.open());
+            t.enter(Dispatcher.CLOSE, accepted);
+            t.enter(Dispatcher.CLOSE, client);
+            assertEquals(0, t.open());
+            assertEquals(2, t.closes.sum());
+            assertEquals(0, t.errors.sum());
+        }
+    }
+
+    @Test
+    void unixDomainChannelsAreLeftAloneAfterOneLook(@TempDir Path tmp) throws Exception {
+        // JDK 16+; the tests are built for 11 like the agent, hence reflection.
+        Assumptions.assumeTrue(Runtime.version().feature() >= 16, "no UNIX domain channels before JDK 16");
+        ProtocolFamily unix = StandardProtocolFamily.valueOf("UNIX");
+        SocketAddress path = (SocketAddress) Class.forName("java.net.UnixDomainSocketAddress")
+                .getMethod("of", Path.class).invoke(null, tmp.resolve("s"));
+        Tracer t = new Tracer(null);
+        try (ServerSocketChannel server = ((ServerSocketChannel) ServerSocketChannel.class
+                        .getMethod("open", ProtocolFamily.class).invoke(null, unix)).bind(path);
+                SocketChannel client = (SocketChannel) SocketChannel.class
+                        .getMethod("open", ProtocolFamily.class).invoke(null, unix)) {
+            client.connect(path);
+            for (int i = 0; i < 100; i++) {
+                t.io(Dispatcher.READ, client, t.enter(Dispatcher.READ, client), 10, null, null, 0);
+            }
+            assertEquals(1, t.lookups.sum(), "address look-ups");
+            assertEquals(0, t.reads.sum());
+            t.enter(Dispatcher.CLOSE, client);
+            assertEquals(0, t.closes.sum());
+            assertEquals(0, t.errors.sum());
+        }
+    }
+}

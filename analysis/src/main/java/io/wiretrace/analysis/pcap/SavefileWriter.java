@@ -1,0 +1,448 @@
+package io.wiretrace.analysis.pcap;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The capture files, rotated as tcpdump rotates its savefiles ({@code -C}, {@code -W}, {@code -G},
+ * the same naming), in pcapng or nanosecond pcap. Only whole blocks reach a file: what a reader
+ * sees is valid up to the last write, also after the JVM is killed. A write error ends the
+ * capture: the file keeps the whole packets that reached it, and {@link #packet} returns false from
+ * then on. All methods hold the one lock; the readers of several interfaces share it.
+ */
+public final class SavefileWriter {
+    public enum Format {
+        PCAPNG, PCAP
+    }
+
+    private static final int BUFFER = 1 << 20;
+    private static final int SHB = 0x0A0D0D0A;
+    private static final int IDB = 0x00000001;
+    private static final int EPB = 0x00000006;
+    private static final int PCAP_NANO_MAGIC = 0xa1b23c4d;
+
+    final Path dir;
+    final String pattern;
+    public final Format format;
+    /** -C in bytes (0: off), -W (0: off), -G in seconds (0: off). */
+    public final long rotateBytes;
+    public final int ring;
+    public final long rotateSeconds;
+    private final String application;
+    private final int countWidth;
+    private final ZoneId zone = ZoneId.systemDefault();
+    private final List<int[]> interfaces = new ArrayList<>(); // {linkType, snaplen}
+    private final List<String> names = new ArrayList<>();
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.LITTLE_ENDIAN);
+    private final Set<Path> files = new LinkedHashSet<>();
+
+    private FileChannel out;
+    /** Room kept in a packet block for a comment written later: an option of a code readers skip. */
+    static final int RESERVED = 60;
+    private static final int RESERVED_CODE = 0x8777;
+    private long lastReservation = -1;
+    /** Numbers the files as they are opened; the closed ones by number, for annotate(). */
+    private int fileSeq;
+    private final java.util.LinkedHashMap<Integer, Path> closedFiles = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Path> eldest) {
+            return size() > 1000;
+        }
+    };
+    private Path current;
+    private long fileBytes; // written to the current file, not counting buf
+    private long[] bufferedOf = new long[0]; // per interface: packets in buf
+    private long[] lostOf = new long[0]; // per interface: packets lost to the write error
+    private long bufferedSince;
+    private int sizeCount; // tcpdump's Cflag_count
+    private int timeCount; // tcpdump's Gflag_count
+    private long periodStart; // epoch second the current -G period began (tcpdump's Gflag_time)
+    private String ended;
+    private volatile boolean limitReached;
+    private boolean headersPending; // the buffer holds a new file's headers, not packets
+
+  public   SavefileWriter(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
+            String application) {
+        this.dir = dir;
+        this.pattern = pattern;
+        this.format = format;
+        this.rotateBytes = rotateBytes;
+        this.ring = ring;
+        this.rotateSeconds = rotateSeconds;
+        this.application = application;
+        this.countWidth = digits(ring);
+        Strftime.check(pattern);
+    }
+
+    /** tcpdump's getWflagChars: the digits that W - 1 needs (0 for W of 0 or 1). */
+    static int digits(int ring) {
+        int c = 0;
+        for (int x = ring - 1; x > 0; x /= 10) {
+            c++;
+        }
+        return c;
+    }
+
+    /** Registers an interface (numbered from 0 in this order); all of them before {@link #open}. */
+    public synchronized int addInterface(int linkType, int snaplen, String name) {
+        if (format == Format.PCAP && !interfaces.isEmpty()) {
+            throw new IllegalArgumentException("--format pcap holds one interface; use pcapng to capture on several");
+        }
+        interfaces.add(new int[] {linkType, snaplen});
+        names.add(name);
+        return interfaces.size() - 1;
+    }
+
+    /** Creates the first file. */
+    public synchronized void open(long epochSecond) throws IOException {
+        bufferedOf = new long[interfaces.size()];
+        lostOf = new long[interfaces.size()];
+        periodStart = epochSecond;
+        openFile(name(0, rotateBytes > 0 ? countWidth : 0));
+    }
+
+    /** tcpdump's MakeFilename: the pattern through strftime when -G is on, then the count. */
+    private Path name(int count, int width) {
+        String base = rotateSeconds > 0
+                ? Strftime.format(pattern, ZonedDateTime.ofInstant(Instant.ofEpochSecond(periodStart), zone))
+                : pattern;
+        if (count == 0 && width == 0) {
+            return dir.resolve(base);
+        }
+        return dir.resolve(base + String.format("%0" + Math.max(width, 1) + "d", count));
+    }
+
+    /**
+     * Appends one packet, rotating first as tcpdump does. Returns false, writing nothing, once
+     * the capture has ended (a write error, or -W files of -G rotation done).
+     */
+    public synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength) {
+        return packet(iface, epochNanos, data, originalLength, null, false);
+    }
+
+    /**
+     * As {@link #packet(int, long, ByteBuffer, int)}, with a pcapng packet comment (UTF-8) and,
+     * if {@code reserve}, room for a second comment written later ({@link #annotate}); where that
+     * room is, is then {@link #lastReservation()}. Both are ignored for pcap.
+     */
+    public synchronized boolean packet(int iface, long epochNanos, ByteBuffer data, int originalLength, byte[] comment,
+            boolean reserve) {
+        lastReservation = -1;
+        if (ended != null) {
+            return false;
+        }
+        try {
+            if (rotateSeconds > 0) {
+                long sec = Math.floorDiv(epochNanos, 1_000_000_000L);
+                if (sec - periodStart >= rotateSeconds) {
+                    periodStart = sec;
+                    timeCount++;
+                    closeFile();
+                    if (rotateBytes == 0 && ring > 0 && timeCount >= ring) {
+                        ended = "Maximum file limit reached: " + ring;
+                        limitReached = true;
+                        return false;
+                    }
+                    sizeCount = 0;
+                    openFile(name(0, rotateBytes > 0 ? countWidth : 0));
+                }
+            }
+            if (rotateBytes > 0 && fileBytes + buf.position() > rotateBytes) {
+                closeFile();
+                sizeCount++;
+                if (ring > 0 && sizeCount >= ring) {
+                    sizeCount = 0;
+                }
+                openFile(name(sizeCount, countWidth));
+            }
+            int len = data.remaining();
+            int padded = format == Format.PCAPNG ? (len + 3) & ~3 : len;
+            boolean ng = format == Format.PCAPNG;
+            int options = (ng && comment != null ? 4 + ((comment.length + 3) & ~3) : 0) + (ng && reserve ? 4 + RESERVED : 0);
+            options += options > 0 ? 4 : 0;
+            int block = format == Format.PCAPNG ? 32 + padded + options : 16 + len;
+            if (buf.remaining() < block) {
+                flush();
+            }
+            if (buf.position() == 0) { // a new file's headers never wait in buf: it holds packets only
+                bufferedSince = System.nanoTime();
+            }
+            if (format == Format.PCAPNG) {
+                buf.putInt(EPB).putInt(block).putInt(iface)
+                        .putInt((int) (epochNanos >>> 32)).putInt((int) epochNanos)
+                        .putInt(len).putInt(originalLength)
+                        .put(data);
+                for (int i = len; i < padded; i++) {
+                    buf.put((byte) 0);
+                }
+                if (comment != null) { // opt_comment
+                    buf.putShort((short) 1).putShort((short) comment.length).put(comment);
+                    for (int i = comment.length; (i & 3) != 0; i++) {
+                        buf.put((byte) 0);
+                    }
+                }
+                if (reserve) { // an option readers skip, until annotate() makes it a comment
+                    lastReservation = (long) fileSeq << 40 | (fileBytes + buf.position());
+                    buf.putShort((short) RESERVED_CODE).putShort((short) RESERVED);
+                    for (int i = 0; i < RESERVED; i++) {
+                        buf.put((byte) ' ');
+                    }
+                }
+                if (options > 0) {
+                    buf.putInt(0); // opt_endofopt
+                }
+                buf.putInt(block);
+            } else {
+                buf.putInt((int) Math.floorDiv(epochNanos, 1_000_000_000L))
+                        .putInt((int) Math.floorMod(epochNanos, 1_000_000_000L))
+                        .putInt(len).putInt(originalLength)
+                        .put(data);
+            }
+            bufferedOf[iface]++;
+            return true;
+        } catch (IOException e) {
+            fail(e);
+            return false;
+        }
+    }
+
+    /** Where the last packet's reserved room is (file and offset), or -1. */
+    public synchronized long lastReservation() {
+        return lastReservation;
+    }
+
+    /**
+     * Writes {@code text} (at most {@link #RESERVED} bytes of UTF-8, padded with spaces) into the
+     * room reserved at {@code location}, as a packet comment. Returns false where the file is gone
+     * or another took its name (a ring of -W files), or the write failed: the comment is optional.
+     */
+    public synchronized boolean annotate(long location, String text) {
+        int seq = (int) (location >>> 40);
+        long offset = location & ((1L << 40) - 1);
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer patch = ByteBuffer.allocate(4 + RESERVED).order(ByteOrder.LITTLE_ENDIAN);
+        patch.putShort((short) 1).putShort((short) RESERVED).put(t, 0, Math.min(t.length, RESERVED));
+        while (patch.hasRemaining()) {
+            patch.put((byte) ' ');
+        }
+        patch.flip();
+        try {
+            if (seq == fileSeq && out != null && ended == null) {
+                if (offset >= fileBytes) {
+                    int at = (int) (offset - fileBytes);
+                    for (int i = 0; i < patch.limit(); i++) {
+                        buf.put(at + i, patch.get(i));
+                    }
+                } else {
+                    out.write(patch, offset);
+                }
+                return true;
+            }
+            Path file = closedFiles.get(seq);
+            if (file == null) {
+                return false;
+            }
+            try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                if (c.size() < offset + patch.limit()) {
+                    return false; // cut back after a write error
+                }
+                c.write(patch, offset);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Writes the buffer out if its oldest packet has waited {@code ageNanos}; 0 writes it now. */
+    public synchronized void flushIfOlder(long ageNanos) {
+        if (ended == null && buf.position() > 0 && System.nanoTime() - bufferedSince >= ageNanos) {
+            try {
+                flush();
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+    }
+
+    public synchronized int buffered() {
+        return buf.position();
+    }
+
+    /** Writes what is buffered and closes the file. */
+    public synchronized void close() {
+        if (out != null) {
+            try {
+                closeFile();
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+        if (ended == null) {
+            ended = "closed";
+        }
+    }
+
+    /** Why the capture ended by itself (a write error, the file limit), or null. */
+    public synchronized String failure() {
+        return ended == null || ended.equals("closed") ? null : ended;
+    }
+
+    /** True once -W files of -G rotation are done: what comes later is not captured, as in tcpdump. */
+    public boolean limitReached() {
+        return limitReached;
+    }
+
+    public synchronized List<Path> files() {
+        return new ArrayList<>(files);
+    }
+
+    public synchronized Path current() {
+        return current;
+    }
+
+    /** Packets of interface {@code iface} lost to the failure that ended the capture (in the buffer then). */
+    public synchronized long lost(int iface) {
+        return iface < lostOf.length ? lostOf[iface] : 0;
+    }
+
+    private void fail(IOException e) {
+        for (int i = 0; i < bufferedOf.length; i++) {
+            lostOf[i] += bufferedOf[i];
+            bufferedOf[i] = 0;
+        }
+        buf.clear();
+        String why = e.getMessage() != null ? e.getMessage() : e.toString();
+        ended = why + " (writing " + current + ")";
+        if (out != null) {
+            try {
+                out.truncate(fileBytes); // a partial write leaves half a block: cut it off
+            } catch (IOException ignored) {
+                // the file keeps a torn last block; readers stop there
+            }
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // nothing more can be done
+            }
+            out = null;
+        }
+    }
+
+    private void openFile(Path file) throws IOException {
+        closedFiles.values().remove(file); // a ring reuses names: the old contents are gone
+        fileSeq++;
+        current = file;
+        fileBytes = 0;
+        // No symbolic links: the name is ours, whoever else can write the directory.
+        Set<OpenOption> mode = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        out = FileChannel.open(file, mode,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        // The attribute only applies to a new file; an overwritten one keeps its old mode otherwise.
+        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setPermissions(PosixFilePermissions.fromString("rw-------"));
+        files.remove(file);
+        files.add(file);
+        if (format == Format.PCAPNG) {
+            byte[] app = application.getBytes(StandardCharsets.UTF_8);
+            int len = 28 + option(app.length) + 4;
+            buf.putInt(SHB).putInt(len).putInt(0x1A2B3C4D).putShort((short) 1).putShort((short) 0).putLong(-1L);
+            putOption(4, app); // shb_userappl
+            buf.putInt(0).putInt(len); // opt_endofopt, then the trailing length
+            for (int i = 0; i < interfaces.size(); i++) {
+                byte[] n = names.get(i).getBytes(StandardCharsets.UTF_8);
+                int idb = 16 + option(n.length) + option(1) + 4 + 4;
+                buf.putInt(IDB).putInt(idb).putShort((short) interfaces.get(i)[0]).putShort((short) 0)
+                        .putInt(interfaces.get(i)[1]);
+                putOption(2, n); // if_name
+                putOption(9, new byte[] {9}); // if_tsresol: 10^-9 s
+                buf.putInt(0).putInt(idb);
+            }
+        } else {
+            int[] i = interfaces.get(0);
+            buf.putInt(PCAP_NANO_MAGIC).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
+                    .putInt(i[1]).putInt(i[0]);
+        }
+        // The headers at once: a new file is never seen (or left by a killed JVM) without them.
+        headersPending = true;
+        try {
+            flush();
+        } finally {
+            headersPending = false;
+        }
+    }
+
+    /** On a failed write the file stays open, for fail() to cut back. */
+    private void closeFile() throws IOException {
+        flush();
+        FileChannel c = out;
+        out = null;
+        c.close();
+        closedFiles.put(fileSeq, current);
+    }
+
+    private void flush() throws IOException {
+        long start = fileBytes;
+        buf.flip();
+        try {
+            while (buf.hasRemaining()) {
+                fileBytes += out.write(buf);
+            }
+        } catch (IOException e) {
+            // Keep the whole packets that reached the file; fail() cuts off the torn rest.
+            fileBytes = start + (headersPending ? 0 : wholeRecords(fileBytes - start));
+            throw e;
+        }
+        buf.clear();
+        Arrays.fill(bufferedOf, 0);
+    }
+
+    /**
+     * The end of the last whole record within the first {@code written} bytes of the buffer;
+     * the packets up to there count as written, those after it stay buffered (to be lost).
+     */
+    private long wholeRecords(long written) {
+        int o = 0;
+        while (o < buf.limit()) {
+            int len = format == Format.PCAPNG ? buf.getInt(o + 4) : 16 + buf.getInt(o + 8);
+            if (o + len > written) {
+                break;
+            }
+            int iface = format == Format.PCAPNG ? buf.getInt(o + 8) : 0;
+            bufferedOf[iface]--;
+            o += len;
+        }
+        return o;
+    }
+
+    private void putOption(int code, byte[] value) {
+        buf.putShort((short) code).putShort((short) value.length).put(value);
+        for (int i = value.length; i < ((value.length + 3) & ~3); i++) {
+            buf.put((byte) 0);
+        }
+    }
+
+    private static int option(int valueLength) {
+        return 4 + ((valueLength + 3) & ~3);
+    }
+}

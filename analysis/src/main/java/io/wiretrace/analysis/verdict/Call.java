@@ -1,0 +1,71 @@
+package io.wiretrace.analysis.verdict;
+
+/**
+ * A slow or failed call to be explained: its kind, its times and what the app saw of it. The
+ * agent makes one for each call an app thread found slow (times are then {@link System#nanoTime()}
+ * until the correlator puts them on the packets' clock); the offline analysis makes them up from
+ * packets alone. Made only for slow or failed calls, so its allocation is not on the common path.
+ */
+public class Call {
+    public static final int CONNECT = 1;
+    public static final int READ = 2;
+    public static final int WRITE = 3;
+    public static final int HTTP = 4;
+    public static final int DNS = 5;
+    public static final int TLS = 6;
+
+    public final int kind;
+    public final long start;
+    public final long end;
+    public String thread;
+    public final String failure;
+    /** A connect's peer, or the host a lookup resolved; for others the connection's. */
+    public String remoteAddress = "";
+    public int remotePort;
+    public long bytes;
+    /** For a TLS handshake: its socket's local end (the connection is found by 4-tuple), and what it agreed. */
+    public String localAddress = "";
+    public int localPort;
+    public String peerHost;
+    public String protocol;
+    public String cipherSuite;
+    /** Whether the call is slow or failed; a handshake is handed over in any case, for its event. */
+    public boolean slow = true;
+    /** An incoming request that waited in the kernel: from its arrival to the app's first read of it. */
+    public boolean queued;
+    /** For a queued request: its first packet's capture time (ns since the epoch). */
+    public long arrival;
+    // an HTTP exchange: its request ("GET /path?…"), direction and app-side times (0: not reached)
+    public String request;
+    public boolean incoming;
+    public long requestSent;
+    public long firstByte;
+    public long lastByte;
+    /** The response's status; 0: none came (the connection ended first). */
+    public int status;
+
+    public Call(int kind, long start, long end, String thread, String failure) {
+        this.kind = kind;
+        this.start = start;
+        this.end = end;
+        this.thread = thread;
+        this.failure = failure;
+    }
+
+    public String kindName() {
+        switch (kind) {
+            case CONNECT:
+                return "connect";
+            case READ:
+                return "read";
+            case WRITE:
+                return "write";
+            case HTTP:
+                return "http";
+            case TLS:
+                return "tls";
+            default:
+                return "dns";
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.wiretrace.analysis.verdict;
+
+import io.wiretrace.analysis.tcp.Analysis;
+import io.wiretrace.analysis.tcp.Frame;
+
+/**
+ * The packets of one flow that can be evidence for a verdict: handshake and teardown, the first
+ * data after the other side spoke or after a pause ("turns"), retransmissions, zero windows and
+ * their reopening. Data in the middle of a stream is not kept one by one; it is what the turns
+ * and the counters summarise. The live correlation keeps one per flow (on its lock), and so does
+ * the offline analysis.
+ */
+public class EvidenceRing {
+    /** The ring starts small and doubles, up to this, for flows with much to remember (loss, stalls). */
+    public static final int CAPACITY = 1024;
+    private static final int INITIAL = 16;
+    /** Data after this long without data from the same side is a turn: something was waited for. */
+    public static final long PAUSE_NANOS = 10_000_000L;
+
+    // record kinds (bits; a record can carry several)
+    public static final int CLIENT = 1; // sent by the flow's client (else by its server)
+    public static final int SYN = 1 << 1;
+    public static final int SYN_ACK = 1 << 2;
+    public static final int RST = 1 << 3;
+    public static final int FIN = 1 << 4;
+    public static final int TURN = 1 << 5; // data after the other side's data, or after a pause
+    public static final int RETRANSMISSION = 1 << 6;
+    public static final int ZERO_WINDOW = 1 << 7;
+    public static final int WINDOW_OPEN = 1 << 8; // a window again after a zero window: aux is how long it was shut
+    public static final int WINDOW_FULL = 1 << 9;
+
+    // the ring
+    public long[] time = new long[INITIAL];
+    public int[] kind = new int[INITIAL];
+    /** For a turn, the other side's last data before it; for a retransmission, the silence before it. */
+    public long[] aux = new long[INITIAL];
+    /** Where the record's packet has room for a verdict comment in the capture file, or -1. */
+    public long[] where = new long[INITIAL];
+    public long written;
+    private final long[] lastFull = new long[2];
+    // per side, indexed by fromClient ? 0 : 1
+    public final long[] lastData = new long[2];
+    public final long[] shutSince = new long[2];
+    public long lastPacket;
+
+    /** Records the packet the table has just analysed, if it can be evidence; returns its ring index, or -1. */
+    public int packet(Frame f, int analysis, long nanos) {
+        boolean fromClient = (analysis & Analysis.FROM_CLIENT) != 0;
+        int side = fromClient ? 0 : 1;
+        int k = 0;
+        long a = 0;
+        int flags = f.flags;
+        if ((flags & Frame.SYN) != 0) {
+            k |= (flags & Frame.ACK) != 0 ? SYN_ACK : SYN;
+        }
+        if ((flags & Frame.RST) != 0) {
+            k |= RST;
+        }
+        if ((flags & Frame.FIN) != 0) {
+            k |= FIN;
+        }
+        if (Analysis.isRetransmission(analysis)) {
+            k |= RETRANSMISSION;
+            a = lastPacket == 0 ? 0 : nanos - lastPacket;
+        }
+        // a receiver with a small window makes these on every segment: one record per pause
+        if ((analysis & Analysis.WINDOW_FULL) != 0 && nanos - lastFull[side] >= PAUSE_NANOS) {
+            k |= WINDOW_FULL;
+            lastFull[side] = nanos;
+        }
+        if ((analysis & Analysis.ZERO_WINDOW) != 0) {
+            if (shutSince[side] == 0) {
+                k |= ZERO_WINDOW; // the window shuts; repeats while it stays shut are not kept
+                shutSince[side] = nanos;
+            }
+        } else if (shutSince[side] != 0 && f.window > 0 && (flags & Frame.RST) == 0) {
+            k |= WINDOW_OPEN;
+            a = nanos - shutSince[side];
+            shutSince[side] = 0;
+        }
+        if (f.payloadLength > 0 && (k & RETRANSMISSION) == 0) {
+            long other = lastData[1 - side];
+            long mine = lastData[side];
+            if (mine == 0 || other > mine || nanos - mine >= PAUSE_NANOS) {
+                k |= TURN;
+                a = other > mine ? other : 0;
+            }
+            lastData[side] = nanos;
+        }
+        lastPacket = nanos;
+        if (k != 0) {
+            int cap = time.length;
+            if (written == cap && cap < CAPACITY) {
+                time = java.util.Arrays.copyOf(time, cap * 2);
+                kind = java.util.Arrays.copyOf(kind, cap * 2);
+                aux = java.util.Arrays.copyOf(aux, cap * 2);
+                where = java.util.Arrays.copyOf(where, cap * 2);
+            }
+            int i = (int) (written++ % time.length);
+            time[i] = nanos;
+            kind[i] = fromClient ? k | CLIENT : k;
+            aux[i] = a;
+            where[i] = -1;
+            return i;
+        }
+        return -1;
+    }
+
+    /** The ring index of the record made at {@code nanos}, or -1. */
+    public int at(long nanos) {
+        for (long n = written - 1; n >= first(); n--) {
+            int i = index(n);
+            if (time[i] == nanos) {
+                return i;
+            }
+            if (time[i] < nanos) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether record {@code i} (an index into the ring) was sent by the side the app's end is on. */
+    public boolean local(int i, boolean localIsClient) {
+        return ((kind[i] & CLIENT) != 0) == localIsClient;
+    }
+
+    /** The index of the oldest record still in the ring. */
+    public long first() {
+        return Math.max(0, written - time.length);
+    }
+
+    /** The ring index of record number {@code n}. */
+    public int index(long n) {
+        return (int) (n % time.length);
+    }
+
+    /** Whether records from {@code nanos} on may have been overwritten. */
+    public boolean lostBefore(long nanos) {
+        return written > time.length && time[index(first())] > nanos;
+    }
+}

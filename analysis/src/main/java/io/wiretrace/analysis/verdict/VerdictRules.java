@@ -1,0 +1,305 @@
+package io.wiretrace.analysis.verdict;
+
+import static io.wiretrace.analysis.verdict.Verdict.*;
+
+import java.util.Locale;
+
+/**
+ * Why a slow or failed call took its time, from its own timings and its connection's packets.
+ * The rules are in src/docs/verdicts.md; each is a share of the call's time that one cause
+ * accounts for, and a cause is named only when it accounts for at least half of the call.
+ * Otherwise the verdict is UNKNOWN, with the shares that were measured. All times are
+ * nanoseconds since the epoch, the packets' clock.
+ */
+public final class VerdictRules {
+
+    /** What a call's window of the ring holds. */
+    private static final class Window {
+        int synsOut;
+        long firstSyn;
+        long lastSyn;
+        long synAck;
+        long peerReset;
+        long localReset;
+        long peerTurn; // the first data from the peer after a turn
+        long peerTurnAfter; // the app side's last data before that turn (0: none)
+        long lossNanos;
+        int retransmissions;
+        long firstRetransmission;
+        int zeroWindowsIn;
+        int zeroWindowsOut;
+        long shutIn; // how long the peer's window was shut, within the window
+        long shutOut;
+        long firstZeroIn;
+        long firstZeroOut;
+        int windowFull;
+    }
+
+    private VerdictRules() {
+    }
+
+    /**
+     * @param s      the call's start
+     * @param e      its end
+     * @param localIsClient whether the call's end of the connection is the flow's client
+     * @param margin how far packets may sit outside the call's window and still belong to it
+     *               (the clock join's error bound)
+     */
+    public static Explanation explain(Call c, long s, long e, long[] http, EvidenceRing t, boolean localIsClient, long margin) {
+        Explanation v = new Explanation();
+        long dur = e - s;
+        if (c.kind == Call.DNS) {
+            return v.set(DNS_SLOW, dur, "resolving " + c.remoteAddress + " took " + ms(dur)
+                    + (c.failure != null ? " and failed" : ""));
+        }
+        if (t == null) {
+            return v.set(UNKNOWN, 0, "no packet of this connection was captured (check the interface and the filter)");
+        }
+        if (c.queued) {
+            v.frame(c.arrival);
+            return v.set(APP_READ_LATE, dur, "the request's first bytes were in the kernel " + ms(dur)
+                    + " before the app began reading it (a busy pool, a pause)");
+        }
+        Window w = scan(t, localIsClient, s - margin, e + margin);
+        v.retransmissions = w.retransmissions;
+        if (t.lostBefore(s)) {
+            v.evidence = " (the oldest packets of the call are no longer kept)";
+        }
+        if (c.kind == Call.CONNECT) {
+            return connect(c, v, w, dur);
+        }
+        boolean failed = c.failure != null || (c.kind == Call.HTTP && c.status == 0);
+        if (failed && w.peerReset != 0) {
+            v.frame(w.peerReset);
+            return v.set(PEER_RESET, dur, "the peer reset the connection " + ms(w.peerReset - s) + " into the "
+                    + (c.kind == Call.HTTP ? "exchange" : c.kindName()) + (c.kind == Call.HTTP ? ", before a complete response" : ""));
+        }
+        if (w.lossNanos * 2 >= dur) {
+            return loss(v, w, dur);
+        }
+        switch (c.kind) {
+            case Call.TLS:
+                return tls(c, v, w, s, dur);
+            case Call.HTTP:
+                return c.incoming ? incoming(c, v, w, s, e, http) : outgoing(c, v, w, s, e, http);
+            case Call.WRITE:
+                return write(c, v, w, s, e);
+            default:
+                return read(c, v, w, s, e);
+        }
+    }
+
+    private static Explanation connect(Call c, Explanation v, Window w, long dur) {
+        if (w.synsOut == 0) {
+            return v.set(UNKNOWN, 0, "no SYN of this connect was captured (check the interface and the filter)");
+        }
+        String syns = w.synsOut == 1 ? "one SYN" : w.synsOut + " SYNs";
+        if (c.failure != null) {
+            if (w.peerReset != 0) {
+                v.frame(w.firstSyn).frame(w.peerReset);
+                return v.set(CONNECT_REFUSED, dur, "the peer answered " + syns + " with a reset "
+                        + ms(w.peerReset - w.firstSyn) + " after the first");
+            }
+            if (w.synAck == 0) {
+                v.frame(w.firstSyn).frame(w.lastSyn);
+                return v.set(CONNECT_TIMEOUT, dur, syns + " sent over " + ms(w.lastSyn - w.firstSyn)
+                        + ", none answered; the connect gave up after " + ms(dur));
+            }
+            return v.set(UNKNOWN, 0, "the SYN-ACK came " + ms(w.synAck - w.firstSyn)
+                    + " after the first SYN, yet the connect failed");
+        }
+        if (w.synsOut > 1) {
+            v.frame(w.firstSyn).frame(w.lastSyn);
+            if (w.synAck != 0) {
+                v.frame(w.synAck);
+            }
+            return v.set(CONNECT_RETRY, w.lastSyn - w.firstSyn, "the SYN was sent " + w.synsOut
+                    + " times; the retries waited " + ms(w.lastSyn - w.firstSyn)
+                    + (w.synAck != 0 ? ", the SYN-ACK came " + ms(w.synAck - w.lastSyn) + " after the last" : ""));
+        }
+        return v.set(UNKNOWN, 0, "one SYN" + (w.synAck != 0 ? ", answered after " + ms(w.synAck - w.firstSyn) : "")
+                + ", no retransmission");
+    }
+
+    /** A handshake is its own cause, unless loss accounts for it; the evidence says where its time went. */
+    private static Explanation tls(Call c, Explanation v, Window w, long s, long dur) {
+        String answer = "";
+        if (w.peerTurn != 0) {
+            v.frame(w.peerTurn);
+            long sent = w.peerTurnAfter != 0 ? w.peerTurnAfter : s;
+            answer = "; the server's first handshake bytes arrived " + ms(w.peerTurn - sent) + " after the app's";
+        }
+        return v.set(TLS_HANDSHAKE_SLOW, dur, "the TLS handshake took " + ms(dur) + answer
+                + (c.failure != null ? ", and failed" : "") + v.evidence);
+    }
+
+    private static Explanation read(Call c, Explanation v, Window w, long s, long e) {
+        long dur = e - s;
+        if (w.peerTurn == 0) {
+            return v.set(UNKNOWN, 0, "no data from the peer was captured during the read" + v.evidence);
+        }
+        v.frame(w.peerTurn);
+        long late = e - w.peerTurn;
+        if (late * 2 >= dur) {
+            return v.set(APP_READ_LATE, late, "the data was in the kernel " + ms(w.peerTurn - s)
+                    + " into the read, which returned " + ms(late) + " later" + v.evidence);
+        }
+        if (w.peerTurnAfter != 0) {
+            long think = w.peerTurn - Math.max(w.peerTurnAfter, s);
+            v.frame(w.peerTurnAfter);
+            if (think * 2 >= dur) {
+                return v.set(SERVER_THINK, think, "the app's last bytes left at " + ms(w.peerTurnAfter - s)
+                        + " and the peer's answer arrived " + ms(w.peerTurn - w.peerTurnAfter) + " later" + v.evidence);
+            }
+        }
+        return v.set(UNKNOWN, 0, "the peer's data arrived " + ms(w.peerTurn - s) + " into the read" + v.evidence);
+    }
+
+    private static Explanation write(Call c, Explanation v, Window w, long s, long e) {
+        long dur = e - s;
+        if (w.shutIn * 2 >= dur) {
+            v.frame(w.firstZeroIn);
+            return v.set(RECEIVER_STALLED, Math.min(dur, w.shutIn), "the peer stopped reading: it shut its window "
+                    + w.zeroWindowsIn + (w.zeroWindowsIn == 1 ? " time" : " times") + " (zero window) and kept it shut " + ms(w.shutIn) + " of the write's " + ms(dur) + v.evidence);
+        }
+        if (w.zeroWindowsIn > 0 || w.windowFull > 0) {
+            return v.set(UNKNOWN, 0, "the peer's window was shut " + ms(w.shutIn) + " of the write's " + ms(dur)
+                    + " (shut " + w.zeroWindowsIn + " times, window full " + w.windowFull + " times)" + v.evidence);
+        }
+        return v.set(UNKNOWN, 0, "no loss or zero window was captured during the write" + v.evidence);
+    }
+
+    private static Explanation outgoing(Call c, Explanation v, Window w, long s, long e, long[] http) {
+        long dur = e - s;
+        if (w.shutIn * 2 >= dur) {
+            v.frame(w.firstZeroIn);
+            return v.set(RECEIVER_STALLED, w.shutIn, "the server's window was shut " + ms(w.shutIn) + " of the "
+                    + ms(dur) + " (shut " + w.zeroWindowsIn + " times)" + v.evidence);
+        }
+        long firstByte = http[1];
+        if (w.peerTurn != 0) {
+            v.frame(w.peerTurn);
+            long late = firstByte != 0 ? firstByte - w.peerTurn : 0;
+            if (late * 2 >= dur) {
+                return v.set(APP_READ_LATE, late, "the response's first bytes were in the kernel "
+                        + ms(w.peerTurn - s) + " after the request began, and the app read them "
+                        + ms(late) + " later" + v.evidence);
+            }
+            if (w.shutOut * 2 >= dur) {
+                v.frame(w.firstZeroOut);
+                return v.set(RECEIVER_STALLED, w.shutOut, "the app's receive window was shut " + ms(w.shutOut)
+                        + ": it did not read the response" + v.evidence);
+            }
+            long sent = w.peerTurnAfter != 0 ? w.peerTurnAfter : s;
+            long think = w.peerTurn - sent;
+            if (think * 2 >= dur) {
+                if (w.peerTurnAfter != 0) {
+                    v.frame(w.peerTurnAfter);
+                }
+                return v.set(SERVER_THINK, think, "the request's last bytes left " + ms(sent - s)
+                        + " after it began; the response's first bytes arrived " + ms(think) + " later" + v.evidence);
+            }
+            return v.set(UNKNOWN, 0, "request sent after " + ms(sent - s) + ", response arrived "
+                    + ms(think) + " later, read " + ms(Math.max(0, late)) + " after that, exchange "
+                    + ms(dur) + v.evidence);
+        }
+        return v.set(UNKNOWN, 0, "no response data was captured during the exchange" + v.evidence);
+    }
+
+    private static Explanation incoming(Call c, Explanation v, Window w, long s, long e, long[] http) {
+        long dur = e - s;
+        if (w.shutIn * 2 >= dur) {
+            v.frame(w.firstZeroIn);
+            return v.set(RECEIVER_STALLED, w.shutIn, "the client's window was shut " + ms(w.shutIn)
+                    + ": it did not read the response" + v.evidence);
+        }
+        long answered = http[1];
+        return v.set(UNKNOWN, 0, "the network shows no fault: the app " + (answered != 0
+                ? "began its response " + ms(answered - s) + " after it read the request" : "wrote no response")
+                + v.evidence);
+    }
+
+    private static Explanation loss(Explanation v, Window w, long dur) {
+        v.frame(w.firstRetransmission);
+        return v.set(NETWORK_LOSS, Math.min(dur, w.lossNanos), w.retransmissions + " retransmissions; the connection"
+                + " waited " + ms(w.lossNanos) + " of the " + ms(dur) + " before them" + v.evidence);
+    }
+
+    private static Window scan(EvidenceRing t, boolean localIsClient, long from, long to) {
+        Window w = new Window();
+        for (long n = t.first(); n < t.written; n++) {
+            int i = t.index(n);
+            long time = t.time[i];
+            int k = t.kind[i];
+            boolean local = t.local(i, localIsClient);
+            // a window that opened inside the call may have shut before it
+            if ((k & EvidenceRing.WINDOW_OPEN) != 0 && time >= from) {
+                long shut = Math.min(time, to) - Math.max(time - t.aux[i], from);
+                if (shut > 0) {
+                    if (local) {
+                        w.shutOut += shut;
+                    } else {
+                        w.shutIn += shut;
+                    }
+                }
+            }
+            if (time < from || time > to) {
+                continue;
+            }
+            if ((k & EvidenceRing.SYN) != 0 && local) {
+                w.synsOut++;
+                w.firstSyn = w.firstSyn == 0 ? time : w.firstSyn;
+                w.lastSyn = time;
+            }
+            if ((k & EvidenceRing.SYN_ACK) != 0 && !local && w.synAck == 0) {
+                w.synAck = time;
+            }
+            if ((k & EvidenceRing.RST) != 0) {
+                if (local) {
+                    w.localReset = w.localReset == 0 ? time : w.localReset;
+                } else if (w.peerReset == 0) {
+                    w.peerReset = time;
+                }
+            }
+            if ((k & EvidenceRing.RETRANSMISSION) != 0) {
+                w.retransmissions++;
+                w.lossNanos += t.aux[i];
+                w.firstRetransmission = w.firstRetransmission == 0 ? time : w.firstRetransmission;
+            }
+            if ((k & EvidenceRing.ZERO_WINDOW) != 0) {
+                if (local) {
+                    w.zeroWindowsOut++;
+                    w.firstZeroOut = w.firstZeroOut == 0 ? time : w.firstZeroOut;
+                } else {
+                    w.zeroWindowsIn++;
+                    w.firstZeroIn = w.firstZeroIn == 0 ? time : w.firstZeroIn;
+                }
+            }
+            if ((k & EvidenceRing.WINDOW_FULL) != 0 && local) {
+                w.windowFull++;
+            }
+            if ((k & EvidenceRing.TURN) != 0 && !local && w.peerTurn == 0) {
+                w.peerTurn = time;
+                w.peerTurnAfter = t.aux[i];
+            }
+        }
+        // a window still shut when the call ended
+        for (int side = 0; side < 2; side++) {
+            long since = t.shutSince[side];
+            if (since != 0 && since < to) {
+                boolean local = (side == 0) == localIsClient;
+                long shut = to - Math.max(since, from);
+                if (local) {
+                    w.shutOut += shut;
+                } else {
+                    w.shutIn += shut;
+                }
+            }
+        }
+        return w;
+    }
+
+    public static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+}
