@@ -6,6 +6,13 @@ package io.wiretrace.bootstrap;
  * own class loader installs {@link #hooks} at start and clears it at stop.
  */
 public final class Dispatcher {
+    /**
+     * The version of this class's interface with the advice. A JVM keeps the first dispatcher
+     * defined in it for its life; an agent whose advice expects another refuses to start.
+     * 1 had no such field; 2 added enterWrite.
+     */
+    public static final int ABI = 2;
+
     public static final int CONNECT = 1;
     public static final int FINISH_CONNECT = 2;
     public static final int ACCEPT = 3;

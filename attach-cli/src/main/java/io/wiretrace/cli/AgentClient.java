@@ -5,6 +5,8 @@ import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import io.wiretrace.analysis.protocol.Args;
+import io.wiretrace.analysis.protocol.Build;
+import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Reply;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +23,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 final class AgentClient {
     /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
     private static final int MAX_INLINE_ARGS = 900;
-    static final String STATE = "wiretrace.state";
     private static Path copied;
 
     private AgentClient() {
@@ -52,7 +54,8 @@ final class AgentClient {
         Path reply = dir.resolve("reply-" + UUID.randomUUID() + ".txt");
         Path argsFile = null;
         Map<String, String> values = new LinkedHashMap<>(options);
-        values.put("reply", reply.toString());
+        values.put(Commands.REPLY, reply.toString());
+        values.put(Commands.BUILD, Build.id());
         String args = new Args(command, values).format();
         try {
             if (args.length() > MAX_INLINE_ARGS) {
@@ -61,11 +64,31 @@ final class AgentClient {
                 args = "@" + argsFile;
             }
             VirtualMachine vm = attach(pid);
+            String note = null;
+            boolean olderAnswered = false;
             try {
-                if (onlyIfLoaded && state(vm) == null) {
+                Properties agent = vm.getAgentProperties();
+                String state = agent.getProperty(Commands.STATE_PROPERTY, vm.getSystemProperties().getProperty(Commands.STATE_PROPERTY));
+                String build = agent.getProperty(Commands.BUILD_PROPERTY);
+                if (onlyIfLoaded && state == null && build == null) {
                     return null;
                 }
+                if ((state != null || build != null) && !Build.id().equals(build)) {
+                    // The JVM answers with the agent it loaded first, whichever jar is named now.
+                    if (!Commands.readsOrEnds(command)) {
+                        throw new Wiretrace.Failure(Wiretrace.FAILED, Commands.skew(pid, build, Build.id()));
+                    }
+                    note = "note: this answer comes from the wiretrace agent of " + (build == null
+                            ? "an older build" : "build " + build) + " in " + pid + "; this wiretrace is build " + Build.id();
+                }
                 vm.loadAgent(agentJar().toString(), args);
+                if (vm.getAgentProperties().getProperty(Commands.BUILD_PROPERTY) == null) {
+                    // Agents since build identities publish theirs on every command: an older one answered.
+                    note = "warning: the wiretrace agent that answered in " + pid + " is of an older build, loaded"
+                            + " earlier (a JVM keeps the agent it loaded first); this wiretrace is build " + Build.id()
+                            + ". Its answer follows; restart the app to use this build";
+                    olderAnswered = !Commands.readsOrEnds(command);
+                }
             } catch (AgentLoadException | AgentInitializationException e) {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent could not be loaded into " + pid + ": "
                         + e.getMessage() + hintFor(e));
@@ -76,7 +99,9 @@ final class AgentClient {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent in " + pid
                         + " gave no answer; look at the target's standard error");
             }
-            return Reply.parse(Files.readString(reply, StandardCharsets.UTF_8));
+            Reply answer = Reply.parse(Files.readString(reply, StandardCharsets.UTF_8));
+            return note == null ? answer
+                    : new Reply(olderAnswered ? Wiretrace.FAILED : answer.code, note + "\n" + answer.text);
         } catch (IOException e) {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "talking to " + pid + " failed: " + e.getMessage());
         } finally {
@@ -87,8 +112,8 @@ final class AgentClient {
 
     /** The agent's state as it publishes it (an agent property, else a system property), or null. */
     static String state(VirtualMachine vm) throws IOException {
-        String state = vm.getAgentProperties().getProperty(STATE);
-        return state != null ? state : vm.getSystemProperties().getProperty(STATE);
+        String state = vm.getAgentProperties().getProperty(Commands.STATE_PROPERTY);
+        return state != null ? state : vm.getSystemProperties().getProperty(Commands.STATE_PROPERTY);
     }
 
     static VirtualMachine attach(String pid) {

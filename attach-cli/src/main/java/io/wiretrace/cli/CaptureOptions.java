@@ -1,7 +1,8 @@
 package io.wiretrace.cli;
 
-import io.wiretrace.analysis.protocol.Durations;
+import io.wiretrace.analysis.protocol.StartOptions;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,35 +64,17 @@ final class CaptureOptions {
                     + " long (default: ${DEFAULT-VALUE}, every call). Connects, accepts and closes are always recorded.")
     String jfrThreshold;
 
-    /** Fails with a usage error on options that do not fit together. */
+    /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */
     void validate() {
-        if (snaplen < 0) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, "-s takes a length of 0 or more, not " + snaplen);
-        }
-        if (!format.equals("pcapng") && !format.equals("pcap")) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format takes pcapng or pcap, not " + format);
-        }
-        if (format.equals("pcap") && ifaces.size() > 1) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, "--format pcap holds one interface; use pcapng for several -i");
-        }
-        positive("-B", bufferKiB);
-        positive("-C", rotateMb);
-        positive("-W", ring);
-        positive("-G", rotateSeconds);
-        if (ring != null && rotateMb == null && rotateSeconds == null) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, "-W limits the files of -C or -G rotation; give -C or -G too");
-        }
         for (String i : ifaces) {
             if (i.isBlank() || i.contains(",")) {
                 throw new Wiretrace.Failure(Wiretrace.USAGE, "-i takes one interface name or number, not '" + i + "'");
             }
         }
-        for (String d : new String[] {slow, jfrThreshold}) {
-            try {
-                Durations.parse(d);
-            } catch (IllegalArgumentException e) {
-                throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
-            }
+        try {
+            StartOptions.parse(agentOptions(Paths.get("."), List.of()));
+        } catch (IllegalArgumentException e) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
         }
     }
 
@@ -117,11 +100,6 @@ final class CaptureOptions {
         return options;
     }
 
-    private static void positive(String option, Integer value) {
-        if (value != null && value < 1) {
-            throw new Wiretrace.Failure(Wiretrace.USAGE, option + " takes a number of at least 1, not " + value);
-        }
-    }
 
     private static void put(Map<String, String> options, String key, Integer value) {
         if (value != null) {

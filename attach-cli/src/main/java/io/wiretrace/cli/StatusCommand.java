@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.protocol.Build;
 import io.wiretrace.analysis.protocol.Reply;
 import picocli.CommandLine.Command;
 
@@ -14,5 +15,10 @@ final class StatusCommand extends TargetCommand {
     @Override
     Reply neverStarted() {
         return new Reply(Wiretrace.OK, "state: idle (wiretrace has not run in this JVM)");
+    }
+
+    @Override
+    Reply answered(Reply reply) {
+        return new Reply(reply.code, reply.text + "\ncli: wiretrace " + Build.id());
     }
 }

@@ -20,10 +20,15 @@ abstract class TargetCommand implements Callable<Integer> {
     /** The answer when wiretrace never ran in the target (the agent is then not loaded at all). */
     abstract Reply neverStarted();
 
+    /** The answer as printed; status adds the CLI's build to the agent's. */
+    Reply answered(Reply reply) {
+        return reply;
+    }
+
     @Override
     public Integer call() {
         String pid = Targets.resolve(target);
         Reply reply = AgentClient.send(pid, agentCommand(), Map.of(), true);
-        return Output.print(reply != null ? reply : neverStarted(), pid, spec.commandLine().getOut());
+        return Output.print(answered(reply != null ? reply : neverStarted()), pid, spec.commandLine().getOut());
     }
 }

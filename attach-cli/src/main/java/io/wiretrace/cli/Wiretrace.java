@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.protocol.Build;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,9 +57,9 @@ public final class Wiretrace implements Runnable {
         }
     }
 
+    /** This build: its version and the commit it was built from (Build.id()). */
     static String version() {
-        String v = Wiretrace.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
+        return Build.id();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

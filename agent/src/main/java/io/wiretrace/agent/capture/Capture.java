@@ -21,7 +21,6 @@ import org.pcap4j.core.PcapStat;
 public final class Capture {
     static final int MAX_SNAPLEN = 262144;
     /** libpcap's default 2 MiB ring loses packets while Java is paused; see the docs. */
-    public static final int DEFAULT_BUFFER_KIB = 32 << 10;
     private static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     public final List<String> interfaces;

@@ -3,7 +3,9 @@ package io.wiretrace.agent.control;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.capture.Interfaces;
 import io.wiretrace.analysis.protocol.Args;
-import io.wiretrace.analysis.protocol.Durations;
+import io.wiretrace.analysis.protocol.Build;
+import io.wiretrace.analysis.protocol.Commands;
+import io.wiretrace.analysis.protocol.StartOptions;
 import io.wiretrace.analysis.protocol.Reply;
 import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,13 @@ public final class AgentCommands {
         Reply reply;
         try {
             args = Args.parse(text);
-            BootstrapInstaller.prepare(inst);
+            BootstrapInstaller.prepare(inst); // also opens the agent properties to this module
+            AgentProperties.publish(Commands.BUILD_PROPERTY, Build.id());
+            String cli = args.get(Commands.BUILD, null);
+            if (cli != null && !cli.equals(Build.id()) && !Commands.readsOrEnds(args.command())) {
+                throw new IllegalStateException(Commands.skew(String.valueOf(ProcessHandle.current().pid()), Build.id(), cli));
+            }
+            args.only(Commands.keys(args.command()));
             reply = run(args, inst);
         } catch (IllegalArgumentException e) {
             reply = Reply.usage(e.getMessage());
@@ -56,11 +64,9 @@ public final class AgentCommands {
                     return Reply.failed("a capture is already running (since " + session.startedAt
                             + ", writing to " + session.dir + "); stop it first");
                 }
-                Duration limit = args.values().containsKey("deadline") ? Durations.parse(args.get("deadline", "")) : null;
-                if (limit != null && (limit.isZero() || limit.isNegative())) {
-                    throw new IllegalArgumentException("deadline must be positive, not " + args.get("deadline", ""));
-                }
-                Session s = Session.start(args, inst, AgentCommands::stopIfCurrent);
+                StartOptions options = StartOptions.parse(args.values());
+                Duration limit = options.deadline;
+                Session s = Session.start(options, inst, AgentCommands::stopIfCurrent);
                 session = s;
                 if (limit != null) {
                     watch(s, Instant.now().plus(limit));
@@ -70,8 +76,9 @@ public final class AgentCommands {
             case "interfaces":
                 return Reply.ok(Interfaces.describeAll());
             case "status":
-                return session == null ? Reply.ok("state: idle (no capture running)")
-                        : Reply.ok(session.status() + (deadline != null ? "\nstops by itself at " + deadline : ""));
+                return Reply.ok((session == null ? "state: idle (no capture running)"
+                        : session.status() + (deadline != null ? "\nstops by itself at " + deadline : ""))
+                        + "\nagent: wiretrace " + Build.id());
             case "progress":
                 return session == null ? Reply.ok("state=idle") : Reply.ok(session.progress());
             case "stop":

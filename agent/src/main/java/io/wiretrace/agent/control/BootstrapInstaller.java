@@ -1,5 +1,6 @@
 package io.wiretrace.agent.control;
 
+import io.wiretrace.bootstrap.Dispatcher;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
@@ -34,10 +35,14 @@ final class BootstrapInstaller {
         inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
                 Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
         Class<?> dispatcher = loaded(DISPATCHER);
-        if (dispatcher != null && !current(loaded(DISPATCHER + "$Hooks"))) {
-            // Defined by an earlier wiretrace version in this JVM; boot classes stay for its life.
-            throw new IllegalStateException("this JVM still holds the dispatcher of an older wiretrace version,"
-                    + " which cannot be replaced while it runs; use that version, or restart the app");
+        if (dispatcher != null) {
+            int abi = abi(dispatcher);
+            if (abi != Dispatcher.ABI) {
+                // Defined by another wiretrace build in this JVM; boot classes stay for its life.
+                throw new IllegalStateException("this JVM holds the socket dispatcher of another wiretrace build"
+                        + " (interface version " + abi + ", this build needs " + Dispatcher.ABI + "), which cannot be"
+                        + " replaced while it runs; use that build, or restart the app");
+            }
         }
         if (dispatcher == null) {
             Class<?> unsafeType = Class.forName("jdk.internal.misc.Unsafe");
@@ -58,14 +63,13 @@ final class BootstrapInstaller {
         done = true;
     }
 
-    /** Whether the hooks interface already defined is this version's (its newest method is there). */
-    private static boolean current(Class<?> hooks) {
-        for (Method m : hooks.getMethods()) {
-            if (m.getName().equals("enterWrite")) {
-                return true;
-            }
+    /** The interface version of a dispatcher already defined; 1 for one from before the version was declared. */
+    private static int abi(Class<?> dispatcher) {
+        try {
+            return dispatcher.getField("ABI").getInt(null);
+        } catch (ReflectiveOperationException e) {
+            return 1;
         }
-        return false;
     }
 
     private static Class<?> loaded(String name) {

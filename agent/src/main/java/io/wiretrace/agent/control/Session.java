@@ -7,8 +7,8 @@ import io.wiretrace.agent.app.Tracer;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.correlate.Correlator;
 import io.wiretrace.analysis.pcap.SavefileWriter;
-import io.wiretrace.analysis.protocol.Args;
-import io.wiretrace.analysis.protocol.Durations;
+import io.wiretrace.analysis.protocol.Commands;
+import io.wiretrace.analysis.protocol.StartOptions;
 import io.wiretrace.agent.events.CaptureStatisticsEvent;
 import io.wiretrace.bootstrap.Dispatcher;
 import java.io.IOException;
@@ -39,7 +39,6 @@ import jdk.jfr.RecordingState;
 
 /** One capture: the libpcap thread, the socket advice and the JFR recording, started and stopped together. */
 final class Session {
-    static final String JFR = "recording.jfr";
     /** The recording's settings, a resource beside the core (wiretrace-inf/ in the agent jar). */
     static final String SETTINGS = "/io/wiretrace/agent/wiretrace.jfc";
 
@@ -59,41 +58,15 @@ final class Session {
     }
 
     /** Starts a capture; {@code onExit} stops it if the JVM exits first (a shutdown hook). */
-    static Session start(Args args, Instrumentation inst, Consumer<Session> onExit) throws Exception {
-        SavefileWriter.Format format;
-        switch (args.get("format", "pcapng")) {
-            case "pcapng":
-                format = SavefileWriter.Format.PCAPNG;
-                break;
-            case "pcap":
-                format = SavefileWriter.Format.PCAP;
-                break;
-            default:
-                throw new IllegalArgumentException("--format takes pcapng or pcap, not '" + args.get("format", "") + "'");
-        }
-        int snaplen = parseInt(args.get("s", "0"), "-s", 0);
-        int bufferKiB = parseInt(args.get("B", String.valueOf(Capture.DEFAULT_BUFFER_KIB)), "-B", 1);
-        long rotateBytes = parseInt(args.get("C", "0"), "-C", 0) * 1_000_000L;
-        int ring = parseInt(args.get("W", "0"), "-W", 0);
-        int rotateSeconds = parseInt(args.get("G", "0"), "-G", 0);
-        if (ring > 0 && rotateBytes == 0 && rotateSeconds == 0) {
-            throw new IllegalArgumentException("-W limits the files of -C or -G rotation; give -C or -G too");
-        }
-        String ext = format == SavefileWriter.Format.PCAPNG ? ".pcapng" : ".pcap";
-        String name = args.get("name", rotateSeconds > 0 ? "trace-%Y%m%d-%H%M%S" + ext : "trace" + ext);
-        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..") || name.equals(JFR)) {
-            throw new IllegalArgumentException("--name takes a file name (no directory), not '" + name + "'");
-        }
-        List<String> interfaces = Arrays.asList(args.get("i", "any").split(","));
-        Duration jfrThreshold = Durations.parse(args.get("jfr-threshold", "0ms"));
-        Duration slow = Durations.parse(args.get("slow", "200ms"));
-        Path dir = Paths.get(args.get("w", defaultDir())).toAbsolutePath();
-        SavefileWriter files = new SavefileWriter(dir, name, format, rotateBytes, ring, rotateSeconds, "wiretrace");
+    static Session start(StartOptions o, Instrumentation inst, Consumer<Session> onExit) throws Exception {
+        Path dir = Paths.get(o.dir != null ? o.dir : defaultDir()).toAbsolutePath();
+        SavefileWriter files = new SavefileWriter(dir, o.name, o.pcapng ? SavefileWriter.Format.PCAPNG
+                : SavefileWriter.Format.PCAP, o.rotateBytes, o.ring, o.rotateSeconds, "wiretrace");
         boolean created = createPrivateDir(dir);
 
         Session s = new Session(dir);
         try {
-            s.capture = new Capture(interfaces, snaplen, bufferKiB, args.get("filter", ""), files);
+            s.capture = new Capture(o.interfaces, o.snaplen, o.bufferKiB, o.filter, files);
         } catch (Capture.CaptureException | RuntimeException e) {
             for (Path f : files.files()) {
                 Files.deleteIfExists(f);
@@ -105,7 +78,7 @@ final class Session {
         }
         try {
             Sockets.init();
-            s.correlator = new Correlator(slow.toNanos());
+            s.correlator = new Correlator(o.slow.toNanos());
             s.capture.sink = s.correlator;
             s.correlator.files = files;
             s.tracer = new Tracer(s.correlator);
@@ -113,7 +86,7 @@ final class Session {
                 s.statistics = s.capture::emitStatistics;
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
-            s.recording = startRecording(jfrThreshold, s, dir.resolve(JFR));
+            s.recording = startRecording(o.jfrThreshold, s, dir.resolve(StartOptions.RECORDING));
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
@@ -211,7 +184,7 @@ final class Session {
                 out.append("warning: explaining the last slow calls failed: ").append(t).append('\n');
             }
         }
-        Path jfr = dir.resolve(JFR);
+        Path jfr = dir.resolve(StartOptions.RECORDING);
         if (recording != null) {
             try {
                 if (recording.getState() == RecordingState.RUNNING) {
@@ -332,17 +305,10 @@ final class Session {
     /**
      * Publishes the state as the agent property {@code wiretrace.state}, which the CLI reads
      * without loading the agent ({@code list}, and {@code status}/{@code stop} in a JVM where
-     * wiretrace never ran). Should a JDK lack agent properties, a system property says it.
+     * wiretrace never ran).
      */
     private static void setState(String state) {
-        try {
-            Class<?> vm = Class.forName("jdk.internal.vm.VMSupport");
-            Method m = vm.getMethod("getAgentProperties");
-            m.setAccessible(true);
-            ((Properties) m.invoke(null)).setProperty("wiretrace.state", state);
-        } catch (Throwable t) {
-            System.setProperty("wiretrace.state", state);
-        }
+        AgentProperties.publish(Commands.STATE_PROPERTY, state);
     }
 
     /** Returns whether the directory was created (so a failed start can remove it again). */
@@ -367,15 +333,4 @@ final class Session {
                 + new SimpleDateFormat("yyyyMMdd-HHmmss").format(new Date());
     }
 
-    private static int parseInt(String v, String option, int min) {
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= min) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new IllegalArgumentException(option + " takes a whole number of at least " + min + ", not '" + v + "'");
-    }
 }

@@ -70,6 +70,17 @@ public final class Args {
         return values;
     }
 
+    /** Fails on a key that is not one of {@code known}: an option this build does not take is never ignored. */
+    public Args only(java.util.Collection<String> known) {
+        for (String k : values.keySet()) {
+            if (!known.contains(k)) {
+                throw new IllegalArgumentException("the agent's " + command + " takes no option '" + k + "'"
+                        + (known.isEmpty() ? "" : " (it takes " + String.join(", ", known) + ")"));
+            }
+        }
+        return this;
+    }
+
     static String encode(String v) {
         return v.replace("%", "%25").replace(",", "%2C").replace("=", "%3D");
     }

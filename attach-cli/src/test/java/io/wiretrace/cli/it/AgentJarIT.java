@@ -72,4 +72,15 @@ class AgentJarIT {
             assertEquals("io.wiretrace.cli.Wiretrace", cli.getManifest().getMainAttributes().getValue("Main-Class"));
         }
     }
+
+    @Test
+    void cliHoldsNoAgentClass() throws Exception {
+        try (JarFile cli = new JarFile(Harness.CLI_JAR.toFile())) {
+            List<String> names = java.util.Collections.list(cli.entries()).stream().map(JarEntry::getName).toList();
+            assertEquals(List.of(), names.stream().filter(n -> n.startsWith("io/wiretrace/agent/")
+                    || n.startsWith("io/wiretrace/bootstrap/")).toList(), "agent classes in the CLI jar");
+            assertTrue(names.contains("io/wiretrace/analysis/offline/Offline.class"), "the shared analysis is missing");
+            assertTrue(names.contains("io/wiretrace/analysis/protocol/build.properties"), "the build identity is missing");
+        }
+    }
 }

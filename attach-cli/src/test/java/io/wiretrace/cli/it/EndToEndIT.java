@@ -52,6 +52,9 @@ class EndToEndIT {
     @MethodSource("jdks")
     void captureAndRecordingNameTheSameConnections(String version, String home) throws Exception {
         try (Harness.App app = Harness.shop(Harness.java(home), upstream.port())) {
+            // A fresh JVM's first call through its upstream client can take over --slow (class
+            // loading, JIT) on a busy machine, which would add a SlowCall to its connection's events.
+            Harness.get(app.port, "/orders?item=warm-up");
             Path out = tmp.resolve("out");
             String filter = "tcp port " + app.port + " or tcp port " + upstream.port();
             Harness.Result started = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), filter).expect(0);

@@ -167,7 +167,12 @@ final class Harness {
     }
 
     static Result cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(currentJava(), "-jar", CLI_JAR.toString()));
+        return cli(CLI_JAR, args);
+    }
+
+    /** The CLI of another jar (another build). */
+    static Result cli(Path jar, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(currentJava(), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();
         StringBuffer out = new StringBuffer();
