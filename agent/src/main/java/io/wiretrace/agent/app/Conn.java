@@ -24,6 +24,9 @@ public final class Conn {
     /** Its flow in the capture, once joined (the correlator's, on its lock). */
     public Object flow;
 
+    /** Connections (and TLS views) tracked at most; calls on more are counted, not followed. */
+    public static final int MAX_TRACKED = 200_000;
+
     public static final int CLIENT = 1;
     public static final int SERVER = 2;
 
@@ -69,6 +72,11 @@ public final class Conn {
         String a = application;
         String inner = p != null ? p.application : null;
         return a == null ? inner : inner == null ? a : a + "+" + inner;
+    }
+
+    /** How an SSLSocket finds its TCP connection: "localPort/remotePort/remoteAddress". */
+    static String tupleKey(int localPort, int remotePort, String remoteAddress) {
+        return localPort + "/" + remotePort + "/" + remoteAddress;
     }
 
     /** Puts its 4-tuple and id into an event about it. */

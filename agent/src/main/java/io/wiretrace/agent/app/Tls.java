@@ -74,7 +74,7 @@ final class Tls {
         if (v != null || ssl instanceof javax.net.ssl.SSLEngine) {
             return v; // an engine's is known from its ClientHello, or not at all
         }
-        if (!(ssl instanceof java.net.Socket) || views.size() >= Tracer.MAX_CONNECTIONS) {
+        if (!(ssl instanceof java.net.Socket) || views.size() >= Conn.MAX_TRACKED) {
             return null;
         }
         Conn tcp = tcpOf((java.net.Socket) ssl);
@@ -255,7 +255,7 @@ final class Tls {
     /** The app's TCP connection under a socket, by its 4-tuple; null if it is not registered. */
     private Conn tcpOf(java.net.Socket s) {
         java.net.InetAddress remote = s.getInetAddress();
-        return remote == null ? null : byTuple.get(Tracer.tupleKey(s.getLocalPort(), s.getPort(), Sockets.host(remote)));
+        return remote == null ? null : byTuple.get(Conn.tupleKey(s.getLocalPort(), s.getPort(), Sockets.host(remote)));
     }
 
     /** A server engine about to unwrap: on its first, it may meet its connection. Returns the token for its exit, or 0. */

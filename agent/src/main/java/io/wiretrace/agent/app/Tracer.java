@@ -23,7 +23,7 @@ import java.util.function.LongSupplier;
  */
 public final class Tracer implements Dispatcher.Hooks {
     /** Beyond this many open connections, calls on new ones are counted but not tracked. */
-    public static final int MAX_CONNECTIONS = 200_000;
+    public static final int MAX_CONNECTIONS = Conn.MAX_TRACKED;
 
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
@@ -285,13 +285,9 @@ public final class Tracer implements Dispatcher.Hooks {
     }
 
     private static String tupleKey(Conn c) {
-        return tupleKey(c.localPort, c.remotePort, c.remoteAddress);
+        return Conn.tupleKey(c.localPort, c.remotePort, c.remoteAddress);
     }
 
-    /** The key of {@code byTuple}: "localPort/remotePort/remoteAddress". */
-    static String tupleKey(int localPort, int remotePort, String remoteAddress) {
-        return localPort + "/" + remotePort + "/" + remoteAddress;
-    }
 
     /**
      * Hands a slow or failed read or write to the correlator, unless an HTTP exchange holds it
