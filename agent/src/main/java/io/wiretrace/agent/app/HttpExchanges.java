@@ -256,20 +256,37 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, now);
-            phase = RESPONSE;
+            phase = s.phase;
         }
         if (phase == RESPONSE && !s.incoming) {
             moreResponse(c, s, data, offset, n, total, now);
         }
     }
 
-    /** The response's status line and headers are in {@code data}. */
+    /**
+     * The response's status line and headers are in {@code data}. An interim response (100
+     * Continue, 103 Early Hints) is not the answer: the final one follows it, in these bytes or
+     * later ones, and until then the request goes on (a 100 Continue's request sends its body).
+     */
     private static void startResponse(State s, Object data, int offset, long n, long now) {
-        s.status = status(data, offset, n);
+        int skipped = 0;
+        while (true) {
+            s.status = status(data, offset + skipped, n - skipped);
+            long length = length(data, offset + skipped, n - skipped, s);
+            if (length < 0 || s.status < 100 || s.status >= 200 || s.status == 101) {
+                s.responseLength = length < 0 ? -1 : skipped + length;
+                break;
+            }
+            skipped += (int) length;
+            if (!startsWith(data, offset + skipped, n - skipped, STATUS)) {
+                s.status = 0;
+                s.phase = REQUEST;
+                return;
+            }
+        }
         s.firstByte = now;
         s.lastByte = now;
         s.responseBytes = 0;
-        s.responseLength = length(data, offset, n, s);
         s.phase = RESPONSE;
     }
 
