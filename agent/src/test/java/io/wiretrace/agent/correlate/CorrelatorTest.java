@@ -1,0 +1,260 @@
+package io.wiretrace.agent.correlate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wiretrace.agent.app.AppCall;
+import io.wiretrace.agent.app.AppSide;
+import io.wiretrace.agent.app.Conn;
+import io.wiretrace.analysis.tcp.Frame;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The join of captured packets and the app's connections, fed as the capture and the app threads
+ * feed it: frames built here through the PacketSink API under its lock, connections and slow
+ * calls through the CallSink API. No thread of its own runs; {@link Correlator#finish} explains.
+ */
+class CorrelatorTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private final Correlator cor = new Correlator(TimeUnit.MILLISECONDS.toNanos(200));
+    /** Now, on the packets' clock. */
+    private final long t0 = cor.epoch(System.nanoTime());
+
+    /** One TCP flow on the wire: frames from either end, with sequence numbers that follow on. */
+    private final class Wire {
+        final InetAddress client;
+        final int clientPort;
+        final InetAddress server;
+        final int serverPort;
+        int clientSeq = 1000;
+        int serverSeq = 50_000;
+        /** Whether the last frame got room for a verdict comment. */
+        boolean reserved;
+
+        Wire(String client, int clientPort, String server, int serverPort) throws Exception {
+            this.client = InetAddress.getByName(client);
+            this.clientPort = clientPort;
+            this.server = InetAddress.getByName(server);
+            this.serverPort = serverPort;
+        }
+
+        /** Hands one frame to the correlator, as a capture reader does; returns its comment. */
+        String send(boolean fromClient, int flags, int payload, long nanos) {
+            int seq = fromClient ? clientSeq : serverSeq;
+            int ack = (flags & Frame.ACK) != 0 ? (fromClient ? serverSeq : clientSeq) : 0;
+            int advance = payload + ((flags & (Frame.SYN | Frame.FIN)) != 0 ? 1 : 0);
+            if (fromClient) {
+                clientSeq += advance;
+            } else {
+                serverSeq += advance;
+            }
+            ByteBuffer f = fromClient ? frame(client, clientPort, server, serverPort, seq, ack, flags, payload)
+                    : frame(server, serverPort, client, clientPort, seq, ack, flags, payload);
+            synchronized (cor.lock()) {
+                byte[] comment = cor.packet(Frame.LINKTYPE_ETHERNET, f, 0, f.limit(), f.limit(), nanos);
+                reserved = cor.reserve();
+                if (reserved) {
+                    cor.placed(-1); // no file: nowhere to write a verdict
+                }
+                return comment == null ? null : new String(comment, StandardCharsets.UTF_8);
+            }
+        }
+
+        /** The three-way handshake from {@code nanos}, 1 ms apart; returns the comments. */
+        String[] open(long nanos) {
+            return new String[] {send(true, Frame.SYN, 0, nanos), send(false, Frame.SYN | Frame.ACK, 0, nanos + MS),
+                send(true, Frame.ACK, 0, nanos + 2 * MS)};
+        }
+    }
+
+    /** Ethernet, IPv4 or IPv6, TCP (20 bytes, no options) and {@code payload} zero bytes. */
+    static ByteBuffer frame(InetAddress src, int sport, InetAddress dst, int dport, int seq, int ack, int flags,
+            int payload) {
+        boolean v4 = src instanceof Inet4Address;
+        int tcp = 20 + payload;
+        ByteBuffer b = ByteBuffer.allocate(14 + (v4 ? 20 : 40) + tcp);
+        b.position(12);
+        b.putShort((short) (v4 ? 0x0800 : 0x86DD));
+        if (v4) {
+            b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + tcp)).putInt(0x00014000)
+                    .put((byte) 64).put((byte) 6).putShort((short) 0);
+        } else {
+            b.putInt(0x60000000).putShort((short) tcp).put((byte) 6).put((byte) 64);
+        }
+        b.put(src.getAddress()).put(dst.getAddress());
+        b.putShort((short) sport).putShort((short) dport).putInt(seq).putInt(ack)
+                .put((byte) (5 << 4)).put((byte) flags).putShort((short) 65535).putInt(0);
+        return b.position(0);
+    }
+
+    /** A connection as the tracer makes it, opened on a thread of the given name. */
+    private static Conn conn(long id, String thread, String local, int localPort, String remote, int remotePort,
+            int role) throws Exception {
+        AtomicReference<Conn> c = new AtomicReference<>();
+        Thread t = new Thread(() -> c.set(new Conn(id, local, localPort, remote, remotePort)), thread);
+        t.start();
+        t.join();
+        c.get().role = role;
+        return c.get();
+    }
+
+    @Test
+    void aFlowIsJoinedToTheAppsClientEndByItsFourTuple() throws Exception {
+        Conn c = conn(5, "http-client-1", "10.0.0.1", 40000, "10.0.0.2", 80, Conn.CLIENT);
+        cor.opened(c);
+        Wire w = new Wire("10.0.0.1", 40000, "10.0.0.2", 80);
+        // another process's flow to the same server, and one with the ports reversed
+        Wire other = new Wire("10.0.0.3", 40000, "10.0.0.2", 80);
+        Wire reversed = new Wire("10.0.0.2", 40000, "10.0.0.1", 80);
+        for (String comment : w.open(t0)) {
+            assertEquals("conn 5 · http-client-1", comment);
+        }
+        assertEquals("conn 5 · http-client-1", w.send(false, Frame.ACK | Frame.PSH, 100, t0 + 5 * MS));
+        assertTrue(w.reserved, "a joined flow's evidence gets room for a verdict");
+        for (String comment : other.open(t0)) {
+            assertNull(comment);
+        }
+        assertNull(other.send(true, Frame.ACK | Frame.PSH, 100, t0 + 5 * MS));
+        assertFalse(other.reserved, "data of a flow not the app's gets no room");
+        for (String comment : reversed.open(t0)) {
+            assertNull(comment);
+        }
+        assertNotNull(c.flow, "the connection knows its flow");
+        assertTrue(cor.status().contains("3 in the table, 1 joined"), cor.status());
+    }
+
+    @Test
+    void aFlowIsJoinedToTheAppsServerEnd() throws Exception {
+        Conn s = conn(6, "http-nio-8080-exec-3", "10.0.0.2", 8080, "10.0.0.1", 51000, Conn.SERVER);
+        cor.opened(s);
+        Wire w = new Wire("10.0.0.1", 51000, "10.0.0.2", 8080);
+        for (String comment : w.open(t0)) {
+            assertEquals("conn 6 · http-nio-8080-exec-3", comment);
+        }
+        assertEquals("conn 6 · http-nio-8080-exec-3", w.send(true, Frame.ACK | Frame.PSH, 50, t0 + 5 * MS));
+        assertTrue(cor.status().contains("1 joined"), cor.status());
+    }
+
+    @Test
+    void bothEndsWhenTheAppTalksToItselfEachWithItsExchange() throws Exception {
+        Conn client = conn(1, "caller", "127.0.0.1", 43210, "127.0.0.1", 8080, Conn.CLIENT);
+        Conn server = conn(2, "worker", "127.0.0.1", 8080, "127.0.0.1", 43210, Conn.SERVER);
+        cor.opened(client);
+        cor.opened(server);
+        Wire w = new Wire("127.0.0.1", 43210, "127.0.0.1", 8080);
+        String[] open = w.open(t0);
+        assertEquals("conn 1 · caller", open[0], "the client's SYN: the client end");
+        assertEquals("conn 2 · worker", open[1], "the SYN-ACK: the server end");
+        assertEquals("conn 1 · caller", open[2]);
+        // the exchange on each end names the packets, its query left out
+        byte[] request = "GET /cart?session=s3cr3t HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        String thread = Thread.currentThread().getName();
+        AppSide.write(client, request);
+        assertEquals("conn 1 · " + thread + " · GET /cart?…", w.send(true, Frame.ACK | Frame.PSH, request.length,
+                t0 + 5 * MS));
+        AppSide.read(server, request);
+        assertEquals("conn 2 · " + thread + " · GET /cart?…", w.send(false, Frame.ACK, 0, t0 + 6 * MS));
+        assertTrue(cor.status().contains("1 in the table, 2 joined"), cor.status());
+    }
+
+    @Test
+    void aConnectionRegisteredAfterItsFirstPacketsIsStillJoined() throws Exception {
+        Wire w = new Wire("10.0.0.1", 40001, "10.0.0.2", 80);
+        for (String comment : w.open(t0)) {
+            assertNull(comment, "not registered yet");
+        }
+        cor.opened(conn(7, "late", "10.0.0.1", 40001, "10.0.0.2", 80, Conn.CLIENT));
+        assertEquals("conn 7 · late", w.send(true, Frame.ACK | Frame.PSH, 10, t0 + 100 * MS));
+
+        // a flow seen for a long time before its connection: the tries thin out, but go on
+        Wire idle = new Wire("10.0.0.1", 40002, "10.0.0.2", 80);
+        idle.open(t0);
+        for (int s = 1; s <= 10; s++) {
+            assertNull(idle.send(true, Frame.ACK | Frame.PSH, 10, t0 + TimeUnit.SECONDS.toNanos(s)));
+        }
+        cor.opened(conn(8, "later", "10.0.0.1", 40002, "10.0.0.2", 80, Conn.CLIENT));
+        String comment = null;
+        for (int s = 11; s <= 30 && comment == null; s++) {
+            comment = idle.send(true, Frame.ACK | Frame.PSH, 10, t0 + TimeUnit.SECONDS.toNanos(s));
+            assertTrue(comment != null || s < 16, "joined at the latest 5 s after it was registered");
+        }
+        assertEquals("conn 8 · later", comment);
+    }
+
+    @Test
+    void ipv6() throws Exception {
+        Conn c = conn(9, "v6", "::1", 40003, "::1", 8443, Conn.CLIENT);
+        Conn d = conn(10, "v6b", "2001:db8::1", 40004, "2001:db8::2", 443, Conn.CLIENT);
+        // an IPv4 connection with the same ports is not the v6 flow's
+        Conn v4 = conn(11, "v4", "127.0.0.1", 40003, "127.0.0.1", 8443, Conn.CLIENT);
+        cor.opened(v4);
+        cor.opened(c);
+        cor.opened(d);
+        Wire w = new Wire("::1", 40003, "::1", 8443);
+        for (String comment : w.open(t0)) {
+            assertEquals("conn 9 · v6", comment);
+        }
+        Wire x = new Wire("2001:db8::1", 40004, "2001:db8::2", 443);
+        assertEquals("conn 10 · v6b", x.open(t0)[1]);
+        assertNull(new Wire("2001:db8::1", 40005, "2001:db8::2", 443).open(t0)[0]);
+        assertNull(v4.flow);
+    }
+
+    @Test
+    void slowCallsGetTheirVerdictWhenTheCaptureEnds() throws Exception {
+        Conn c = conn(12, "orders-1", "10.0.0.1", 40010, "10.0.0.2", 80, Conn.CLIENT);
+        cor.opened(c);
+        Wire w = new Wire("10.0.0.1", 40010, "10.0.0.2", 80);
+        long s = System.nanoTime() - TimeUnit.SECONDS.toNanos(2); // the call, on the app's clock
+        long p = cor.epoch(s); // and on the packets'
+        w.open(p - 3 * MS);
+        w.send(true, Frame.ACK | Frame.PSH, 120, p + MS); // the request
+        w.send(false, Frame.ACK, 0, p + 2 * MS);
+        w.send(false, Frame.ACK | Frame.PSH, 300, p + 400 * MS); // the response, 399 ms later
+        w.send(true, Frame.ACK, 0, p + 401 * MS);
+        AppCall call = new AppCall(AppCall.HTTP, c, s, s + 402 * MS, (String) null);
+        call.thread = "orders-1";
+        call.request = "GET /slow?…";
+        call.requestSent = s + MS;
+        call.firstByte = s + 401 * MS;
+        call.lastByte = s + 402 * MS;
+        call.status = 200;
+        cor.call(call);
+
+        // a connect refused: no connection, its SYN answered by a reset
+        Wire refused = new Wire("10.0.0.1", 40011, "10.0.0.2", 81);
+        refused.send(true, Frame.SYN, 0, p + 10 * MS);
+        refused.send(false, Frame.RST | Frame.ACK, 0, p + 11 * MS);
+        AppCall connect = new AppCall(AppCall.CONNECT, null, s + 9 * MS, s + 12 * MS, "java.net.ConnectException: Connection refused");
+        connect.thread = "orders-1";
+        connect.remoteAddress = "10.0.0.2";
+        connect.remotePort = 81;
+        cor.call(connect);
+
+        // a read on a connection none of whose packets was captured
+        Conn unseen = conn(13, "orders-2", "10.0.0.1", 40012, "10.0.0.9", 80, Conn.CLIENT);
+        cor.opened(unseen);
+        cor.call(new AppCall(AppCall.READ, unseen, s, s + 300 * MS, (String) null));
+
+        assertEquals(0, cor.explainedCount(), "nothing is explained before its packets settle");
+        assertTrue(cor.status().contains("3 waiting for their packets"), cor.status());
+        cor.finish();
+        String status = cor.status();
+        assertEquals(3, cor.explainedCount(), status);
+        assertTrue(status.contains("3 explained (CONNECT_REFUSED 1, SERVER_THINK 1, UNKNOWN 1)"), status);
+        assertTrue(status.contains("0 waiting"), status);
+        assertTrue(status.contains(" http GET /slow?… 10.0.0.2:80 (conn 12) on orders-1: SERVER_THINK 399.0 ms of 402.0 ms"),
+                status);
+        assertTrue(status.contains(" connect 10.0.0.2:81 on orders-1: CONNECT_REFUSED"), status);
+        assertTrue(status.contains(" read 10.0.0.9:80 (conn 13) on "), status);
+    }
+}
