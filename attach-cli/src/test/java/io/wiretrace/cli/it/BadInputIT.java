@@ -23,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputIT {
     private static Server upstream;
     private static Harness.App app;
+    /** The target's jar, at a path of this run only: see nameThatMatchesSeveral. */
+    private static Path jar;
+
+    @TempDir
+    static Path shared;
 
     @TempDir
     Path tmp;
@@ -30,13 +35,18 @@ class BadInputIT {
     @BeforeAll
     static void start() throws Exception {
         upstream = new Upstream(0).server(0).start();
-        app = Harness.shop(Harness.currentJava(), upstream.port());
+        jar = Harness.uniqueShopJar(shared);
+        app = Harness.shop(Harness.currentJava(), jar, upstream.port());
     }
 
     @AfterAll
     static void stop() {
-        app.close();
-        upstream.close();
+        if (app != null) {
+            app.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     @AfterEach
@@ -73,8 +83,9 @@ class BadInputIT {
 
     @Test
     void nameThatMatchesSeveral() throws Exception {
-        try (Harness.App second = Harness.shop(Harness.currentJava(), upstream.port())) {
-            Harness.Result r = Harness.cli("start", "sample-shop.jar").expect(2);
+        // both started from this run's copy of the jar: no JVM of another build on this machine matches
+        try (Harness.App second = Harness.shop(Harness.currentJava(), jar, upstream.port())) {
+            Harness.Result r = Harness.cli("start", Harness.uniqueName(jar)).expect(2);
             assertTrue(r.err.contains("matches 2 JVMs"), r.err);
             assertTrue(r.err.contains(app.pid()) && r.err.contains(second.pid()), r.err);
         }

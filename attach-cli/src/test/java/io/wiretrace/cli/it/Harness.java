@@ -110,10 +110,33 @@ final class Harness {
     }
 
     static App shop(String java, int upstreamPort, String... jvmOptions) throws Exception {
+        return shop(java, SHOP_JAR, upstreamPort, jvmOptions);
+    }
+
+    /** The shop started from {@code jar}, e.g. a {@link #uniqueShopJar}. */
+    static App shop(String java, Path jar, int upstreamPort, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-jar", SHOP_JAR.toString(), "shop", "--upstream", "http://127.0.0.1:" + upstreamPort));
+        cmd.addAll(List.of("-jar", jar.toString(), "shop", "--upstream", "http://127.0.0.1:" + upstreamPort));
         return new App(cmd);
+    }
+
+    /**
+     * A copy of the sample shop's jar at {@code <dir>/<marker>/sample-shop.jar}, the marker made of
+     * this JVM's pid and a random part. A JVM's name (its main class or jar, as `list` shows it and
+     * a name target matches it) holds the jar's path: a JVM started from this copy is the only one
+     * on the machine whose name holds the marker, whatever other builds run there. The tests that
+     * check name targets name it by {@link #uniqueName}.
+     */
+    static Path uniqueShopJar(Path dir) throws IOException {
+        String marker = "wt-" + ProcessHandle.current().pid() + "-"
+                + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+        return Files.copy(SHOP_JAR, Files.createDirectory(dir.resolve(marker)).resolve("sample-shop.jar"));
+    }
+
+    /** A substring of the name of the JVMs started from {@code uniqueShopJar}, and of no other JVM's. */
+    static String uniqueName(Path uniqueShopJar) {
+        return uniqueShopJar.getParent().getFileName() + "/sample-shop";
     }
 
     /** The sample app in its upstream role: a JVM that serves HTTP and otherwise idles. */

@@ -15,8 +15,11 @@ class ListIT {
 
     @Test
     void listsJvmsWithVersionAndState() throws Exception {
+        // a name that only this JVM's command line holds: other builds may run shops on this machine
+        Path jar = Harness.uniqueShopJar(tmp);
+        String name = Harness.uniqueName(jar);
         try (Server upstream = new Upstream(0).server(0).start();
-                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
+                Harness.App app = Harness.shop(Harness.currentJava(), jar, upstream.port())) {
             // status and stop in a JVM where wiretrace never ran answer without loading the agent
             assertTrue(Harness.cli("status", app.pid()).expect(0).out.contains("has not run in this JVM"));
             Harness.cli("stop", app.pid()).expect(1).oneLineError("no capture is running");
@@ -27,12 +30,12 @@ class ListIT {
             assertTrue(line.contains(System.getProperty("java.version")) && line.contains("sample-shop.jar"), line);
 
             Path out = tmp.resolve("out");
-            Harness.cli("start", "sample-shop", "-i", "lo", "-w", out.toString()).expect(0);
+            Harness.cli("start", name, "-i", "lo", "-w", out.toString()).expect(0);
             try {
                 line = row(Harness.cli("list").expect(0).out, app.pid());
                 assertTrue(line.contains("capturing " + out), line);
             } finally {
-                Harness.cli("stop", "sample-shop").expect(0);
+                Harness.cli("stop", name).expect(0);
             }
             line = row(Harness.cli("list").expect(0).out, app.pid());
             assertTrue(line.contains("idle"), line);
