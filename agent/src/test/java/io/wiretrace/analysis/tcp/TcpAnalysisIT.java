@@ -31,10 +31,7 @@ import org.junit.jupiter.api.Test;
  * clean close. Each has its own server port; all go into one capture.
  */
 class TcpAnalysisIT {
-    private static final String A = "wt-tcp-a";
-    private static final String B = "wt-tcp-b";
-    private static final String CLIENT = "10.231.7.1";
-    private static final String SERVER = "10.231.7.2";
+    // the ports are the namespaces' own: each run makes its own pair (see NetnsLab), so no other can hold them
     private static final int LOSS = 41081;
     private static final int SYN = 41082;
     private static final int STALL = 41083;
@@ -44,6 +41,9 @@ class TcpAnalysisIT {
     private static final long CLEAN_BYTES = 200_000;
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
+    private static NetnsLab lab;
+    private static String a; // the client's namespace
+    private static String b; // the servers'
     private static final List<Child> children = new ArrayList<>();
     private static Path capture;
     private static List<Oracle.Row> theirs;
@@ -52,17 +52,15 @@ class TcpAnalysisIT {
 
     @BeforeAll
     static void faults() throws Exception {
-        cleanUp();
         Path dir = Paths.get("target", "tcp-analysis").toAbsolutePath();
         Files.createDirectories(dir);
         capture = dir.resolve("faults.pcap");
         Files.deleteIfExists(capture);
-        sh("ip", "netns", "add", A);
-        sh("ip", "netns", "add", B);
-        sh("ip", "link", "add", "wt-tcp-va", "netns", A, "type", "veth", "peer", "name", "wt-tcp-vb", "netns", B);
-        sh("ip", "-n", A, "addr", "add", CLIENT + "/24", "dev", "wt-tcp-va");
-        sh("ip", "-n", B, "addr", "add", SERVER + "/24", "dev", "wt-tcp-vb");
-        for (String[] ns : new String[][] {{A, "wt-tcp-va"}, {B, "wt-tcp-vb"}}) {
+        lab = new NetnsLab("tcp");
+        a = lab.a;
+        b = lab.b;
+        String server = lab.addressB;
+        for (String[] ns : new String[][] {{a, lab.vethA}, {b, lab.vethB}}) {
             sh("ip", "-n", ns[0], "link", "set", ns[1], "up");
             sh("ip", "-n", ns[0], "link", "set", "lo", "up");
             // with offloads on, 64 KB frames cross the veth and nft drops them whole
@@ -70,47 +68,47 @@ class TcpAnalysisIT {
         }
         // Loss after the capture point (the server's input): tcpdump on the client sees every
         // segment, and the retransmissions after it
-        nft(B, "add table inet wt-loss",
+        nft(b, "add table inet wt-loss",
                 "add chain inet wt-loss in { type filter hook input priority 0 ; }",
                 "add rule inet wt-loss in tcp dport " + LOSS + " numgen random mod 100 < 15 counter drop",
                 "add table inet wt-syn",
                 "add chain inet wt-syn in { type filter hook input priority 0 ; }",
                 "add rule inet wt-syn in tcp dport " + SYN + " tcp flags & (syn|ack) == syn counter drop");
 
-        Child tcpdump = start("tcpdump", "ip", "netns", "exec", A, "tcpdump", "-Z", "root", "-U", "--immediate-mode", "-n", "-i", "wt-tcp-va",
+        Child tcpdump = start("tcpdump", "ip", "netns", "exec", a, "tcpdump", "-Z", "root", "-U", "--immediate-mode", "-n", "-i", lab.vethA,
                 "--time-stamp-precision=nano", "-w", capture.toString(), "tcp");
         tcpdump.awaitErr("listening on");
         for (Object[] s : new Object[][] {{LOSS, "sink"}, {SYN, "sink"}, {STALL, "stall"}, {RESET, "reset"}, {CLEAN, "sink"}}) {
-            peer("server-" + s[0], B, "server", SERVER, String.valueOf(s[0]), (String) s[1]).awaitOut("LISTENING");
+            peer("server-" + s[0], b, "server", server, String.valueOf(s[0]), (String) s[1]).awaitOut("LISTENING");
         }
 
         // (a) loss: three bulk transfers, one after the other
-        Child loss = peer("loss", A, "client", SERVER, String.valueOf(LOSS), String.valueOf(LOSS_BYTES), "3");
+        Child loss = peer("loss", a, "client", server, String.valueOf(LOSS), String.valueOf(LOSS_BYTES), "3");
         loss.awaitExit();
         assertEquals(3, loss.count("DONE"), loss.out());
 
         // (b) SYNs dropped until two were, then let through
-        Child syn = peer("syn", A, "client", SERVER, String.valueOf(SYN), "1000", "1");
-        await("two SYNs dropped", () -> nftCounter(B, "wt-syn") >= 2);
-        sh("ip", "netns", "exec", B, "nft", "delete", "table", "inet", "wt-syn");
+        Child syn = peer("syn", a, "client", server, String.valueOf(SYN), "1000", "1");
+        await("two SYNs dropped", () -> nftCounter(b, "wt-syn") >= 2);
+        sh("ip", "netns", "exec", b, "nft", "delete", "table", "inet", "wt-syn");
         syn.awaitExit();
         assertEquals(1, syn.count("DONE"), syn.out());
 
         // (c) a receiver that stops reading: wait for the sender's zero-window probes, then end
         // the receiver (the kernel resets the connection, unread data in its buffer)
-        Child stall = peer("stall", A, "client", SERVER, String.valueOf(STALL), "1000000", "1");
-        await("three zero-window probes", () -> tcpExt(A, "TCPWinProbe") >= 3);
+        Child stall = peer("stall", a, "client", server, String.valueOf(STALL), "1000000", "1");
+        await("three zero-window probes", () -> tcpExt(a, "TCPWinProbe") >= 3);
         children.stream().filter(c -> c.name.equals("server-" + STALL)).findFirst().orElseThrow().stop();
         stall.awaitExit();
         assertEquals(1, stall.count("FAILED"), stall.out());
 
         // (d) the server reads 1 KiB and closes with SO_LINGER 0: a RST
-        Child reset = peer("reset", A, "client", SERVER, String.valueOf(RESET), "100000", "1");
+        Child reset = peer("reset", a, "client", server, String.valueOf(RESET), "100000", "1");
         reset.awaitExit();
         assertEquals(1, reset.count("FAILED java.net.SocketException"), reset.out());
 
         // (e) a clean close
-        Child clean = peer("clean", A, "client", SERVER, String.valueOf(CLEAN), String.valueOf(CLEAN_BYTES), "1");
+        Child clean = peer("clean", a, "client", server, String.valueOf(CLEAN), String.valueOf(CLEAN_BYTES), "1");
         clean.awaitExit();
         assertEquals(1, clean.count("DONE"), clean.out());
 
@@ -125,8 +123,8 @@ class TcpAnalysisIT {
             c.stop();
         }
         children.clear();
-        for (String ns : new String[] {A, B}) {
-            run(List.of("ip", "netns", "del", ns)); // idempotent: it may not exist
+        if (lab != null) {
+            lab.close(); // the namespaces; their nft tables go with them
         }
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -34,10 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * each in its own window of time, and a SlowCall belongs to the window its callStart is in.
  */
 class VerdictIT {
-    private static final String A = "wt-vd-a";
-    private static final String B = "wt-vd-b";
-    private static final String APP = "10.231.9.1";
-    private static final String PEER = "10.231.9.2";
+    // the ports are the namespaces' own: each run makes its own pair (see Netns.Lab), so no other can hold them
     private static final int HTTP = 42080;
     private static final int LOSS = 42081; // 15 % of the segments that reach the peer on this port are dropped
     private static final int SYN = 42082; // SYNs dropped until two were
@@ -48,13 +44,16 @@ class VerdictIT {
     private static final int HTTPS = 42443;
     private static final int TLS_SLOW = 42444; // the peer starts the handshake 500 ms late
     private static final String SLOW_NAME = "slow.wiretrace.test";
-    private static final Path NETNS_ETC = Paths.get("/etc/netns", A);
     private static final String PASS = "wiretrace";
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
     static Path tmp;
 
+    private static Netns.Lab lab;
+    private static String a; // the app's namespace
+    private static String b; // the peer's
+    private static String peerAddress;
     private static Netns.Child peer;
     private static Netns.Child app;
     private static int calls;
@@ -65,31 +64,28 @@ class VerdictIT {
 
     @BeforeAll
     static void faults() throws Exception {
-        cleanUp();
+        lab = new Netns.Lab("vd");
+        a = lab.a;
+        b = lab.b;
+        peerAddress = lab.addressB;
         Path keystore = tmp.resolve("peer.p12");
         // a key for the HTTPS peer; the app trusts the same store (its certificate names the peer's IP)
         Netns.sh(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
                 "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", PASS, "-alias", "peer",
-                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=peer", "-ext", "san=ip:" + PEER, "-validity", "2");
+                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=peer", "-ext", "san=ip:" + peerAddress, "-validity", "2");
 
-        Netns.sh("ip", "netns", "add", A);
-        Netns.sh("ip", "netns", "add", B);
-        Netns.sh("ip", "link", "add", "wt-vd-va", "netns", A, "type", "veth", "peer", "name", "wt-vd-vb", "netns", B);
-        Netns.sh("ip", "-n", A, "addr", "add", APP + "/24", "dev", "wt-vd-va");
-        Netns.sh("ip", "-n", B, "addr", "add", PEER + "/24", "dev", "wt-vd-vb");
-        for (String[] ns : new String[][] {{A, "wt-vd-va"}, {B, "wt-vd-vb"}}) {
+        for (String[] ns : new String[][] {{a, lab.vethA}, {b, lab.vethB}}) {
             Netns.sh("ip", "-n", ns[0], "link", "set", ns[1], "up");
             Netns.sh("ip", "-n", ns[0], "link", "set", "lo", "up");
             // with offloads on, 64 KB frames cross the veth and nft drops them whole
             Netns.sh("ip", "netns", "exec", ns[0], "ethtool", "-K", ns[1], "tso", "off", "gso", "off", "gro", "off");
         }
         // the classic SYN timeouts (1 s, then 2 s), not the kernel's default linear ones (1 s each)
-        Netns.sh("ip", "netns", "exec", A, "sysctl", "-qw", "net.ipv4.tcp_syn_linear_timeouts=0");
-        // `ip netns exec A` mounts this over /etc/resolv.conf: the app's DNS server is the slow peer
-        Files.createDirectories(NETNS_ETC);
-        Files.writeString(NETNS_ETC.resolve("resolv.conf"), "nameserver " + PEER + "\noptions timeout:5 attempts:1\n");
+        Netns.sh("ip", "netns", "exec", a, "sysctl", "-qw", "net.ipv4.tcp_syn_linear_timeouts=0");
+        // `ip netns exec a` mounts this over /etc/resolv.conf: the app's DNS server is the slow peer
+        Files.writeString(lab.etc(a).resolve("resolv.conf"), "nameserver " + peerAddress + "\noptions timeout:5 attempts:1\n");
         // drops on the peer's input, after the app's capture point: the capture sees every segment sent
-        Netns.nft(B, "add table inet wt-vd-loss",
+        Netns.nft(b, "add table inet wt-vd-loss",
                 "add chain inet wt-vd-loss in { type filter hook input priority 0 ; }",
                 // SYNs pass: a dropped one would make the upload a connect retry
                 "add rule inet wt-vd-loss in tcp dport " + LOSS + " tcp flags & syn == 0 numgen random mod 100 < 15 counter drop",
@@ -103,13 +99,13 @@ class VerdictIT {
         String[] servers = {"http:" + HTTP, "http:" + LOSS, "http:" + SYN, "reset:" + RESET, "stall:" + STALL + ":1500",
             "dns:53:" + SLOW_NAME + ":800", "https:" + HTTPS + ":" + keystore + ":" + PASS,
             "tls-slow:" + TLS_SLOW + ":" + keystore + ":" + PASS + ":500"};
-        peer = Netns.java(B, List.of(), FaultPeer.class, prepend(PEER, servers));
+        peer = Netns.java(b, List.of(), FaultPeer.class, prepend(peerAddress, servers));
         assertTrue(Harness.await(CALL_DEADLINE, () -> peer.count("LISTENING") == servers.length || !peer.process.isAlive()),
                 peer.output());
         assertEquals(servers.length, peer.count("LISTENING"), peer.output());
 
         // -Dwiretrace.verdictJdk=<java home> runs the app on another JDK (17 or later: the test's classes are 17's)
-        app = Netns.java(A, System.getProperty("wiretrace.verdictJdk", System.getProperty("java.home")),
+        app = Netns.java(a, System.getProperty("wiretrace.verdictJdk", System.getProperty("java.home")),
                 List.of("-Djavax.net.ssl.trustStore=" + keystore, "-Djavax.net.ssl.trustStorePassword=" + PASS),
                 FaultApp.class);
         String ready = app.awaitLine(CALL_DEADLINE, "READY port=");
@@ -133,25 +129,25 @@ class VerdictIT {
             lossScenario = ms(upload) >= 210 ? "loss" + i : null;
         }
         // 3. nothing listens: a RST answers the SYN
-        expect(call("refused", "connect", PEER, String.valueOf(CLOSED), "5000"), "FAILED", 0, 1000, "Connection refused");
+        expect(call("refused", "connect", peerAddress, String.valueOf(CLOSED), "5000"), "FAILED", 0, 1000, "Connection refused");
         // 4. two SYNs dropped, the third gets through at 1 s + 2 s
-        String id = send("syn", "connect", PEER, String.valueOf(SYN), "10000");
-        assertTrue(Harness.await(CALL_DEADLINE, () -> Netns.nftCounter(B, "wt-vd-syn") >= 2), "two SYNs dropped");
-        Netns.nft(B, "delete table inet wt-vd-syn");
+        String id = send("syn", "connect", peerAddress, String.valueOf(SYN), "10000");
+        assertTrue(Harness.await(CALL_DEADLINE, () -> Netns.nftCounter(b, "wt-vd-syn") >= 2), "two SYNs dropped");
+        Netns.nft(b, "delete table inet wt-vd-syn");
         expect(finish(id), "DONE", 2800, 5000, "local port");
         // 5. every SYN dropped: the connect times out (SYNs at 0 and 1 s, the timeout at 1.5 s)
-        expect(call("timeout", "connect", PEER, String.valueOf(BLACKHOLE), "1500"), "FAILED", 1400, 3000, "SocketTimeoutException");
+        expect(call("timeout", "connect", peerAddress, String.valueOf(BLACKHOLE), "1500"), "FAILED", 1400, 3000, "SocketTimeoutException");
         // 6. the peer reads the request and resets
-        expect(call("reset", "raw", PEER, String.valueOf(RESET), "/", "0"), "FAILED", 0, 1000, "Connection reset");
+        expect(call("reset", "raw", peerAddress, String.valueOf(RESET), "/", "0"), "FAILED", 0, 1000, "Connection reset");
         // 7. the peer's 4 KiB window fills, and it reads nothing for 1.5 s: the write blocks that long
-        String write = call("stall", "write", PEER, String.valueOf(STALL), "4000000");
+        String write = call("stall", "write", peerAddress, String.valueOf(STALL), "4000000");
         expect(write, "DONE", 1400, 10_000, "write ms=");
         // 8. the answer is there at once; the app reads it 600 ms later
-        expect(call("late", "raw", PEER, String.valueOf(HTTP), "/fast", "600"), "DONE", 600, 1500, "HTTP/1.1 200");
+        expect(call("late", "raw", peerAddress, String.valueOf(HTTP), "/fast", "600"), "DONE", 600, 1500, "HTTP/1.1 200");
         // 8b. the app's own server, one worker: a request waits 550 ms in the kernel for it
         expect(call("starve", "starve", "600"), "DONE", 600, 3000, "HTTP/1.1 200 OK / HTTP/1.1 200 OK");
         // 9. the DNS server answers after 800 ms
-        expect(call("dns", "resolve", SLOW_NAME), "DONE", 800, 2500, "/" + PEER);
+        expect(call("dns", "resolve", SLOW_NAME), "DONE", 800, 2500, "/" + peerAddress);
         // 9b. the same name again, now from the JDK's cache, for an HTTP call: its exchange names the lookup
         expect(call("by-name", "http", "http://" + SLOW_NAME + ":" + HTTP + "/fast"), "DONE", 0, 5000, "200");
         // 10. HTTPS through both clients
@@ -164,7 +160,7 @@ class VerdictIT {
         // 10c'. the app serves HTTPS itself (its server's TLS is an SSLEngine) and calls itself
         expect(call("https-serve", "https-serve"), "DONE", 0, 10_000, "200 ok");
         // 10d. HTTP/2 with prior knowledge: the server (HTTP/1.1 only) answers what it can and closes
-        expect(call("h2", "h2", PEER, String.valueOf(HTTP)), "DONE", 0, 5000, "bytes back");
+        expect(call("h2", "h2", peerAddress, String.valueOf(HTTP)), "DONE", 0, 5000, "bytes back");
         // 11. ten fast calls and one slow one
         for (int i = 0; i < 10; i++) {
             expect(call("mixed", "http", url("http", HTTP, "/fast")), "DONE", 0, 5000, "200");
@@ -189,14 +185,8 @@ class VerdictIT {
                 c.close();
             }
         }
-        Netns.delete(A); // its nft tables go with it
-        Netns.delete(B);
-        Files.deleteIfExists(NETNS_ETC.resolve("resolv.conf"));
-        Files.deleteIfExists(NETNS_ETC);
-        try {
-            Files.deleteIfExists(NETNS_ETC.getParent()); // only if nothing else is in it
-        } catch (DirectoryNotEmptyException ignored) {
-            // another namespace's files
+        if (lab != null) {
+            lab.close(); // the namespaces (their nft tables go with them) and /etc/netns/<a>
         }
     }
 
@@ -453,7 +443,7 @@ class VerdictIT {
         String report = theirs.keySet().stream().map(k -> k + " tshark " + Arrays.toString(theirs.get(k))
                 + " ours " + (ours.containsKey(k) ? Arrays.toString(ours.get(k)) : "-")).collect(Collectors.joining("\n"));
         System.out.println("retransmissions, duplicate ACKs, zero windows per flow:\n" + report);
-        // every TCP flow in namespace A is the app's; a failed connect may have an event or not
+        // every TCP flow in the app's namespace is the app's; a failed connect may have an event or not
         Predicate<String> failedConnect = k -> k.endsWith(":" + CLOSED) || k.endsWith(":" + BLACKHOLE);
         assertEquals(theirs.keySet().stream().filter(failedConnect.negate()).collect(Collectors.toSet()),
                 ours.keySet().stream().filter(failedConnect.negate()).collect(Collectors.toSet()),
@@ -467,7 +457,7 @@ class VerdictIT {
     // ---- the app's calls
 
     private static String url(String scheme, int port, String path) {
-        return scheme + "://" + PEER + ":" + port + path;
+        return scheme + "://" + peerAddress + ":" + port + path;
     }
 
     private static String call(String scenario, String verb, String... args) throws Exception {
