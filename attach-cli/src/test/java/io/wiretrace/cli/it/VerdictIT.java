@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiretrace.analysis.testing.NetnsLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * each in its own window of time, and a SlowCall belongs to the window its callStart is in.
  */
 class VerdictIT {
-    // the ports are the namespaces' own: each run makes its own pair (see Netns.Lab), so no other can hold them
+    // the ports are the namespaces' own: each run makes its own pair (see NetnsLab), so no other can hold them
     private static final int HTTP = 42080;
     private static final int LOSS = 42081; // 15 % of the segments that reach the peer on this port are dropped
     private static final int SYN = 42082; // SYNs dropped until two were
@@ -50,7 +51,7 @@ class VerdictIT {
     @TempDir
     static Path tmp;
 
-    private static Netns.Lab lab;
+    private static NetnsLab lab;
     private static String a; // the app's namespace
     private static String b; // the peer's
     private static String peerAddress;
@@ -64,7 +65,7 @@ class VerdictIT {
 
     @BeforeAll
     static void faults() throws Exception {
-        lab = new Netns.Lab("vd");
+        lab = new NetnsLab("vd");
         a = lab.a;
         b = lab.b;
         peerAddress = lab.addressB;

@@ -1,39 +1,47 @@
-package io.wiretrace.analysis.tcp;
+package io.wiretrace.analysis.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Two network namespaces {@code a} and {@code b} of this run only, joined by a veth pair (the
- * same as attach-cli's Netns.Lab, without /etc/netns). Several runs of the tests share the
- * machine (two builds, two checkouts): the names carry this JVM's pid and a random part,
- * {@code ip netns add} fails on a name that exists (so a name is never taken over), and the
- * pair's /30 within 10.231.0.0/16 is picked at random (the veth ends live in the namespaces
- * only, so an address could not clash anyway). The ports in the namespaces are theirs alone.
- * {@link #close} deletes what this run made and nothing else; a JVM that exits before it got
- * there (a killed fork, Ctrl+C) does so in a shutdown hook.
+ * Two namespaces {@code a} and {@code b} of this run only, joined by a veth pair, and what goes
+ * with them. Several runs of the tests share the machine (two builds, two checkouts): the names
+ * carry this JVM's pid and a random part, {@code ip netns add} fails on a name that exists (so a
+ * name is never taken over), and the pair's /30 within 10.231.0.0/16 is picked at random (the
+ * veth ends live in the namespaces only, so an address could not clash anyway). The ports in the
+ * namespaces are theirs alone. {@link #close} deletes what this run made and nothing else; a JVM
+ * that exits before it got there (a killed fork, Ctrl+C) does so in a shutdown hook.
  */
-final class NetnsLab implements AutoCloseable {
-    static final int PREFIX = 30;
+public final class NetnsLab implements AutoCloseable {
+    private static final Path ETC_NETNS = Paths.get("/etc/netns");
     private static final long TIMEOUT_SECONDS = 30;
 
     /** Namespace names, veth names ({@code <tag><id><side>}: at most 15 characters), addresses. */
-    final String a;
-    final String b;
-    final String vethA;
-    final String vethB;
-    final String addressA;
-    final String addressB;
+    public final String a;
+    public final String b;
+    public final String vethA;
+    public final String vethB;
+    public final String addressA;
+    public final String addressB;
+    public static final int PREFIX = 30;
     private final List<String> namespaces = new ArrayList<>();
+    private final List<Path> etcDirs = new ArrayList<>();
+    private boolean madeEtcNetns;
     private boolean closed;
     private final Thread hook = new Thread(this::cleanUp, "netns-lab-cleanup");
 
-    /** Creates the pair; {@code tag} (two or three letters) says whose it is, e.g. "tcp" for TcpAnalysisIT. */
-    NetnsLab(String tag) {
+    /** Creates the pair; {@code tag} (two letters) says whose it is, e.g. "vd" for VerdictIT. */
+    public NetnsLab(String tag) {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             String id = pair(tag);
@@ -85,6 +93,30 @@ final class NetnsLab implements AutoCloseable {
         throw new AssertionError("ip netns add " + ns + " failed: " + out);
     }
 
+    /**
+     * /etc/netns/{@code ns}, whose files {@code ip netns exec ns} mounts over those of /etc;
+     * created here and deleted with the namespaces.
+     */
+    public Path etc(String ns) throws IOException {
+        Path dir = ETC_NETNS.resolve(ns);
+        // another run may delete /etc/netns when it finds it empty: then make it again
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (!Files.isDirectory(ETC_NETNS)) {
+                    Files.createDirectory(ETC_NETNS);
+                    madeEtcNetns = true;
+                }
+                Files.createDirectory(dir);
+                etcDirs.add(dir);
+                return dir;
+            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                if (attempt >= 10 || Files.exists(dir)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         try {
@@ -94,11 +126,11 @@ final class NetnsLab implements AutoCloseable {
         }
         Throwable failed = cleanUp();
         if (failed != null) {
-            throw new AssertionError("cleaning up " + namespaces, failed);
+            throw new AssertionError("cleaning up " + namespaces + " " + etcDirs, failed);
         }
     }
 
-    /** Ends the processes in each namespace (only this run's live there), then deletes it; returns the first failure. */
+    /** Deletes what this run made, each part even if another failed; returns the first failure. */
     private synchronized Throwable cleanUp() {
         if (closed) {
             return null;
@@ -117,6 +149,27 @@ final class NetnsLab implements AutoCloseable {
                     throw new AssertionError("ip netns del " + ns + " failed: " + out);
                 }
             } catch (RuntimeException | AssertionError e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        for (Path dir : etcDirs) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.collect(java.util.stream.Collectors.toList())) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(dir);
+            } catch (NoSuchFileException gone) {
+                // nothing to delete
+            } catch (IOException | RuntimeException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (madeEtcNetns) {
+            try {
+                Files.deleteIfExists(ETC_NETNS); // only if no other run's directory is in it
+            } catch (DirectoryNotEmptyException othersInIt) {
+                // theirs to delete
+            } catch (IOException e) {
                 failed = failed == null ? e : failed;
             }
         }
