@@ -1,7 +1,7 @@
 package io.wiretrace.agent.capture;
 
-import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.agent.events.CaptureStatisticsEvent;
+import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.wiretrace.agent.capture;
 
-import io.wiretrace.analysis.pcap.SavefileWriter;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

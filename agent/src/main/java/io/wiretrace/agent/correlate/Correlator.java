@@ -6,20 +6,20 @@ import io.wiretrace.agent.app.Conn;
 import io.wiretrace.agent.app.HttpExchanges;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.capture.PacketSink;
-import io.wiretrace.analysis.http.RequestLine;
-import io.wiretrace.analysis.pcap.PacketComments;
-import io.wiretrace.analysis.pcap.SavefileWriter;
-import io.wiretrace.analysis.tcp.FlowKey;
-import io.wiretrace.analysis.verdict.Explanation;
-import io.wiretrace.analysis.verdict.Verdict;
-import io.wiretrace.analysis.verdict.VerdictRules;
 import io.wiretrace.agent.events.SlowCallEvent;
 import io.wiretrace.agent.events.TcpConnectionEvent;
 import io.wiretrace.agent.events.TlsHandshakeEvent;
+import io.wiretrace.analysis.http.RequestLine;
+import io.wiretrace.analysis.pcap.PacketComments;
+import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.tcp.Analysis;
 import io.wiretrace.analysis.tcp.Flow;
+import io.wiretrace.analysis.tcp.FlowKey;
 import io.wiretrace.analysis.tcp.FlowTable;
 import io.wiretrace.analysis.tcp.Side;
+import io.wiretrace.analysis.verdict.Explanation;
+import io.wiretrace.analysis.verdict.Verdict;
+import io.wiretrace.analysis.verdict.VerdictRules;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -56,7 +56,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
     /** Packets this far outside a call's window still count as its own: the clock join's error, with room. */
     static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    /** VerdictRules wait 0.6 s for their packets anyway; a slower tick costs the idle JVM less. */
+    /** Verdicts wait 0.6 s for their packets anyway; a slower tick costs the idle JVM less. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long JOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_JOIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);

@@ -1,14 +1,14 @@
 package io.wiretrace.analysis.offline;
 
-import io.wiretrace.analysis.tcp.Analysis;
+import io.wiretrace.analysis.http.RequestLine;
 import io.wiretrace.analysis.pcap.CaptureFile;
+import io.wiretrace.analysis.pcap.PacketComments;
+import io.wiretrace.analysis.tcp.Analysis;
 import io.wiretrace.analysis.tcp.Flow;
+import io.wiretrace.analysis.tcp.FlowKey;
 import io.wiretrace.analysis.tcp.FlowTable;
 import io.wiretrace.analysis.tcp.Frame;
 import io.wiretrace.analysis.tcp.Side;
-import io.wiretrace.analysis.http.RequestLine;
-import io.wiretrace.analysis.pcap.PacketComments;
-import io.wiretrace.analysis.tcp.FlowKey;
 import io.wiretrace.analysis.verdict.Call;
 import io.wiretrace.analysis.verdict.EvidenceRing;
 import io.wiretrace.analysis.verdict.Explanation;
