@@ -23,7 +23,6 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -67,9 +66,8 @@ final class AgentClient {
             String note = null;
             boolean olderAnswered = false;
             try {
-                Properties agent = vm.getAgentProperties();
-                String state = agent.getProperty(Commands.STATE_PROPERTY, vm.getSystemProperties().getProperty(Commands.STATE_PROPERTY));
-                String build = agent.getProperty(Commands.BUILD_PROPERTY);
+                String state = published(vm, Commands.STATE_PROPERTY);
+                String build = published(vm, Commands.BUILD_PROPERTY);
                 if (onlyIfLoaded && state == null && build == null) {
                     return null;
                 }
@@ -82,7 +80,7 @@ final class AgentClient {
                             ? "an older build" : "build " + build) + " in " + pid + "; this wiretrace is build " + Build.id();
                 }
                 vm.loadAgent(agentJar().toString(), args);
-                if (vm.getAgentProperties().getProperty(Commands.BUILD_PROPERTY) == null) {
+                if (published(vm, Commands.BUILD_PROPERTY) == null) {
                     // Agents since build identities publish theirs on every command: an older one answered.
                     note = "warning: the wiretrace agent that answered in " + pid + " is of an older build, loaded"
                             + " earlier (a JVM keeps the agent it loaded first); this wiretrace is build " + Build.id()
@@ -110,10 +108,15 @@ final class AgentClient {
         }
     }
 
-    /** The agent's state as it publishes it (an agent property, else a system property), or null. */
+    /** The agent's state as it publishes it, or null. */
     static String state(VirtualMachine vm) throws IOException {
-        String state = vm.getAgentProperties().getProperty(Commands.STATE_PROPERTY);
-        return state != null ? state : vm.getSystemProperties().getProperty(Commands.STATE_PROPERTY);
+        return published(vm, Commands.STATE_PROPERTY);
+    }
+
+    /** What the agent published under {@code key}: an agent property, else (a JDK without them) a system property. */
+    private static String published(VirtualMachine vm, String key) throws IOException {
+        String value = vm.getAgentProperties().getProperty(key);
+        return value != null ? value : vm.getSystemProperties().getProperty(key);
     }
 
     static VirtualMachine attach(String pid) {

@@ -36,8 +36,11 @@ public final class AgentCommands {
         Reply reply;
         try {
             args = Args.parse(text);
-            BootstrapInstaller.prepare(inst); // also opens the agent properties to this module
-            AgentProperties.publish(Commands.BUILD_PROPERTY, Build.id());
+            try {
+                BootstrapInstaller.prepare(inst); // also opens the agent properties to this module
+            } finally {
+                AgentProperties.publish(Commands.BUILD_PROPERTY, Build.id()); // which build answers, also a refusal
+            }
             String cli = args.get(Commands.BUILD, null);
             if (cli != null && !cli.equals(Build.id()) && !Commands.readsOrEnds(args.command())) {
                 throw new IllegalStateException(Commands.skew(String.valueOf(ProcessHandle.current().pid()), Build.id(), cli));
