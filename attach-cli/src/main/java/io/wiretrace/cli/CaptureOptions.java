@@ -100,7 +100,6 @@ final class CaptureOptions {
         return options;
     }
 
-
     private static void put(Map<String, String> options, String key, Integer value) {
         if (value != null) {
             options.put(key, String.valueOf(value));

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
 /**
  * Reads the 4-tuple of a socket object seen by the advice: a {@link SocketChannel} through its
  * public API, a {@link SocketImpl} (NioSocketImpl, or PlainSocketImpl before JDK 13) through
- * its protected fields, which {@link Session} opens to the agent with
+ * its protected fields, which the agent opens to itself (BootstrapInstaller) with
  * {@code Instrumentation.redefineModule}. Called once per connection, never per read.
  */
 public final class Sockets {

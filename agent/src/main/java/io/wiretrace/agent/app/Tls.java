@@ -270,5 +270,4 @@ final class Tls {
     void closed(Conn plain) {
         views.remove(plain.tlsOwner);
     }
-
 }

@@ -288,7 +288,6 @@ public final class Tracer implements Dispatcher.Hooks {
         return Conn.tupleKey(c.localPort, c.remotePort, c.remoteAddress);
     }
 
-
     /**
      * Hands a slow or failed read or write to the correlator, unless an HTTP exchange holds it
      * (the exchange is the call then) or it is a server's read, which waits for its client's

@@ -329,5 +329,4 @@ final class Session {
         return "wiretrace-" + ProcessHandle.current().pid() + "-"
                 + new SimpleDateFormat("yyyyMMdd-HHmmss").format(new Date());
     }
-
 }

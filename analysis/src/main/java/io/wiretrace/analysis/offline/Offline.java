@@ -24,7 +24,7 @@ import java.util.Locale;
 
 /**
  * The correlation's packet side, offline, for {@code wiretrace analyze}: reads capture files
- * through the same TCP analysis and keeps the same evidence per flow ({@link Track}) as the live
+ * through the same TCP analysis and keeps the same evidence per flow ({@link EvidenceRing}) as the live
  * agent, sums up every conversation, and explains, from packets alone, the slow or failed
  * connects and the slow request/response exchanges with the same rules ({@link VerdictRules}). The
  * app's own timings (when a thread read, which call waited) exist only in the recording, so these
