@@ -12,11 +12,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HashSet;
@@ -34,7 +37,9 @@ import java.util.concurrent.TimeUnit;
 final class AgentClient {
     /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
     private static final int MAX_INLINE_ARGS = 900;
-    private static Path copied;
+    private static byte[] embedded;
+    private static String embeddedHash;
+    private static boolean pruned;
 
     private AgentClient() {
     }
@@ -136,33 +141,48 @@ final class AgentClient {
     }
 
     /**
-     * The embedded agent jar, copied once per version into a private folder. It stays there:
-     * a JVM that loaded the agent keeps reading classes from it.
+     * The embedded agent jar, copied into the private folder, and checked against the embedded
+     * bytes right before every load (a copy that differs is written anew). It stays there: a JVM
+     * that loaded the agent keeps reading classes from it.
      */
     static synchronized Path agentJar() throws IOException {
-        if (copied != null && Files.exists(copied)) { // collect asks every second: hash the jar once
-            Files.setLastModifiedTime(copied, FileTime.fromMillis(System.currentTimeMillis()));
-            return copied;
-        }
-        byte[] jar;
-        try (InputStream in = AgentClient.class.getResourceAsStream("/wiretrace-agent.jar")) {
-            if (in == null) {
-                throw new IOException("wiretrace-agent.jar is missing from the wiretrace jar (a broken build?)");
+        if (embedded == null) {
+            try (InputStream in = AgentClient.class.getResourceAsStream("/wiretrace-agent.jar")) {
+                if (in == null) {
+                    throw new IOException("wiretrace-agent.jar is missing from the wiretrace jar (a broken build?)");
+                }
+                byte[] jar = in.readAllBytes();
+                embedded = jar;
+                embeddedHash = sha256(jar);
             }
-            jar = in.readAllBytes();
         }
         Path dir = privateDir();
-        Path target = dir.resolve("wiretrace-agent-" + sha256(jar).substring(0, 16) + ".jar");
-        if (!Files.exists(target) || Files.size(target) != jar.length) {
+        Path target = dir.resolve("wiretrace-agent-" + embeddedHash.substring(0, 16) + ".jar");
+        if (!isOurs(target)) {
             Path tmp = Files.createTempFile(dir, "agent", ".tmp");
-            Files.write(tmp, jar);
+            Files.write(tmp, embedded);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (!isOurs(target)) {
+                throw new IOException(target + " does not hold the agent jar just written to it");
+            }
         }
         // Marks the copy in use, so that another version's CLI does not prune it before it loads.
         Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
-        pruneUnused(dir, target);
-        copied = target;
+        if (!pruned) {
+            pruneUnused(dir, target);
+            pruned = true;
+        }
         return target;
+    }
+
+    /** Whether {@code file} is a regular file (not a link) with exactly the embedded agent jar's bytes. */
+    private static boolean isOurs(Path file) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != embedded.length) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            return sha256(in.readAllBytes()).equals(embeddedHash);
+        }
     }
 
     /**
@@ -210,13 +230,29 @@ final class AgentClient {
         return open;
     }
 
-    /** {@code $TMPDIR/wiretrace-<user>}, readable by its owner only. */
+    /**
+     * {@code $TMPDIR/wiretrace-<user>}, ours alone. It is created in one step with mode 0700; one
+     * that exists already is used only if it is a directory, not a link, and owned by this user
+     * (its mode is then made 0700 again; what it holds is checked before use). Anything else in
+     * its place, made by another user of a shared temp directory, is refused, never followed.
+     */
     static Path privateDir() {
         Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "wiretrace-" + System.getProperty("user.name"));
         try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException exists) {
+                // checked below
+            }
+            PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int me = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid"); // this process's user
+            if (a.isSymbolicLink() || !a.isDirectory() || owner != me) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "refusing to use " + dir + ": it is "
+                        + (a.isSymbolicLink() ? "a symbolic link" : !a.isDirectory() ? "not a directory"
+                        : "owned by " + a.owner().getName() + " (uid " + owner + "), not by this user (uid " + me + ")")
+                        + ", which another user of " + dir.getParent() + " can have put there; remove it, or set"
+                        + " another temp directory with java -Djava.io.tmpdir=DIR -jar wiretrace.jar");
             }
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             return dir;

@@ -195,7 +195,14 @@ final class Harness {
 
     /** The CLI of another jar (another build). */
     static Result cli(Path jar, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(currentJava(), "-jar", jar.toString()));
+        return cli(List.of(), jar, args);
+    }
+
+    /** The CLI with options for its own JVM ({@code -Djava.io.tmpdir=…}). */
+    static Result cli(List<String> jvmOptions, Path jar, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(currentJava()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();
         StringBuffer out = new StringBuffer();
