@@ -17,8 +17,11 @@ import java.io.InputStreamReader;
 import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.text.SimpleDateFormat;
@@ -28,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
 import jdk.jfr.Configuration;
 import jdk.jfr.FlightRecorder;
@@ -308,18 +312,37 @@ final class Session {
         AgentProperties.publish(Commands.STATE_PROPERTY, state);
     }
 
-    /** Returns whether the directory was created (so a failed start can remove it again). */
+    /**
+     * Creates the output directory (0700), or checks the one that exists: it must be a directory,
+     * not a link, of this process's user, and writable by nobody else, since whoever can write it
+     * can read the capture or put a link where a file of ours will be written. Returns whether it
+     * was created (so a failed start can remove it again).
+     */
     private static boolean createPrivateDir(Path dir) {
         try {
             boolean created = false;
-            if (!Files.isDirectory(dir)) {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectories(dir,
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 created = true;
             }
+            PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int me = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+            Set<PosixFilePermission> mode = a.permissions();
+            String wrong = a.isSymbolicLink() ? "is a symbolic link" : !a.isDirectory() ? "is not a directory"
+                    : owner != me ? "is owned by " + a.owner().getName() + " (uid " + owner + "), not by this JVM's user (uid " + me + ")"
+                    : mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)
+                    ? "can be written by others (" + PosixFilePermissions.toString(mode) + ")" : null;
+            if (wrong != null) {
+                throw new IllegalStateException("refusing the output directory " + dir + ": it " + wrong
+                        + "; whoever can write it could read the capture or swap its files. Name a new directory with -w");
+            }
             Path probe = Files.createTempFile(dir, ".probe", "");
             Files.delete(probe);
             return created;
+        } catch (IllegalStateException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("cannot write to output directory " + dir + ": " + e.getMessage());
         }

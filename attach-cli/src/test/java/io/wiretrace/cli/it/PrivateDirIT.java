@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The CLI's private folder in a shared temp directory, attacked by a real unprivileged user
  * ({@code nobody}) who gets there first: a folder of theirs with a planted "agent jar" of the
  * expected name, or a symbolic link, makes root's CLI refuse, load nothing and follow nothing; a
- * folder of root's left writable to others has its planted jar replaced before the load.
+ * folder of root's left writable to others has its planted jar replaced before the load. And an
+ * output directory that another user owns, or that others can write, is refused.
  */
 class PrivateDirIT {
     @TempDir
@@ -126,6 +127,27 @@ class PrivateDirIT {
             } finally {
                 cli(tmp, "stop", app.pid()).expect(0);
             }
+        }
+    }
+
+    @Test
+    void anOutputDirectoryOthersCanWriteIsRefused() throws Exception {
+        try (Harness.App app = Harness.idle()) {
+            Path theirs = shared.resolve("theirs");
+            asNobody("mkdir", "-m", "0755", theirs.toString());
+            Harness.Result r = Harness.cli("start", app.pid(), "-i", "lo", "-w", theirs.toString()).expect(1);
+            assertTrue(r.err.contains("refusing the output directory " + theirs) && r.err.contains("owned by nobody"), r.err);
+            Path open = Files.createDirectory(shared.resolve("open"));
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+            r = Harness.cli("start", app.pid(), "-i", "lo", "-w", open.toString()).expect(1);
+            assertTrue(r.err.contains("can be written by others"), r.err);
+            for (Path dir : List.of(theirs, open)) {
+                try (var files = Files.list(dir)) {
+                    assertEquals(0, files.count(), "files written into " + dir);
+                }
+            }
+            Harness.cli("status", app.pid()).expect(0); // and no capture runs
+            assertTrue(Harness.cli("status", app.pid()).out.contains("state: idle"));
         }
     }
 }
