@@ -76,7 +76,7 @@ class TcpAnalysisIT {
                 "add chain inet wt-syn in { type filter hook input priority 0 ; }",
                 "add rule inet wt-syn in tcp dport " + SYN + " tcp flags & (syn|ack) == syn counter drop");
 
-        Child tcpdump = start("tcpdump", "ip", "netns", "exec", a, "tcpdump", "-Z", "root", "-U", "--immediate-mode", "-n", "-i", lab.vethA,
+        Child tcpdump = start("tcpdump", "ip", "netns", "exec", a, "tcpdump", "-Z", "root", "-U", "--immediate-mode", "-B", "32768", "-n", "-i", lab.vethA,
                 "--time-stamp-precision=nano", "-w", capture.toString(), "tcp");
         tcpdump.awaitErr("listening on");
         for (Object[] s : new Object[][] {{LOSS, "sink"}, {SYN, "sink"}, {STALL, "stall"}, {RESET, "reset"}, {CLEAN, "sink"}}) {
@@ -114,6 +114,11 @@ class TcpAnalysisIT {
         assertEquals(1, clean.count("DONE"), clean.out());
 
         tcpdump.stop();
+        tcpdump.awaitExit();
+        // a segment the capture missed makes tshark 4.0 flag ACKs Wireshark's newer rule does not
+        // (see Flow): the comparison holds only for a complete capture
+        java.util.regex.Matcher dropped = java.util.regex.Pattern.compile("\n(\\d+) packets dropped by kernel").matcher(tcpdump.out());
+        assertTrue(!dropped.find() || dropped.group(1).equals("0"), "tcpdump lost packets: " + tcpdump.out());
         theirs = Oracle.tshark(capture);
         ours = Oracle.ours(capture, flows);
     }
