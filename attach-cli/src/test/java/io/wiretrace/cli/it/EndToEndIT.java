@@ -52,9 +52,6 @@ class EndToEndIT {
     @MethodSource("jdks")
     void captureAndRecordingNameTheSameConnections(String version, String home) throws Exception {
         try (Harness.App app = Harness.shop(Harness.java(home), upstream.port())) {
-            // A fresh JVM's first call through its upstream client can take over --slow (class
-            // loading, JIT) on a busy machine, which would add a SlowCall to its connection's events.
-            Harness.get(app.port, "/orders?item=warm-up");
             Path out = tmp.resolve("out");
             String filter = "tcp port " + app.port + " or tcp port " + upstream.port();
             Harness.Result started = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), filter).expect(0);
@@ -97,8 +94,12 @@ class EndToEndIT {
             Set<String> recorded = Evidence.jfrFlows(events);
             assertEquals(packets, recorded, "the pcapng's TCP flows and the JFR's connections differ");
             for (String f : clientFlows) {
-                assertEquals(Set.of("SocketAccept", "SocketRead", "SocketWrite", "SocketClose", "HttpExchange", "TcpConnection"),
-                        Evidence.typesFor(events, f), "events of accepted connection " + f);
+                // a request slower than --slow has its SlowCall too: the first after start can be,
+                // on a busy machine, while the JIT recompiles the retransformed socket classes
+                Set<String> types = new java.util.TreeSet<>(Evidence.typesFor(events, f));
+                types.remove("SlowCall");
+                assertEquals(new java.util.TreeSet<>(Set.of("SocketAccept", "SocketRead", "SocketWrite", "SocketClose",
+                        "HttpExchange", "TcpConnection")), types, "events of accepted connection " + f);
             }
             assertTrue(events.stream().anyMatch(e -> Evidence.type(e).equals("SocketConnect")
                     && e.getInt("remotePort") == upstream.port()), "no connect to the upstream recorded");
