@@ -4,6 +4,7 @@ import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
+import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.protocol.Args;
 import io.wiretrace.analysis.protocol.Build;
 import io.wiretrace.analysis.protocol.Commands;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HashSet;
@@ -244,13 +244,9 @@ final class AgentClient {
             } catch (FileAlreadyExistsException exists) {
                 // checked below
             }
-            PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int me = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid"); // this process's user
-            if (a.isSymbolicLink() || !a.isDirectory() || owner != me) {
-                throw new Wiretrace.Failure(Wiretrace.FAILED, "refusing to use " + dir + ": it is "
-                        + (a.isSymbolicLink() ? "a symbolic link" : !a.isDirectory() ? "not a directory"
-                        : "owned by " + a.owner().getName() + " (uid " + owner + "), not by this user (uid " + me + ")")
+            String wrong = OwnDirectory.problem(dir, true); // ours: its mode is ours to set right below
+            if (wrong != null) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "refusing to use " + dir + ": it " + wrong
                         + ", which another user of " + dir.getParent() + " can have put there; remove it, or set"
                         + " another temp directory with java -Djava.io.tmpdir=DIR -jar wiretrace.jar");
             }

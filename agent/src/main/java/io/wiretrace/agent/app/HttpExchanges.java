@@ -490,7 +490,10 @@ public final class HttpExchanges {
         return -1;
     }
 
-    /** The request target up to the space before the version, as {@link RequestLine#target} records it. */
+    /**
+     * The request target up to the space before the version, as {@link RequestLine#target} records
+     * it (cut at its length, the query replaced), read straight from the bytes in one pass.
+     */
     private static String path(Object data, int offset, long n, int from) {
         int end = (int) Math.min(n, from + RequestLine.MAX_TARGET);
         StringBuilder sb = new StringBuilder();
@@ -499,12 +502,13 @@ public final class HttpExchanges {
             if (b == ' ' || b == '\r' || b == '\n') {
                 break;
             }
-            sb.append((char) b);
             if (b == '?') {
-                break; // the query is never looked at
+                sb.append(RequestLine.REDACTED_QUERY); // the query is never looked at
+                break;
             }
+            sb.append((char) b);
         }
-        return RequestLine.target(sb);
+        return sb.toString();
     }
 
     /** The three digits after "HTTP/1.x ", or 0. */

@@ -22,9 +22,6 @@ import java.util.function.LongSupplier;
  * its bins against another app thread doing the same.
  */
 public final class Tracer implements Dispatcher.Hooks {
-    /** Beyond this many open connections, calls on new ones are counted but not tracked. */
-    public static final int MAX_CONNECTIONS = Conn.MAX_TRACKED;
-
     private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
     /** Connections by "localPort/remotePort/remoteAddress": how an SSLSocket finds its own. */
@@ -582,7 +579,7 @@ public final class Tracer implements Dispatcher.Hooks {
             }
             return null;
         }
-        if (conns.size() >= MAX_CONNECTIONS) {
+        if (conns.size() >= Conn.MAX_TRACKED) {
             untracked.increment();
             return c;
         }

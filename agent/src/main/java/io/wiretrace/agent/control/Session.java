@@ -1,5 +1,6 @@
 package io.wiretrace.agent.control;
 
+import io.wiretrace.agent.app.Conn;
 import io.wiretrace.agent.app.HttpExchanges;
 import io.wiretrace.agent.app.Instrumenter;
 import io.wiretrace.agent.app.Sockets;
@@ -7,6 +8,7 @@ import io.wiretrace.agent.app.Tracer;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.correlate.Correlator;
 import io.wiretrace.agent.events.CaptureStatisticsEvent;
+import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.StartOptions;
@@ -20,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.text.SimpleDateFormat;
@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Consumer;
 import jdk.jfr.Configuration;
 import jdk.jfr.FlightRecorder;
@@ -156,7 +155,7 @@ final class Session {
                 + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
                 + tracer.closes.sum() + " closed\n"
                 + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
-                + (tracer.untracked.sum() > 0 ? "\nsocket calls not tracked (more than " + Tracer.MAX_CONNECTIONS
+                + (tracer.untracked.sum() > 0 ? "\nsocket calls not tracked (more than " + Conn.MAX_TRACKED
                         + " connections open at once): " + tracer.untracked.sum() : "")
                 + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
     }
@@ -326,14 +325,7 @@ final class Session {
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 created = true;
             }
-            PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int me = (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
-            Set<PosixFilePermission> mode = a.permissions();
-            String wrong = a.isSymbolicLink() ? "is a symbolic link" : !a.isDirectory() ? "is not a directory"
-                    : owner != me ? "is owned by " + a.owner().getName() + " (uid " + owner + "), not by this JVM's user (uid " + me + ")"
-                    : mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)
-                    ? "can be written by others (" + PosixFilePermissions.toString(mode) + ")" : null;
+            String wrong = OwnDirectory.problem(dir, false);
             if (wrong != null) {
                 throw new IllegalStateException("refusing the output directory " + dir + ": it " + wrong
                         + "; whoever can write it could read the capture or swap its files. Name a new directory with -w");
