@@ -11,7 +11,6 @@ import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Reply;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,24 +18,33 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Talks to the agent in a target JVM through the Attach API: loads the embedded agent jar with
- * one command and reads the agent's reply from a private file. No network port is involved.
+ * one command and reads the agent's reply from the JVM's agent properties, where the agent also
+ * publishes its state and, while it captures, its status. No network port and no reply file is
+ * involved; what the target must read is placed by {@link Staging}.
  */
 final class AgentClient {
     /** The attach protocol limits an argument to 1024 bytes; longer ones travel in a file. */
     private static final int MAX_INLINE_ARGS = 900;
+    /** How long a stop may take in the agent (the last verdicts, the recording's dump). */
+    private static final int STOP_WAIT_SECONDS = 120;
     private static byte[] embedded;
     private static String embeddedHash;
     private static boolean pruned;
@@ -54,20 +62,24 @@ final class AgentClient {
      * load the agent into it.
      */
     static Reply send(String pid, String command, Map<String, String> options, boolean onlyIfLoaded) {
-        Path dir = privateDir();
-        Path reply = dir.resolve("reply-" + UUID.randomUUID() + ".txt");
+        return send(Staging.of(pid), command, options, onlyIfLoaded);
+    }
+
+    static Reply send(Staging staging, String command, Map<String, String> options, boolean onlyIfLoaded) {
+        String pid = staging.pid;
+        String token = UUID.randomUUID().toString();
         Path argsFile = null;
         Map<String, String> values = new LinkedHashMap<>(options);
-        values.put(Commands.REPLY, reply.toString());
+        values.put(Commands.REPLY, token);
         values.put(Commands.BUILD, Build.id());
         String args = new Args(command, values).format();
         try {
             if (args.length() > MAX_INLINE_ARGS) {
-                argsFile = dir.resolve("args-" + UUID.randomUUID() + ".txt");
-                Files.writeString(argsFile, args);
-                args = "@" + argsFile;
+                argsFile = staging.privateFile(staging.dir.resolve("args-" + UUID.randomUUID() + ".txt"), args);
+                args = "@" + staging.remote(argsFile);
             }
             VirtualMachine vm = attach(pid);
+            String answer;
             String note = null;
             boolean olderAnswered = false;
             try {
@@ -84,7 +96,8 @@ final class AgentClient {
                     note = "note: this answer comes from the wiretrace agent of " + (build == null
                             ? "an older build" : "build " + build) + " in " + pid + "; this wiretrace is build " + Build.id();
                 }
-                vm.loadAgent(agentJar().toString(), args);
+                vm.loadAgent(staging.remote(agentJar(staging)), args);
+                answer = published(vm, Commands.REPLY_PROPERTY + token);
                 if (published(vm, Commands.BUILD_PROPERTY) == null) {
                     // Agents since build identities publish theirs on every command: an older one answered.
                     note = "warning: the wiretrace agent that answered in " + pid + " is of an older build, loaded"
@@ -98,19 +111,94 @@ final class AgentClient {
             } finally {
                 vm.detach();
             }
-            if (!Files.exists(reply)) {
-                throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent in " + pid
-                        + " gave no answer; look at the target's standard error");
+            if (answer == null) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "the agent in " + pid + " gave no answer"
+                        + (note != null ? " this build can read (" + note + ")" : "") + "; look at the target's standard error");
             }
-            Reply answer = Reply.parse(Files.readString(reply, StandardCharsets.UTF_8));
-            return note == null ? answer
-                    : new Reply(olderAnswered ? Wiretrace.FAILED : answer.code, note + "\n" + answer.text);
+            Reply reply = Reply.parse(answer);
+            return note == null ? reply
+                    : new Reply(olderAnswered ? Wiretrace.FAILED : reply.code, note + "\n" + reply.text);
         } catch (IOException e) {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "talking to " + pid + " failed: " + e.getMessage());
         } finally {
-            deleteQuietly(reply);
             deleteQuietly(argsFile);
         }
+    }
+
+    /**
+     * What the agent in {@code pid} published, read without loading anything: its build, state,
+     * session, status and progress, or null when wiretrace never ran there.
+     */
+    static Properties published(String pid, String... more) {
+        VirtualMachine vm = attach(pid);
+        try {
+            Properties p = new Properties();
+            Properties agent = vm.getAgentProperties();
+            Properties system = vm.getSystemProperties(); // a JDK without agent properties: system ones
+            List<String> keys = new ArrayList<>(List.of(Commands.STATE_PROPERTY, Commands.BUILD_PROPERTY,
+                    Commands.SESSION_PROPERTY, Commands.STATUS_PROPERTY, Commands.PROGRESS_PROPERTY, Commands.DIR_PROPERTY));
+            keys.addAll(List.of(more));
+            for (String key : keys) {
+                String v = agent.getProperty(key, system.getProperty(key));
+                if (v != null) {
+                    p.setProperty(key, v);
+                }
+            }
+            return p.isEmpty() ? null : p;
+        } catch (IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read the state of " + pid + ": " + e.getMessage());
+        } finally {
+            try {
+                vm.detach();
+            } catch (IOException ignored) {
+                // the JVM went away
+            }
+        }
+    }
+
+    /**
+     * Asks the running agent to stop with a request file in its output directory, so that the
+     * agent is not loaded a second time, and waits for its answer. The directory is the one this
+     * CLI knows ({@code dir}: the staged one for a separate target, the published one for a JVM
+     * of this user); null when there is none to use (the caller then loads the agent).
+     */
+    static Reply requestStop(Staging staging, Path dir, String session) {
+        if (dir == null) {
+            return null;
+        }
+        String token = UUID.randomUUID().toString();
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put(Commands.REPLY, token);
+        values.put(Commands.BUILD, Build.id());
+        if (session != null) {
+            values.put(Commands.SESSION, session);
+        }
+        Path request = dir.resolve(Commands.STOP_FILE);
+        try {
+            Files.deleteIfExists(request); // a request nobody took: ours replaces it
+            staging.privateFile(request, new Args(Commands.STOP, values).format());
+        } catch (IOException e) {
+            return null;
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
+        try {
+            while (System.nanoTime() < end) {
+                Properties p = published(staging.pid, Commands.REPLY_PROPERTY + token);
+                String answer = p == null ? null : p.getProperty(Commands.REPLY_PROPERTY + token);
+                if (answer != null) {
+                    return Reply.parse(answer);
+                }
+                if (p == null || p.getProperty(Commands.SESSION_PROPERTY) == null && Files.exists(request)) {
+                    break; // the capture ended otherwise: nobody looks at the request
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            deleteQuietly(request);
+        }
+        return null;
     }
 
     /** The agent's state as it publishes it, or null. */
@@ -141,11 +229,12 @@ final class AgentClient {
     }
 
     /**
-     * The embedded agent jar, copied into the private folder, and checked against the embedded
-     * bytes right before every load (a copy that differs is written anew). It stays there: a JVM
-     * that loaded the agent keeps reading classes from it.
+     * The embedded agent jar, copied into the staging folder (0600 in the private folder, 0644
+     * where a separate target must read it), and checked against the embedded bytes right before
+     * every load (a copy that differs is written anew). It stays there: a JVM that loaded the
+     * agent keeps reading classes from it.
      */
-    static synchronized Path agentJar() throws IOException {
+    static synchronized Path agentJar(Staging staging) throws IOException {
         if (embedded == null) {
             try (InputStream in = AgentClient.class.getResourceAsStream("/wiretrace-agent.jar")) {
                 if (in == null) {
@@ -156,20 +245,22 @@ final class AgentClient {
                 embeddedHash = sha256(jar);
             }
         }
-        Path dir = privateDir();
+        Path dir = staging.dir;
         Path target = dir.resolve("wiretrace-agent-" + embeddedHash.substring(0, 16) + ".jar");
         if (!isOurs(target)) {
             Path tmp = Files.createTempFile(dir, "agent", ".tmp");
-            Files.write(tmp, embedded);
+            Files.write(tmp, embedded, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Staging.view(tmp).setPermissions(PosixFilePermissions.fromString(staging.separate ? "rw-r--r--" : "rw-------"));
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             if (!isOurs(target)) {
                 throw new IOException(target + " does not hold the agent jar just written to it");
             }
         }
         // Marks the copy in use, so that another version's CLI does not prune it before it loads.
-        Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
+        FileTime now = FileTime.fromMillis(System.currentTimeMillis());
+        Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(now, null, null);
         if (!pruned) {
-            pruneUnused(dir, target);
+            pruneUnused(dir, target, staging.separate ? Paths.get(staging.remoteDir) : dir);
             pruned = true;
         }
         return target;
@@ -186,10 +277,11 @@ final class AgentClient {
     }
 
     /**
-     * Deletes copies of other agent versions that no process holds open any more and that no
-     * CLI has used for ten minutes (a CLI of that version may be about to load its copy).
+     * Deletes copies of other agent versions that no process holds open any more (as {@code dir}
+     * or as {@code seenAs}, the directory's name inside a container) and that no CLI has used for
+     * ten minutes (a CLI of that version may be about to load its copy).
      */
-    static void pruneUnused(Path dir, Path keep) {
+    static void pruneUnused(Path dir, Path keep, Path seenAs) {
         long recent = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
         try (DirectoryStream<Path> copies = Files.newDirectoryStream(dir, "wiretrace-agent-*.jar")) {
             Set<Path> inUse = null;
@@ -200,7 +292,8 @@ final class AgentClient {
                 if (inUse == null) {
                     inUse = openFiles();
                 }
-                if (!inUse.contains(copy.toAbsolutePath()) && Files.getLastModifiedTime(copy).toMillis() < recent) {
+                boolean open = inUse.contains(copy.toAbsolutePath()) || inUse.contains(seenAs.resolve(copy.getFileName()));
+                if (!open && Files.getLastModifiedTime(copy, LinkOption.NOFOLLOW_LINKS).toMillis() < recent) {
                     Files.deleteIfExists(copy);
                 }
             }

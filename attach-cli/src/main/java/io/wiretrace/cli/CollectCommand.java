@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.cli.report.Report;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -102,7 +104,9 @@ final class CollectCommand implements Callable<Integer> {
         options.put("deadline", (d.getSeconds() + GRACE_SECONDS) + "s");
 
         Instant began = Instant.now();
-        Output.print(AgentClient.send(pid, "start", options), pid, new PrintWriter(OutputStream.nullOutputStream()));
+        Staging staging = Staging.of(pid);
+        Output.print(StartCommand.start(staging, options), pid, new PrintWriter(OutputStream.nullOutputStream()));
+        String session = options.get(Commands.SESSION);
         boolean tty = System.console() != null;
         Thread main = Thread.currentThread();
         boolean ctrlC = Signals.onInterrupt(signal -> {
@@ -113,7 +117,7 @@ final class CollectCommand implements Callable<Integer> {
                 + (ctrlC ? " (Ctrl+C stops earlier)" : " (Ctrl+C is ignored here: kill " + ProcessHandle.current().pid()
                 + " stops earlier)"));
         out.flush();
-        String ended = progress(pid, began, d, tty, out);
+        String ended = progress(pid, session, began, d, tty, out);
         Signals.reset();
         // a signal that came during an attach left the flag set: files written next would fail
         // (an interrupted thread closes the channels it writes to)
@@ -121,7 +125,9 @@ final class CollectCommand implements Callable<Integer> {
 
         String stopped;
         try {
-            Reply r = AgentClient.send(pid, "stop", Map.of());
+            Properties published = AgentClient.published(pid);
+            Reply r = published == null ? new Reply(Wiretrace.FAILED, "the agent is gone")
+                    : StopCommand.stop(staging, session, published);
             stopped = r.code == Wiretrace.OK ? r.text : "stop: " + r.text;
         } catch (Wiretrace.Failure e) {
             stopped = "stop failed: " + e.getMessage();
@@ -165,22 +171,24 @@ final class CollectCommand implements Callable<Integer> {
     }
 
     /** Shows the progress until the duration is up, Ctrl+C, or the capture ended; says which. */
-    private String progress(String pid, Instant began, Duration d, boolean tty, PrintWriter out) {
+    private String progress(String pid, String session, Instant began, Duration d, boolean tty, PrintWriter out) {
         Instant end = began.plus(d);
         Instant lastLine = Instant.EPOCH;
         while (true) {
             Map<String, String> p;
             try {
-                p = parse(AgentClient.send(pid, "progress", Map.of()).text);
+                // what the agent publishes every second: no agent load per line
+                Properties published = AgentClient.published(pid);
+                if (published == null || !session.equals(published.getProperty(Commands.SESSION_PROPERTY))) {
+                    return "the capture ended in the target";
+                }
+                p = parse(published.getProperty(Commands.PROGRESS_PROPERTY, ""));
             } catch (Wiretrace.Failure e) {
                 if (interrupted != null) { // the signal broke the attach's file reads
                     return "stopped by " + interrupted + " after " + Duration.between(began, Instant.now()).getSeconds()
                             + " s";
                 }
                 return "the target went away (" + e.getMessage() + ")";
-            }
-            if ("idle".equals(p.get("state"))) {
-                return "the capture ended in the target";
             }
             Instant now = Instant.now();
             String line = line(p, Duration.between(began, now));

@@ -1,11 +1,10 @@
 package io.wiretrace.cli;
 
 import com.sun.tools.attach.VirtualMachine;
-import io.wiretrace.analysis.protocol.Reply;
+import io.wiretrace.analysis.protocol.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,8 +58,10 @@ final class Environment {
         b.append("processors: ").append(Runtime.getRuntime().availableProcessors()).append('\n');
         b.append("\n[interfaces, as the target sees them]\n");
         try {
-            Reply r = AgentClient.send(pid, "interfaces", Map.of());
-            b.append(r.text).append('\n');
+            // published by the agent at start: asking for them would load it once more
+            Properties p = AgentClient.published(pid, Commands.INTERFACES_PROPERTY);
+            String list = p == null ? null : p.getProperty(Commands.INTERFACES_PROPERTY);
+            b.append(list != null ? list : "not published by the agent").append('\n');
         } catch (RuntimeException e) {
             b.append("not available: ").append(e.getMessage()).append('\n');
         }

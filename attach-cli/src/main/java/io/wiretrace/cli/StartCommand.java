@@ -1,9 +1,16 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.protocol.Commands;
+import io.wiretrace.analysis.protocol.Reply;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +50,58 @@ final class StartCommand implements Callable<Integer> {
         String pid = Targets.resolve(target);
         Path out = capture.dir != null ? capture.dir : Path.of("wiretrace-" + pid + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return Output.print(AgentClient.send(pid, "start", capture.agentOptions(out, filter)), pid,
-                spec.commandLine().getOut());
+        return Output.print(start(Staging.of(pid), capture.agentOptions(out, filter)), pid, spec.commandLine().getOut());
+    }
+
+    /**
+     * Starts a capture with a new session id. A separate target (see {@link Staging}) writes
+     * into its staging directory, and the reply names the operator's directory, where stop puts
+     * the files; a start that fails leaves nothing behind.
+     */
+    static Reply start(Staging staging, Map<String, String> options) {
+        String session = UUID.randomUUID().toString().substring(0, 8);
+        options.put(Commands.SESSION, session);
+        if (!staging.separate) {
+            return AgentClient.send(staging, Commands.START, options, false);
+        }
+        Path dest = Path.of(options.get("w"));
+        boolean existed = Files.exists(dest, LinkOption.NOFOLLOW_LINKS);
+        Handover.prepare(dest);
+        Path staged;
+        try {
+            staged = staging.outputDir(session);
+        } catch (IOException e) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot create the staging directory for " + staging.pid
+                    + " in " + staging.dir + ": " + e.getMessage());
+        }
+        options.put("w", staging.remote(staged));
+        Handover.save(staging, session, staged, dest);
+        Handover.Record r = Handover.find(staging.pid, session).orElseThrow();
+        Reply reply;
+        try {
+            reply = AgentClient.send(staging, Commands.START, options, false);
+        } catch (RuntimeException e) {
+            undo(r, existed);
+            throw e;
+        }
+        if (reply.code != Wiretrace.OK) {
+            undo(r, existed);
+            return new Reply(reply.code, r.rewrite(reply.text));
+        }
+        return new Reply(reply.code, r.rewrite(reply.text) + "\nthe target " + staging.why + ": it writes into "
+                + staged + (staged.toString().equals(r.remote) ? "" : " (" + r.remote + " as it sees it)")
+                + ", and `wiretrace stop` moves the files to " + dest);
+    }
+
+    private static void undo(Handover.Record r, boolean destExisted) {
+        Handover.forget(r);
+        try {
+            Files.deleteIfExists(r.staged);
+            if (!destExisted) {
+                Files.deleteIfExists(r.dest);
+            }
+        } catch (IOException ignored) {
+            // not empty: the agent left something; the operator sees it
+        }
     }
 }

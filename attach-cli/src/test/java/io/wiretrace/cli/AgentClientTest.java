@@ -24,7 +24,7 @@ class AgentClientTest {
             Files.setLastModifiedTime(p, old);
         }
         try (FileChannel open = FileChannel.open(held)) {
-            AgentClient.pruneUnused(dir, current);
+            AgentClient.pruneUnused(dir, current, dir);
             assertTrue(Files.exists(current), "the current copy was deleted");
             assertTrue(Files.exists(held), "a copy a process holds open was deleted");
             assertFalse(Files.exists(stale), "an unused old copy was kept");

@@ -7,23 +7,36 @@ import io.wiretrace.analysis.protocol.Build;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.analysis.protocol.StartOptions;
+import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The agent core's entry: runs one command (start, status, stop) and answers it, in the reply
- * file the CLI named or, when started with -javaagent, on stderr.
+ * The agent core's entry: runs one command (start, status, stop) and answers it as an agent
+ * property the CLI reads through the Attach API or, when started with -javaagent, on stderr.
+ * While a capture runs, its status is published every second, so that {@code status} and
+ * collect's progress need no further agent load.
  */
 public final class AgentCommands {
+    /** How many replies stay published: a CLI reads its own right after its load returns. */
+    private static final int KEPT_REPLIES = 8;
+    private static final long PUBLISH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How often the output directory is looked at for a stop request. */
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final Deque<String> replies = new ArrayDeque<>();
     private static volatile Session session;
+    /** The running capture's session id, or null. */
+    private static String sessionId;
     /** When the current session stops by itself (collect's guard against a CLI that went away), or null. */
     private static Instant deadline;
     private static Thread deadlineThread;
@@ -40,6 +53,9 @@ public final class AgentCommands {
                 BootstrapInstaller.prepare(inst); // also opens the agent properties to this module
             } finally {
                 AgentProperties.publish(Commands.BUILD_PROPERTY, Build.id()); // which build answers, also a refusal
+                if (session == null) {
+                    AgentProperties.publish(Commands.STATUS_PROPERTY, idleStatus());
+                }
             }
             String cli = args.get(Commands.BUILD, null);
             if (cli != null && !cli.equals(Build.id()) && !Commands.readsOrEnds(args.command())) {
@@ -67,33 +83,48 @@ public final class AgentCommands {
                     return Reply.failed("a capture is already running (since " + session.startedAt
                             + ", writing to " + session.dir + "); stop it first");
                 }
+                String id = args.get(Commands.SESSION, UUID.randomUUID().toString().substring(0, 8));
+                if (!Commands.isToken(id)) {
+                    throw new IllegalArgumentException("session must be 1 to 64 letters, digits or dashes, not '" + id + "'");
+                }
                 StartOptions options = StartOptions.parse(args.values());
                 Duration limit = options.deadline;
                 Session s = Session.start(options, inst, AgentCommands::stopIfCurrent);
                 session = s;
+                sessionId = id;
                 if (limit != null) {
                     watch(s, Instant.now().plus(limit));
                 }
-                return Reply.ok(s.describeStart() + (deadline != null ? "\nstops by itself at " + deadline : "")
+                publishWhileRunning(s);
+                return Reply.ok("session: " + id + "\n" + s.describeStart()
+                        + (deadline != null ? "\nstops by itself at " + deadline : "")
                         + "\nstarted in " + (System.nanoTime() - began) / 1_000_000 + " ms");
             case "interfaces":
                 return Reply.ok(Interfaces.describeAll());
             case "status":
-                return Reply.ok((session == null ? "state: idle (no capture running)"
-                        : session.status() + (deadline != null ? "\nstops by itself at " + deadline : ""))
-                        + "\nagent: wiretrace " + Build.id());
+                return Reply.ok(session == null ? idleStatus() : status(session));
             case "progress":
                 return session == null ? Reply.ok("state=idle") : Reply.ok(session.progress());
             case "stop":
-                if (session == null) {
-                    return Reply.failed("no capture is running");
-                }
-                String stopped = stopIfCurrent(session);
-                return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
+                return stop(args.get(Commands.SESSION, null));
             default:
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
                         + "' (expected start, status, progress, stop or interfaces)");
         }
+    }
+
+    /** The stop command: ends the capture, only if it is session {@code wanted} when that is not null. */
+    private static synchronized Reply stop(String wanted) {
+        long began = System.nanoTime();
+        if (session == null) {
+            return Reply.failed("no capture is running");
+        }
+        if (wanted != null && !wanted.equals(sessionId)) {
+            return Reply.failed("the capture running is session " + sessionId + " (since " + session.startedAt
+                    + "), not " + wanted + "; it is left running");
+        }
+        String stopped = stopIfCurrent(session);
+        return Reply.ok(stopped + "\nstopped in " + (System.nanoTime() - began) / 1_000_000 + " ms");
     }
 
     /** Ends {@code s} if it is still the current session; also the shutdown hook's way in. */
@@ -102,12 +133,98 @@ public final class AgentCommands {
             return null;
         }
         session = null;
+        sessionId = null;
         deadline = null;
         if (deadlineThread != null) {
             LockSupport.unpark(deadlineThread);
             deadlineThread = null;
         }
-        return s.stop();
+        String stopped = s.stop();
+        AgentProperties.remove(Commands.SESSION_PROPERTY);
+        AgentProperties.remove(Commands.DIR_PROPERTY);
+        AgentProperties.remove(Commands.PROGRESS_PROPERTY);
+        AgentProperties.publish(Commands.STATUS_PROPERTY, idleStatus());
+        return stopped;
+    }
+
+    private static String status(Session s) {
+        return "session: " + sessionId + "\n" + s.status() + (deadline != null ? "\nstops by itself at " + deadline : "")
+                + "\nagent: wiretrace " + Build.id();
+    }
+
+    private static String idleStatus() {
+        return "state: idle (no capture running)\nagent: wiretrace " + Build.id();
+    }
+
+    /**
+     * Publishes the session, its status and its progress line now and then every second while
+     * {@code s} runs: the CLI reads them without loading the agent again (each load stays in
+     * the JVM for good, and JDK 21+ prints a warning for it).
+     */
+    private static void publishWhileRunning(Session s) {
+        AgentProperties.publish(Commands.SESSION_PROPERTY, sessionId);
+        AgentProperties.publish(Commands.DIR_PROPERTY, s.dir.toString());
+        try {
+            AgentProperties.publish(Commands.INTERFACES_PROPERTY, Interfaces.describeAll());
+        } catch (Throwable t) {
+            AgentProperties.publish(Commands.INTERFACES_PROPERTY, "not known: " + t);
+        }
+        publish(s);
+        Path request = s.dir.resolve(Commands.STOP_FILE);
+        Capture.daemon("wiretrace-status", () -> {
+            for (long tick = 1;; tick++) {
+                LockSupport.parkNanos(TICK_NANOS);
+                synchronized (AgentCommands.class) {
+                    if (session != s) {
+                        return;
+                    }
+                    if (Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
+                        stopAsked(request);
+                    } else if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
+                        publish(s);
+                    }
+                }
+            }
+        }).start();
+    }
+
+    /**
+     * A stop asked for with a file in the output directory (its owner or root put it there):
+     * the CLI stops a capture without loading the agent again. The file holds the reply token
+     * and, optionally, the session; the answer is published like a command's.
+     */
+    private static void stopAsked(Path request) {
+        Args args = null;
+        Reply reply;
+        try {
+            String text = new String(Files.readAllBytes(request), StandardCharsets.UTF_8).trim();
+            Files.delete(request);
+            args = Args.parse(text);
+            args.only(Commands.keys(Commands.STOP));
+            reply = Commands.STOP.equals(args.command()) ? stop(args.get(Commands.SESSION, null))
+                    : Reply.usage("a stop request holds '" + args.command() + "'");
+        } catch (Exception e) {
+            deleteQuietly(request);
+            reply = Reply.failed("cannot read the stop request " + request + ": " + e);
+        }
+        answer(args, reply, false);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException ignored) {
+            // asked again, it is read again
+        }
+    }
+
+    private static void publish(Session s) {
+        try {
+            AgentProperties.publish(Commands.STATUS_PROPERTY, status(s) + "\npublished at " + Instant.now());
+            AgentProperties.publish(Commands.PROGRESS_PROPERTY, s.progress());
+        } catch (RuntimeException e) {
+            // the next round tries again; the status command still answers
+        }
     }
 
     /** Stops {@code s} at {@code at} unless it was stopped before: the capture always ends. */
@@ -126,18 +243,19 @@ public final class AgentCommands {
         deadlineThread.start();
     }
 
+    /**
+     * Publishes {@code reply} under the CLI's token, keeping the last few; with no token (a
+     * -javaagent start) or a failure, it also goes to stderr.
+     */
     private static void answer(Args args, Reply reply, boolean premain) {
-        String file = args == null ? null : args.get("reply", null);
-        if (file != null) {
-            try {
-                Path p = Paths.get(file);
-                Files.deleteIfExists(p);
-                Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.write(p, reply.format().getBytes(StandardCharsets.UTF_8), StandardOpenOption.WRITE);
-                return;
-            } catch (Exception e) {
-                System.err.println("wiretrace: cannot write the reply to " + file + ": " + e);
+        String token = args == null ? null : args.get(Commands.REPLY, null);
+        if (Commands.isToken(token)) {
+            replies.addLast(Commands.REPLY_PROPERTY + token);
+            AgentProperties.publish(Commands.REPLY_PROPERTY + token, reply.format());
+            while (replies.size() > KEPT_REPLIES) {
+                AgentProperties.remove(replies.removeFirst());
             }
+            return;
         }
         if (premain || reply.code != 0) {
             System.err.println("wiretrace: " + reply.text.replace("\n", "\nwiretrace: "));
