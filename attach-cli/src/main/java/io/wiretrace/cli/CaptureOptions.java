@@ -48,6 +48,14 @@ final class CaptureOptions {
                     + " bundle, removed once the bundle is written).")
     Path dir;
 
+    @Option(names = "--packets", paramLabel = "FROM", defaultValue = "auto",
+            description = "Who captures the packets: `app` (libpcap inside the target JVM), `outside` (tcpdump,"
+                    + " started by wiretrace in the target's network namespace, streams them into the agent; for a"
+                    + " target that may not capture, when wiretrace runs as root), or `auto` (default: `app` when"
+                    + " the target has CAP_NET_RAW, else `outside` when wiretrace may capture and tcpdump is there;"
+                    + " otherwise the capture runs without packets and says why).")
+    String packets;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "pcapng",
             description = "Capture file format: pcapng (default; one interface block per -i) or pcap"
                     + " (classic, nanosecond timestamps, one interface).")
@@ -66,6 +74,9 @@ final class CaptureOptions {
 
     /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */
     void validate() {
+        if (!List.of("auto", "app", "outside").contains(packets)) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "--packets takes auto, app or outside, not '" + packets + "'");
+        }
         for (String i : ifaces) {
             if (i.isBlank() || i.contains(",")) {
                 throw new Wiretrace.Failure(Wiretrace.USAGE, "-i takes one interface name or number, not '" + i + "'");
@@ -98,6 +109,14 @@ final class CaptureOptions {
             options.put("filter", String.join(" ", filter));
         }
         return options;
+    }
+
+    /** Whether the packets of the target {@code pid} come from a capture outside it (see {@link Outside}). */
+    boolean outside(String pid) {
+        if (packets.equals("auto")) {
+            return !Outside.mayCapture(pid) && Outside.mayCapture("self") && Outside.tcpdump() != null;
+        }
+        return packets.equals("outside");
     }
 
     private static void put(Map<String, String> options, String key, Integer value) {

@@ -105,7 +105,9 @@ final class CollectCommand implements Callable<Integer> {
 
         Instant began = Instant.now();
         Staging staging = Staging.of(pid);
-        Output.print(StartCommand.start(staging, options), pid, new PrintWriter(OutputStream.nullOutputStream()));
+        long until = System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(d.getSeconds() + GRACE_SECONDS);
+        Output.print(StartCommand.start(staging, options, capture.outside(pid), until), pid,
+                new PrintWriter(OutputStream.nullOutputStream()));
         String session = options.get(Commands.SESSION);
         boolean tty = System.console() != null;
         Thread main = Thread.currentThread();

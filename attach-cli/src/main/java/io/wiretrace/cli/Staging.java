@@ -127,7 +127,7 @@ final class Staging {
     }
 
     /** Gives {@code f} to the target's user, with {@code mode}, without following a link. */
-    private void handOver(Path f, Set<PosixFilePermission> mode) throws IOException {
+    void handOver(Path f, Set<PosixFilePermission> mode) throws IOException {
         PosixFileAttributeView v = view(f);
         if (separate) {
             UserPrincipalLookupService users = f.getFileSystem().getUserPrincipalLookupService();

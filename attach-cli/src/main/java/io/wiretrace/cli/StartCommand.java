@@ -50,7 +50,8 @@ final class StartCommand implements Callable<Integer> {
         String pid = Targets.resolve(target);
         Path out = capture.dir != null ? capture.dir : Path.of("wiretrace-" + pid + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return Output.print(start(Staging.of(pid), capture.agentOptions(out, filter)), pid, spec.commandLine().getOut());
+        return Output.print(start(Staging.of(pid), capture.agentOptions(out, filter), capture.outside(pid), 0),
+                pid, spec.commandLine().getOut());
     }
 
     /**
@@ -58,9 +59,27 @@ final class StartCommand implements Callable<Integer> {
      * into its staging directory, and the reply names the operator's directory, where stop puts
      * the files; a start that fails leaves nothing behind.
      */
-    static Reply start(Staging staging, Map<String, String> options) {
+    static Reply start(Staging staging, Map<String, String> options, boolean outside, long untilMillis) {
         String session = UUID.randomUUID().toString().substring(0, 8);
         options.put(Commands.SESSION, session);
+        Outside packets = outside ? Outside.start(staging, session, options, untilMillis) : null;
+        try {
+            Reply r = start(staging, session, options);
+            if (packets != null && r.code != Wiretrace.OK) {
+                packets.abort();
+            }
+            return packets == null || r.code != Wiretrace.OK ? r : new Reply(r.code, r.text + "\npackets: captured outside"
+                    + " the JVM by " + packets.tcpdump + " in its network namespace (the target " + (Outside.mayCapture(staging.pid)
+                    ? "may capture, but --packets outside was asked" : "may not capture: no CAP_NET_RAW") + ")");
+        } catch (RuntimeException e) {
+            if (packets != null) {
+                packets.abort();
+            }
+            throw e;
+        }
+    }
+
+    private static Reply start(Staging staging, String session, Map<String, String> options) {
         if (!staging.separate) {
             return AgentClient.send(staging, Commands.START, options, false);
         }

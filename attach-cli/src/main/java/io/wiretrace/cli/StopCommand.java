@@ -57,12 +57,14 @@ final class StopCommand extends TargetCommand {
         if (r.code != Wiretrace.OK || running == null) {
             return r;
         }
-        Reply stopped = r;
+        String tcpdump = Outside.finish(staging, running);
+        Reply stopped = tcpdump == null || tcpdump.isEmpty() ? r
+                : new Reply(r.code, r.text + "\n[the capture outside the JVM]\n" + tcpdump);
         return record.map(rec -> {
             String text = rec.rewrite(stopped.text);
             String moved = Handover.deliver(rec);
             return new Reply(stopped.code, text.replaceAll("(?s)\nfiles:\n.*?(?=\nstopped in|$)", "") + "\nfiles:\n" + moved);
-        }).orElse(r);
+        }).orElse(stopped);
     }
 
     /** No capture runs: hands over what an ended one (stopped by its deadline, say) left staged. */

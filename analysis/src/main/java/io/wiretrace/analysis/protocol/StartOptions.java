@@ -17,7 +17,7 @@ import java.util.Set;
 public final class StartOptions {
     /** The keys {@code start} takes. */
     public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(
-            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "filter", "deadline")));
+            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "filter", "deadline", "packets")));
     public static final int DEFAULT_BUFFER_KIB = 32 << 10;
     /** The recording's file name in the output directory. */
     public static final String RECORDING = "recording.jfr";
@@ -39,6 +39,12 @@ public final class StartOptions {
     public final Duration jfrThreshold;
     public final String filter;
     /** When the capture stops by itself, from its start; null: never. */
+    /**
+     * Where the packets come from when not from libpcap in this JVM: a directory (as the target
+     * names it) holding a FIFO per interface, {@code 0}, {@code 1} ..., each carrying classic pcap
+     * from a capture process outside; null for the capture inside.
+     */
+    public final String packets;
     public final Duration deadline;
 
     private StartOptions(Map<String, String> v) {
@@ -77,6 +83,10 @@ public final class StartOptions {
         jfrThreshold = Durations.parse(v.getOrDefault("jfr-threshold", "0ms"));
         filter = v.getOrDefault("filter", "").trim();
         deadline = v.containsKey("deadline") ? Durations.parse(v.get("deadline")) : null;
+        packets = v.get("packets");
+        if (packets != null && !packets.startsWith("/")) {
+            throw new IllegalArgumentException("packets takes an absolute directory, not '" + packets + "'");
+        }
         if (deadline != null && (deadline.isZero() || deadline.isNegative())) {
             throw new IllegalArgumentException("deadline must be positive, not " + v.get("deadline"));
         }

@@ -1,0 +1,131 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import jdk.jfr.consumer.RecordedEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A JVM in a container made with unshare: its own pid, mount and network namespaces and a
+ * private /tmp, as Docker or Kubernetes would give it. wiretrace on the host attaches by the
+ * host pid, captures in the container's network namespace, and leaves the files on the host.
+ */
+class ContainerIT {
+    @TempDir
+    Path tmp;
+
+    /**
+     * The shop (with its upstream) as pid 1 of new namespaces, its /tmp a fresh tmpfs. The jar is
+     * opened before the tmpfs hides the host's /tmp, and run as /proc/self/fd/9.
+     */
+    private Harness.App container(String user) throws Exception {
+        Path shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
+        Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
+        String run = Harness.currentJava() + " -jar /proc/self/fd/9 all";
+        if (user != null) {
+            run = "setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + run;
+        }
+        return new Harness.App(List.of("unshare", "--pid", "--fork", "--mount", "--net", "--mount-proc", "sh", "-c",
+                "exec 9< " + shop + " && mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec " + run));
+    }
+
+    /** The JVM's pid on the host: unshare's child (sh, which became java). */
+    private static String jvmPid(Harness.App app) throws Exception {
+        String[] pid = {""};
+        Path children = Paths.get("/proc", app.pid(), "task", app.pid(), "children");
+        assertTrue(Harness.await(Duration.ofSeconds(30), () -> {
+            pid[0] = Files.readString(children).trim();
+            return !pid[0].isEmpty() && Files.readString(Paths.get("/proc", pid[0], "comm")).trim().equals("java");
+        }), "no JVM under unshare " + app.pid());
+        return pid[0];
+    }
+
+    /** Requests from inside the container's network namespace (bash's /dev/tcp). */
+    private static void requests(String pid, int port, int n) throws Exception {
+        String one = "exec 3<>/dev/tcp/127.0.0.1/" + port + "; printf 'GET /orders?item=box HTTP/1.1\\r\\nHost: x\\r\\n"
+                + "Connection: close\\r\\n\\r\\n' >&3; cat <&3";
+        for (int i = 0; i < n; i++) {
+            Process p = new ProcessBuilder("nsenter", "--target", pid, "--net", "bash", "-c", one).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS) && out.startsWith("HTTP/1.1 200"), out);
+        }
+    }
+
+    @Test
+    void collectFromTheHostLeavesTheBundleOnTheHost() throws Exception {
+        try (Harness.App app = container(null)) {
+            String pid = jvmPid(app);
+            Path bundles = Files.createDirectory(tmp.resolve("bundles"));
+            Thread traffic = new Thread(() -> {
+                try {
+                    requests(pid, app.port, 10);
+                } catch (Throwable e) {
+                    throw new AssertionError(e);
+                }
+            });
+            traffic.start();
+            Harness.Result r = Harness.cli("collect", pid, "-d", "4s", "-o", bundles.toString()).expect(0);
+            traffic.join();
+            Path bundle = Paths.get(r.out.strip().lines().reduce((a, b) -> b).orElseThrow());
+            assertTrue(bundle.startsWith(bundles) && Files.isRegularFile(bundle), r.out);
+            try (ZipFile zip = new ZipFile(bundle.toFile())) {
+                Path pcap = extract(zip, "trace.pcapng");
+                Path jfr = extract(zip, "recording.jfr");
+                // the container's loopback: only the app's own connections are on it
+                Set<String> flows = Evidence.pcapFlows(pcap);
+                assertTrue(flows.stream().anyMatch(f -> f.contains(":" + app.port)), flows.toString());
+                List<RecordedEvent> events = Evidence.events(jfr);
+                assertTrue(events.stream().filter(e -> Evidence.type(e).equals("HttpExchange")).count() >= 10,
+                        "HTTP exchanges missing");
+                assertTrue(new String(zip.getInputStream(zip.getEntry(zip.stream().map(ZipEntry::getName)
+                        .filter(n -> n.endsWith("environment.txt")).findFirst().orElseThrow())).readAllBytes(),
+                        StandardCharsets.UTF_8).contains("lo"), "the container's interfaces");
+            }
+            Path staging = Paths.get("/proc", pid, "root", "tmp", "wiretrace-root-staging");
+            try (var left = Files.list(staging)) {
+                assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("session-")).toList());
+            }
+        }
+    }
+
+    @Test
+    void startAndStopFromTheHostForAContainerUserThatIsNotRoot() throws Exception {
+        try (Harness.App app = container("nobody")) {
+            String pid = jvmPid(app);
+            Path out = tmp.resolve("out");
+            Harness.Result started = Harness.cli("start", pid, "-w", out.toString()).expect(0);
+            // nobody inside may not capture: the start still runs, and says why packets are off
+            System.out.println("start in a container as nobody: " + started);
+            requests(pid, app.port, 3);
+            Harness.awaitStatus(pid, "3 accepted");
+            Harness.Result stopped = Harness.cli("stop", pid).expect(0);
+            Path jfr = out.resolve("recording.jfr");
+            assertTrue(stopped.out.contains(jfr.toString()), stopped.out);
+            assertEquals("root", Files.getOwner(jfr, LinkOption.NOFOLLOW_LINKS).getName());
+            assertTrue(Evidence.events(jfr).stream().filter(e -> Evidence.type(e).equals("HttpExchange")).count() >= 3);
+        }
+    }
+
+    private Path extract(ZipFile zip, String name) throws Exception {
+        ZipEntry e = zip.stream().filter(x -> x.getName().endsWith("/" + name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in the bundle"));
+        Path to = tmp.resolve(name);
+        Files.write(to, zip.getInputStream(e).readAllBytes());
+        return to;
+    }
+}
