@@ -1,22 +1,26 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.cli.report.Html;
 import io.wiretrace.cli.report.Json;
 import io.wiretrace.cli.report.Report;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import picocli.CommandLine.Command;
@@ -36,6 +40,9 @@ import picocli.CommandLine.Spec;
             "  wiretrace analyze trace.pcapng --slow 500ms -o /tmp/report",
             "  wiretrace analyze trace.pcapng --jfr recording.jfr"})
 final class AnalyzeCommand implements Callable<Integer> {
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
     @Spec
     CommandSpec spec;
 
@@ -80,8 +87,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             if (Files.isDirectory(input)) {
                 dir = input;
             } else if (name.endsWith(".zip")) {
-                unpacked = Files.createTempDirectory("wiretrace-analyze",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                unpacked = Files.createTempDirectory("wiretrace-analyze", PRIVATE_DIRECTORY);
                 unzip(input, unpacked);
                 dir = unpacked;
             } else {
@@ -98,14 +104,14 @@ final class AnalyzeCommand implements Callable<Integer> {
             if (captures.isEmpty()) {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, input + " holds no capture file (*.pcapng, *.pcap)");
             }
-            Path target = out != null ? out : Files.isDirectory(input) ? input
-                    : Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report");
             Map<String, Object> doc;
             try {
                 doc = Report.build(captures, recording, slowNanos, Wiretrace.version());
             } catch (IOException | RuntimeException e) {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage());
             }
+            Path target = out != null ? out : Files.isDirectory(input) ? input
+                    : ownReportDirectory(Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report"));
             List<Path> written = write(doc, target);
             summary(doc, spec.commandLine().getOut());
             for (Path p : written) {
@@ -119,10 +125,28 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The default report directory, {@code <name>-report} in the current directory, which may be
+     * one that others share: made 0700 now, or, from an earlier run, a directory of this user's
+     * (not a link, not someone else's planted in its place).
+     */
+    private static Path ownReportDirectory(Path dir) throws IOException {
+        try {
+            return Files.createDirectory(dir, PRIVATE_DIRECTORY);
+        } catch (FileAlreadyExistsException e) {
+            String wrong = OwnDirectory.problem(dir, true);
+            if (wrong != null) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "refusing to write the report into "
+                        + dir.toAbsolutePath() + ": it " + wrong + "; name another directory with -o");
+            }
+            return dir;
+        }
+    }
+
     /** Writes report.json and report.html (mode 0600) into {@code dir}, created 0700 if need be. */
     static List<Path> write(Map<String, Object> doc, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir, PRIVATE_DIRECTORY);
         }
         Path json = dir.resolve("report.json");
         Path html = dir.resolve("report.html");
@@ -131,10 +155,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         return List.of(html, json);
     }
 
+    /**
+     * Writes {@code p} (mode 0600) in one step, never through a link: see {@link PrivateFiles#write}
+     * for what happens when something has its name already.
+     */
     static void writePrivate(Path p, String text) throws IOException {
-        Files.deleteIfExists(p);
-        Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(p, text, StandardCharsets.UTF_8);
+        PrivateFiles.write(p, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The verdict table, for the terminal. */
@@ -155,8 +181,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Unpacks a bundle's files (flat names only: nothing can land outside {@code dir}). */
-    private static void unzip(Path zip, Path dir) throws IOException {
+    /**
+     * Unpacks a bundle's files as regular files (0600) into {@code dir}: by their last name only,
+     * so that nothing lands outside it ("../x", "/etc/x" become "x"), each created anew, so that
+     * two entries of one name cannot overwrite each other or follow a link.
+     */
+    static void unzip(Path zip, Path dir) throws IOException {
         try (InputStream in = Files.newInputStream(zip); ZipInputStream z = new ZipInputStream(in)) {
             ZipEntry e;
             while ((e = z.getNextEntry()) != null) {
@@ -164,30 +194,23 @@ final class AnalyzeCommand implements Callable<Integer> {
                     continue;
                 }
                 String n = e.getName();
-                n = n.substring(n.lastIndexOf('/') + 1);
-                if (n.isEmpty() || n.equals("..") || n.equals(".")) {
+                n = n.substring(Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\')) + 1);
+                if (n.isEmpty() || n.equals("..") || n.equals(".") || n.indexOf('\0') >= 0) {
                     continue;
                 }
-                Path p = dir.resolve(n);
-                Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.copy(z, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try (OutputStream o = PrivateFiles.create(dir.resolve(n))) {
+                    z.transferTo(o);
+                } catch (FileAlreadyExistsException twice) {
+                    throw new Wiretrace.Failure(Wiretrace.FAILED, zip + " holds more than one file named " + n);
+                }
             }
         } catch (java.util.zip.ZipException e) {
             throw new Wiretrace.Failure(Wiretrace.FAILED, zip + " is not a readable zip: " + e.getMessage());
         }
     }
 
+    /** Deletes {@code dir} and what it holds; a link in it is removed, never followed. */
     static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover in a private temp folder is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // as above
-        }
+        PrivateFiles.deleteTree(dir);
     }
 }

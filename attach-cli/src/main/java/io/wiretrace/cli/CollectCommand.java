@@ -5,24 +5,29 @@ import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.cli.report.Report;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import picocli.CommandLine.Command;
@@ -245,32 +250,71 @@ final class CollectCommand implements Callable<Integer> {
         return m;
     }
 
-    /** The directory's files into {@code bundle} (mode 0600), under one folder named like it. */
-    private static void zip(Path dir, Path bundle, String folder) throws IOException {
+    /**
+     * The directory's files into {@code bundle} (mode 0600), under one folder named like it. The
+     * bundle and its temporary file {@code .<bundle>.tmp} are new files: -o may be a directory that
+     * others share and the names are predictable, so whatever has either name already (a link
+     * planted there) is refused, never written through or replaced.
+     */
+    static void zip(Path dir, Path bundle, String folder) throws IOException {
+        if (Files.exists(bundle, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(bundle.toString(), null, "exists already (another user of "
+                    + bundle.getParent() + " can have put it there): neither written through nor replaced");
+        }
         Path tmp = bundle.resolveSibling("." + bundle.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        write(dir, tmp, folder);
         try {
-            write(dir, tmp, folder);
-            Files.move(tmp, bundle, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
+            // rename(2): checked above, and a link put there since is replaced, never followed
+            Files.move(tmp, bundle);
+        } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
+            throw e;
         }
     }
 
+    /**
+     * Creates {@code tmp} and zips into it the regular files of {@code dir} that its owner (the
+     * target's user, who wrote the capture) or this process's user wrote: links, FIFOs, devices,
+     * directories, files of other users or with other names (hard links) are not bundled (nor
+     * opened) but named at the end of the bundle's environment.txt.
+     */
     private static void write(Path dir, Path tmp, String folder) throws IOException {
-        try (OutputStream o = Files.newOutputStream(tmp); ZipOutputStream z = new ZipOutputStream(o)) {
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
-            }
+        Set<Integer> owners = Set.copyOf(List.of((Integer) Files.getAttribute(dir, "unix:uid"), PrivateFiles.uid()));
+        Path environment = dir.resolve("environment.txt");
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
+            list.forEach(files::add);
+        }
+        files.remove(environment);
+        Collections.sort(files);
+        files.add(environment); // last, to name what was not bundled
+        List<String> skipped = new ArrayList<>();
+        OutputStream o = PrivateFiles.create(tmp);
+        try (ZipOutputStream z = new ZipOutputStream(o)) {
             for (Path f : files) {
+                InputStream in = PrivateFiles.openOwned(f, owners, skipped);
+                boolean note = f == environment && !skipped.isEmpty();
+                if (in == null && !note) {
+                    continue;
+                }
                 ZipEntry e = new ZipEntry(folder + "/" + f.getFileName());
-                e.setLastModifiedTime(Files.getLastModifiedTime(f));
+                if (in != null) {
+                    e.setLastModifiedTime(Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS));
+                }
                 z.putNextEntry(e);
-                Files.copy(f, z);
+                if (in != null) {
+                    try (in) {
+                        in.transferTo(z);
+                    }
+                }
+                if (note) {
+                    z.write(("\n[not bundled]\n" + String.join("\n", skipped) + "\n").getBytes(StandardCharsets.UTF_8));
+                }
                 z.closeEntry();
             }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
     }
 }
