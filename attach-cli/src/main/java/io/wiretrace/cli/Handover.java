@@ -4,7 +4,6 @@ import io.wiretrace.analysis.files.OwnDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -85,7 +84,7 @@ final class Handover {
         p.setProperty("remote", staging.remote(staged));
         p.setProperty("dest", dest.toString());
         Path f = records().resolve(staging.pid + "-" + session + ".properties");
-        try (OutputStream o = Channels.newOutputStream(Staging.newPrivateFile(f))) {
+        try (OutputStream o = PrivateFiles.create(f)) {
             p.store(o, "a wiretrace capture whose files stop hands over");
         } catch (IOException e) {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot note the session in " + f + ": " + e.getMessage());
@@ -168,7 +167,7 @@ final class Handover {
         for (int n = 0;; n++) {
             Path to = dir.resolve(n == 0 ? name : name + "." + n);
             try (InputStream in = Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS);
-                    OutputStream o = Channels.newOutputStream(Staging.newPrivateFile(to))) {
+                    OutputStream o = PrivateFiles.create(to)) {
                 in.transferTo(o);
                 return to;
             } catch (FileAlreadyExistsException taken) {

@@ -2,7 +2,7 @@ package io.wiretrace.cli;
 
 import io.wiretrace.analysis.files.OwnDirectory;
 import java.io.IOException;
-import java.nio.channels.SeekableByteChannel;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -10,14 +10,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
-import java.nio.ByteBuffer;
 import java.util.Set;
 
 /**
@@ -106,8 +104,8 @@ final class Staging {
 
     /** A file of {@code text} that the target's user alone can read (0400), created in one step. */
     Path privateFile(Path f, String text) throws IOException {
-        try (SeekableByteChannel ch = newPrivateFile(f)) {
-            ch.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        try (OutputStream o = PrivateFiles.create(f)) {
+            o.write(text.getBytes(StandardCharsets.UTF_8));
         }
         handOver(f, PosixFilePermissions.fromString("r--------"));
         return f;
@@ -136,12 +134,6 @@ final class Staging {
             v.setGroup(users.lookupPrincipalByGroupName(String.valueOf(targetGid)));
         }
         v.setPermissions(mode);
-    }
-
-    /** A new file, 0600, created in one step; an existing name (a file, a link) fails. */
-    static SeekableByteChannel newPrivateFile(Path f) throws IOException {
-        return Files.newByteChannel(f, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     static PosixFileAttributeView view(Path p) {
