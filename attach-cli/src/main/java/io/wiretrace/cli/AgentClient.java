@@ -216,9 +216,23 @@ final class AgentClient {
         try {
             return VirtualMachine.attach(pid);
         } catch (AttachNotSupportedException | IOException e) {
+            if (readOnlyTmp(pid)) {
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot attach to " + pid + ": its /tmp is read-only, and the"
+                        + " JVM opens its attach socket there; give it a writable /tmp (in Kubernetes an emptyDir volume"
+                        + " at /tmp) (" + e.getMessage() + ")");
+            }
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot attach to " + pid + ": " + e.getMessage()
-                    + " (it must be a HotSpot JVM of Java 11+ running as the same user, without"
-                    + " -XX:+DisableAttachMechanism)");
+                    + " (it must be a HotSpot JVM of Java 11+ running as the same user, or wiretrace must run as root,"
+                    + " and not started with -XX:+DisableAttachMechanism)");
+        }
+    }
+
+    /** Whether the /tmp that {@code pid} sees is on a read-only mount. */
+    static boolean readOnlyTmp(String pid) {
+        try {
+            return Files.getFileStore(Paths.get("/proc", pid, "root", "tmp")).isReadOnly();
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

