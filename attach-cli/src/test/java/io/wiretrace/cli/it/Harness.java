@@ -204,6 +204,11 @@ final class Harness {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toString()));
         cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    /** Runs {@code cmd} (a CLI, as another user say) to its end, within the deadline. */
+    static Result run(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).start();
         StringBuffer out = new StringBuffer();
         StringBuffer err = new StringBuffer();
@@ -211,7 +216,7 @@ final class Harness {
         CompletableFuture<Void> e = CompletableFuture.runAsync(() -> drain(p.getErrorStream(), err));
         if (!p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            fail("wiretrace " + String.join(" ", args) + " did not finish within " + DEADLINE);
+            fail(String.join(" ", cmd) + " did not finish within " + DEADLINE);
         }
         o.get(10, TimeUnit.SECONDS);
         e.get(10, TimeUnit.SECONDS);
