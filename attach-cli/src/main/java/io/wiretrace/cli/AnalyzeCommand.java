@@ -101,7 +101,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             } else {
                 captures = List.of(input);
             }
-            if (captures.isEmpty()) {
+            if (captures.isEmpty() && recording == null) { // a recording alone: packets were off in the target
                 throw new Wiretrace.Failure(Wiretrace.FAILED, input + " holds no capture file (*.pcapng, *.pcap)");
             }
             Map<String, Object> doc;
@@ -168,9 +168,14 @@ final class AnalyzeCommand implements Callable<Integer> {
     static void summary(Map<String, Object> doc, PrintWriter out) {
         List<Map<String, Object>> verdicts = (List<Map<String, Object>>) doc.get("verdicts");
         Map<String, Object> capture = (Map<String, Object>) doc.get("capture");
-        out.println(capture.get("packets") + " packets, " + capture.get("conversations") + " TCP conversations; "
+        out.println((capture.get("packets") == null ? "no capture file"
+                : capture.get("packets") + " packets, " + capture.get("conversations") + " TCP conversations") + "; "
                 + "verdicts " + ("recording".equals(((Map<String, Object>) doc.get("source")).get("verdicts"))
                 ? "from the recording (live)" : "from the packets alone"));
+        if (capture.get("packetsOff") != null) {
+            out.println("packets: off in the target — " + capture.get("packetsOff")
+                    + "; the verdicts rest on the app's timings alone");
+        }
         if (verdicts.isEmpty()) {
             out.println("no slow or failed call");
         }

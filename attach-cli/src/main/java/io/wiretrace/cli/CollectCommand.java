@@ -226,6 +226,10 @@ final class CollectCommand implements Callable<Integer> {
     }
 
     static String line(Map<String, String> p, Duration elapsed) {
+        if ("off".equals(p.get("packets"))) { // the agent captures none (no CAP_NET_RAW, no libpcap)
+            return String.format(Locale.ROOT, "%4ds  packets off  %s connections  %s slow calls (app timings only)",
+                    elapsed.getSeconds(), p.getOrDefault("connections", "?"), p.getOrDefault("slow", "?"));
+        }
         return String.format(Locale.ROOT, "%4ds  %,d packets  %.1f MB  %s drops  %s connections  %s slow calls",
                 elapsed.getSeconds(), num(p.get("packets")), num(p.get("bytes")) / 1e6, p.getOrDefault("drops", "?"),
                 p.getOrDefault("connections", "?"), p.getOrDefault("slow", "?"));

@@ -82,4 +82,23 @@ class WiretraceTest {
         assertEquals(0, run("--version"));
         assertTrue(out.toString().startsWith("wiretrace "), out.toString());
     }
+
+    /** Without packets, neither collect's progress nor its summary may read as "0 packets, all fine". */
+    @Test
+    void packetsOffIsSaidNotCountedAsZero() {
+        String line = CollectCommand.line(CollectCommand.parse("seconds=3 packets=off connections=4 slow=1 state=capturing"),
+                java.time.Duration.ofSeconds(3));
+        assertEquals("   3s  packets off  4 connections  1 slow calls (app timings only)", line);
+        assertTrue(CollectCommand.line(CollectCommand.parse("packets=12 bytes=3000000 drops=0 connections=4 slow=1"),
+                java.time.Duration.ofSeconds(3)).contains("12 packets  3.0 MB  0 drops"));
+
+        java.util.Map<String, Object> capture = new java.util.HashMap<>();
+        capture.put("packets", null);
+        capture.put("packetsOff", "the app's user may not capture (no CAP_NET_RAW)");
+        AnalyzeCommand.summary(java.util.Map.of("capture", capture, "source", java.util.Map.of("verdicts", "recording"),
+                "verdicts", java.util.List.of()), new PrintWriter(out));
+        assertEquals("no capture file; verdicts from the recording (live)\n"
+                + "packets: off in the target — the app's user may not capture (no CAP_NET_RAW); the verdicts rest on"
+                + " the app's timings alone\nno slow or failed call\n", out.toString());
+    }
 }

@@ -5,6 +5,7 @@ import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +35,6 @@ public final class Capture {
     private volatile boolean stopping;
     private Thread flusher;
     private boolean started;
-    /** Gets every packet the readers read, when set before {@link #start}. */
     /** Where each packet goes on its way to the files (the correlator); null: nowhere. */
     public volatile PacketSink sink;
 
@@ -65,9 +65,18 @@ public final class Capture {
                 files.addInterface(s.linkType(), this.snaplen, name);
             }
             files.open(Instant.now().getEpochSecond());
-        } catch (CaptureException | IllegalArgumentException e) {
+        } catch (CaptureException e) {
+            abort();
+            if (e.unavailable) {
+                Source.checkFilter(this.filter, names, this.snaplen); // a bad filter is still a usage error
+            }
+            throw e;
+        } catch (IllegalArgumentException e) {
             abort();
             throw e;
+        } catch (LinkageError e) { // pcap4j's or JNA's native part
+            abort();
+            throw CaptureException.noLibpcap(e);
         } catch (Exception e) {
             abort();
             throw new CaptureException((files.current() != null ? "cannot write " + files.current()
@@ -128,14 +137,18 @@ public final class Capture {
         return why == null ? null : "stopped at " + haltedAt + ": " + why;
     }
 
-    /** Stops the threads, closes the handles and the files; returns the final statistics. */
     /** Closes the sources of a capture that never started. */
     private void abort() {
         for (Source s : sources) {
-            s.abort();
+            try {
+                s.abort();
+            } catch (RuntimeException | LinkageError e) {
+                // nothing was captured on it
+            }
         }
     }
 
+    /** Stops the threads, closes the handles and the files; returns the final statistics. */
     public Stats stop() {
         if (!started) {
             abort();
@@ -283,14 +296,52 @@ public final class Capture {
     public static final class CaptureException extends Exception {
         /** True when the user's input was wrong (an unknown interface, a bad filter): exit code 2. */
         public final boolean usage;
+        /**
+         * True when this JVM cannot capture at all, whatever the options: its user may not (no
+         * CAP_NET_RAW), or libpcap cannot be loaded. The message then says why and what would
+         * grant packets; the session runs without them.
+         */
+        public final boolean unavailable;
 
         CaptureException(String message) {
-            this(message, false);
+            this(message, false, false);
         }
 
         CaptureException(String message, boolean usage) {
+            this(message, usage, false);
+        }
+
+        private CaptureException(String message, boolean usage, boolean unavailable) {
             super(message);
             this.usage = usage;
+            this.unavailable = unavailable;
+        }
+
+        /** The app's user may not capture; {@code detail} is libpcap's text. */
+        static CaptureException denied(String detail) {
+            return new CaptureException("the app's user may not capture (no CAP_NET_RAW: " + detail + "); for packets,"
+                    + " run the app as root, or grant its java binary the capability and restart the app: setcap"
+                    + " cap_net_raw,cap_net_admin+eip " + javaBinary(), false, true);
+        }
+
+        /** libpcap, or JNA's native part, cannot be loaded in this JVM. */
+        static CaptureException noLibpcap(Throwable cause) {
+            String why = String.valueOf(cause.getMessage()).replaceAll("\\s+", " ");
+            why = why.length() > 160 ? why.substring(0, 157) + "..." : why;
+            boolean jna = why.contains("jnidispatch") || why.contains("com.sun.jna");
+            return new CaptureException((jna ? "JNA cannot load its native library in the app's JVM (" + why
+                    + "); packets need a glibc-based JVM (not musl/Alpine) with libpcap"
+                    : "libpcap cannot be loaded in the app's JVM (" + why + "); for packets, install libpcap"
+                    + " (Debian/Ubuntu: apt-get install libpcap0.8) and start again"), false, true);
+        }
+
+        private static String javaBinary() {
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            try {
+                return java.toRealPath().toString(); // setcap takes the file, not a link to it
+            } catch (IOException | RuntimeException e) {
+                return java.toString();
+            }
         }
     }
 }

@@ -78,13 +78,15 @@ public final class Interfaces {
     }
 
     static List<Nif> list() throws Capture.CaptureException {
-        NativeLibrary pcap;
         try {
-            pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
-        } catch (LinkageError e) {
-            throw new Capture.CaptureException("libpcap cannot be loaded in the target JVM (" + e.getMessage()
-                    + "); install it, e.g. apt-get install libpcap0.8");
+            return listNative();
+        } catch (LinkageError e) { // libpcap, or JNA's own native part (a musl JVM)
+            throw Capture.CaptureException.noLibpcap(e);
         }
+    }
+
+    private static List<Nif> listNative() throws Capture.CaptureException {
+        NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
         Memory head = new Memory(Native.POINTER_SIZE);
         Memory errbuf = new Memory(256); // PCAP_ERRBUF_SIZE
         int rc = pcap.getFunction("pcap_findalldevs").invokeInt(new Object[] {head, errbuf});

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.pcap4j.core.BpfProgram;
@@ -18,6 +19,8 @@ import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
 import org.pcap4j.core.PcapStat;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.packet.namednumber.DataLinkType;
 
 /**
  * One interface's capture. libpcap does the per-packet work natively: {@code pcap_loop} calls
@@ -27,6 +30,7 @@ import org.pcap4j.core.PcapStat;
  */
 final class Source {
     static final int TIMEOUT_MILLIS = 100;
+    private static final int PCAP_ERROR_PERM_DENIED = -8;
     private static final int O_RDWR = 2;
     private static final int F_SETPIPE_SZ = 1031;
     private static final int PIPE_BYTES = 1 << 20;
@@ -69,10 +73,11 @@ final class Source {
                     .build();
         } catch (PcapNativeException e) {
             String m = String.valueOf(e.getMessage());
-            boolean denied = m.contains("permission") || m.contains("not permitted");
-            throw new Capture.CaptureException("cannot open interface " + iface + ": " + m
-                    + (denied ? " (capturing needs CAP_NET_RAW: run the app as root or grant its java binary"
-                            + " cap_net_raw,cap_net_admin)" : ""));
+            if (Integer.valueOf(PCAP_ERROR_PERM_DENIED).equals(e.getReturnCode()) || m.contains("permission")
+                    || m.contains("not permitted")) {
+                throw Capture.CaptureException.denied("cannot open interface " + iface + ": " + m);
+            }
+            throw new Capture.CaptureException("cannot open interface " + iface + ": " + m);
         }
         PcapDumper d = null;
         FileChannel in = null;
@@ -136,6 +141,32 @@ final class Source {
             }
         }
         handle.close();
+    }
+
+    /**
+     * Compiles {@code filter} on a handle that captures nothing (no privilege needed), so that a
+     * session without packets still refuses a malformed filter. Skipped if libpcap cannot be loaded.
+     */
+    static void checkFilter(String filter, List<String> interfaces, int snaplen) throws Capture.CaptureException {
+        if (filter.isEmpty()) {
+            return;
+        }
+        for (String iface : interfaces) {
+            DataLinkType link = iface.equals("any") ? DataLinkType.LINUX_SLL : DataLinkType.EN10MB;
+            PcapHandle dead = null;
+            try {
+                dead = Pcaps.openDead(link, snaplen);
+                dead.compileFilter(filter, BpfProgram.BpfCompileMode.OPTIMIZE, PcapHandle.PCAP_NETMASK_UNKNOWN).free();
+            } catch (PcapNativeException e) {
+                throw new Capture.CaptureException("invalid filter '" + filter + "': " + libpcapError(e), true);
+            } catch (Exception | LinkageError e) {
+                return; // libpcap is not usable here: nothing will be captured with the filter anyway
+            } finally {
+                if (dead != null) {
+                    dead.close();
+                }
+            }
+        }
     }
 
     static String libpcapError(PcapNativeException e) {

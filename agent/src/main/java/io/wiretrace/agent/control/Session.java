@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.text.SimpleDateFormat;
@@ -52,6 +53,8 @@ final class Session {
     private Recording recording;
     private Thread shutdownHook;
     private String warnings = "";
+    /** Why this session captures no packets (see {@link Capture.CaptureException#unavailable}), or null. */
+    private String packetsOff;
 
     private Session(Path dir) {
         this.dir = dir;
@@ -71,22 +74,34 @@ final class Session {
             for (Path f : files.files()) {
                 Files.deleteIfExists(f);
             }
-            if (created) {
-                Files.deleteIfExists(dir);
+            if (!(e instanceof Capture.CaptureException && ((Capture.CaptureException) e).unavailable)) {
+                if (created) {
+                    Files.deleteIfExists(dir);
+                }
+                throw e;
             }
-            throw e;
+            // Degraded, not dead: nothing else of the session needs packets. No capture file is
+            // written (an empty one would read as "no traffic"); the recording says why.
+            s.packetsOff = e.getMessage();
         }
         try {
             Sockets.init();
-            s.correlator = new Correlator(o.slow.toNanos());
-            s.capture.sink = s.correlator;
-            s.correlator.files = files;
+            s.correlator = new Correlator(o.slow.toNanos(), s.capture != null);
+            if (s.capture != null) {
+                s.capture.sink = s.correlator;
+                s.correlator.files = files;
+            }
             s.tracer = new Tracer(s.correlator);
             if (FlightRecorder.isAvailable()) {
-                s.statistics = s.capture::emitStatistics;
+                String requested = String.join(",", o.interfaces);
+                s.statistics = s.capture != null ? s.capture::emitStatistics
+                        : () -> emitPacketsOff(requested, s.packetsOff);
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
             s.recording = startRecording(o.jfrThreshold, s, dir.resolve(StartOptions.RECORDING));
+            if (s.capture == null && s.statistics != null) {
+                s.statistics.run(); // the recording says so from its start, however short it is
+            }
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
@@ -94,10 +109,12 @@ final class Session {
             s.correlator.start();
             HttpExchanges.sink = s.correlator;
             Dispatcher.hooks = s.tracer;
-            s.capture.start();
+            if (s.capture != null) {
+                s.capture.start();
+            }
             s.shutdownHook = new Thread(() -> onExit.accept(s), "wiretrace-shutdown");
             Runtime.getRuntime().addShutdownHook(s.shutdownHook);
-            setState("capturing " + dir);
+            setState("capturing " + dir + (s.capture == null ? " (packets off)" : ""));
             return s;
         } catch (Throwable t) {
             s.stop();
@@ -106,9 +123,18 @@ final class Session {
     }
 
     String describeStart() {
-        return "capturing on " + describeCapture() + "\n"
+        return (capture == null ? "packets: off — " + packetsOff : "capturing on " + describeCapture()) + "\n"
                 + "instrumented: " + String.join(", ", instrumenter.instrumented) + "\n"
-                + "output: " + dir + warnings;
+                + "output: " + dir + (capture == null ? " (recording.jfr only)" : "")
+                + warnings;
+    }
+
+    /** The wiretrace.CaptureStatistics of a session without packets: why, every period. */
+    private static void emitPacketsOff(String interfaces, String why) {
+        CaptureStatisticsEvent e = new CaptureStatisticsEvent();
+        e.captureInterface = interfaces;
+        e.packetsOff = why;
+        e.commit();
     }
 
     private String describeCapture() {
@@ -124,6 +150,14 @@ final class Session {
 
     String status() {
         long secs = Duration.between(startedAt, Instant.now()).getSeconds();
+        if (capture == null) {
+            return "state: capturing without packets since " + startedAt + " (" + secs + "s)\n"
+                    + "packets: off — " + packetsOff + "\n"
+                    + NO_PACKETS_VERDICTS + "\n"
+                    + "output: " + dir + " (recording.jfr only)\n"
+                    + connections() + "\n"
+                    + correlator.status();
+        }
         String halted = capture.halted();
         return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
                 + " since " + startedAt + " (" + secs + "s) on " + describeCapture() + "\n"
@@ -139,6 +173,11 @@ final class Session {
      * connections, slow calls, and the capture's state).
      */
     String progress() {
+        if (capture == null) {
+            return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds() + " packets=off"
+                    + " connections=" + (tracer.connects.sum() + tracer.accepts.sum())
+                    + " slow=" + correlator.explainedCount() + " state=capturing";
+        }
         Capture.Stats st = capture.stats();
         String halted = capture.halted();
         return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds()
@@ -160,6 +199,10 @@ final class Session {
                 + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
     }
 
+    static final String NO_PACKETS_VERDICTS = "verdicts rest on the app's timings alone: a cause is named only where"
+            + " those show it (a slow lookup or TLS handshake, the slow calls a request's thread waited on);"
+            + " the others are UNKNOWN, with the times the app measured";
+
     /** Undoes everything start did, in reverse; safe on a partly started session. */
     String stop() {
         StringBuilder out = new StringBuilder();
@@ -174,6 +217,9 @@ final class Session {
         }
         if (statistics != null) {
             FlightRecorder.removePeriodicEvent(statistics);
+            if (capture == null && recording != null) {
+                statistics.run();
+            }
         }
         String halted = capture != null ? capture.halted() : null;
         Capture.Stats stats = capture != null ? capture.stop() : null;
@@ -192,9 +238,10 @@ final class Session {
                     // dump() reports it. The destination stays set until now for the JVM's exit.
                     recording.setDestination(null);
                     recording.stop();
+                    refuseLink(jfr); // dump() opens the file by name: not through a link put there since
                     recording.dump(jfr);
                 }
-                Files.setPosixFilePermissions(jfr, PosixFilePermissions.fromString("rw-------"));
+                chmod(jfr, "rw-------");
             } catch (Throwable t) {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {
@@ -209,6 +256,9 @@ final class Session {
             }
         }
         setState("idle");
+        if (packetsOff != null) {
+            out.append("packets: off — ").append(packetsOff).append('\n');
+        }
         if (halted != null) {
             out.append("capture ").append(halted).append('\n');
         }
@@ -230,6 +280,26 @@ final class Session {
             }
         }
         return out.toString().trim();
+    }
+
+    /**
+     * Sets a file's mode without following a link: a link at {@code p} is refused (the open behind
+     * it uses O_NOFOLLOW, so one put there after the check fails too).
+     */
+    static void chmod(Path p, String mode) throws IOException {
+        refuseLink(p);
+        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (view == null) {
+            throw new IOException("cannot set the mode of " + p + ": no POSIX file attributes here");
+        }
+        view.setPermissions(PosixFilePermissions.fromString(mode));
+    }
+
+    private static void refuseLink(Path p) throws IOException {
+        if (Files.isSymbolicLink(p)) {
+            throw new IOException(p + " is a symbolic link now; refusing to write through it");
+        }
     }
 
     private static long size(Path f) {
@@ -265,7 +335,7 @@ final class Session {
         String repository = System.getProperty("jdk.jfr.repository");
         if (repository != null) {
             try {
-                Files.setPosixFilePermissions(Paths.get(repository), PosixFilePermissions.fromString("rwx------"));
+                chmod(Paths.get(repository), "rwx------");
             } catch (IOException | RuntimeException e) {
                 s.warnings += "\nwarning: cannot make the JFR repository " + repository + " private: " + e;
             }

@@ -65,6 +65,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private static final int RECENT_SYNS = 1024;
 
     private final long slowNanos;
+    /** Whether packets come at all: without them, calls are explained from the app's timings alone. */
+    private final boolean packets;
     private final FlowTable table = new FlowTable(FlowTable.MAX_FLOWS, FlowTable.DEFAULT_IDLE_NANOS,
             FlowTable.DEFAULT_LINGER_NANOS, this);
     private final ConcurrentLinkedQueue<Conn> opened = new ConcurrentLinkedQueue<>();
@@ -100,7 +102,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private Thread thread;
 
     public Correlator(long slowNanos) {
+        this(slowNanos, true);
+    }
+
+    /** With {@code packets} false no capture runs: see {@link VerdictRules#withoutPackets}. */
+    public Correlator(long slowNanos, boolean packets) {
         this.slowNanos = slowNanos;
+        this.packets = packets;
         sampleClock();
     }
 
@@ -342,7 +350,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         for (Iterator<AppCall> it = pending.iterator(); it.hasNext();) {
             AppCall call = it.next();
             long end = epoch(call.end);
-            if (all || (now >= end + SETTLE_NANOS && (watermark >= end || now >= end + GIVE_UP_NANOS))) {
+            // without packets, the settling still lets a request's own slow calls be explained first
+            if (all || (now >= end + SETTLE_NANOS && (!packets || watermark >= end || now >= end + GIVE_UP_NANOS))) {
                 it.remove();
                 explain(call);
             }
@@ -418,7 +427,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         } else if (c.kind == AppCall.CONNECT) {
             t = connectAttempt(c, s, e);
         }
-        Explanation v = VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError);
+        Explanation v = packets ? VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError)
+                : VerdictRules.withoutPackets(c, s, e, http);
         if (c.kind == AppCall.HTTP && !c.incoming) {
             handshakeInside(conn, s, e, v);
         }
@@ -557,10 +567,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 }
             }
         }
-        if (longest == null || waited * 2 < e - s || longest.verdict.verdict == Verdict.UNKNOWN) {
+        if (longest == null || waited * 2 < e - s) {
             return;
         }
         AppCall x = longest.call;
+        if (longest.verdict.verdict == Verdict.UNKNOWN) {
+            if (!packets) { // what the app's timings do show: where the request's time went
+                v.evidence += "; its thread waited " + VerdictRules.ms(longest.end - longest.start) + " of it on its "
+                        + x.kindName() + " call" + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress
+                        + ":" + x.remotePort + (x.conn != null ? " (connection " + x.conn.id + ")" : "")
+                        + ", itself UNKNOWN";
+            }
+            return;
+        }
         v.set(longest.verdict.verdict, Math.min(e - s, longest.verdict.explained), "the thread waited "
                 + VerdictRules.ms(longest.end - longest.start) + " on its " + x.kindName() + " call"
                 + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress + ":" + x.remotePort
@@ -622,16 +641,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (!verdicts.isEmpty()) {
             b.append(')');
         }
-        b.append(", ").append(pending.size() + queued.get()).append(" waiting for their packets");
+        b.append(", ").append(pending.size() + queued.get()).append(packets ? " waiting for their packets" : " waiting");
         if (dropped.sum() > 0) {
             b.append(", ").append(dropped.sum()).append(" dropped");
         }
         if (errors > 0) {
             b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
         }
-        b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
-                .append(" joined to the app's connections, ").append(conns.size()).append(" connections known to the join; ")
-                .append(annotated).append(" packets annotated with a verdict");
+        if (packets) {
+            b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
+                    .append(" joined to the app's connections, ").append(conns.size())
+                    .append(" connections known to the join; ").append(annotated)
+                    .append(" packets annotated with a verdict");
+        }
         if (!latest.isEmpty()) {
             b.append("\nlatest slow calls:");
             latest.forEach(l -> b.append("\n  ").append(l));

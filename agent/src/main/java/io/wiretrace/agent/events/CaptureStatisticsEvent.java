@@ -9,7 +9,10 @@ import jdk.jfr.Name;
 import jdk.jfr.Period;
 import jdk.jfr.StackTrace;
 
-/** The counters tcpdump prints when it exits, recorded every period for each capture interface. */
+/**
+ * The counters tcpdump prints when it exits, recorded every period for each capture interface;
+ * when no packets can be captured at all, one event per period that says why ({@link #packetsOff}).
+ */
 @Name("wiretrace.CaptureStatistics")
 @Label("Capture Statistics")
 @Description("Packet counters of one capture interface since the capture started, as tcpdump prints them at exit.")
@@ -49,4 +52,10 @@ public final class CaptureStatisticsEvent extends Event {
     @Label("File")
     @Description("The capture file being written.")
     public String file;
+
+    @Label("Packets Off")
+    @Description("Why no packets are captured at all (the app's user may not capture, or libpcap cannot be loaded),"
+            + " or null while they are. The socket events and slow calls are still recorded; their verdicts then"
+            + " rest on the app's own timings alone.")
+    public String packetsOff;
 }

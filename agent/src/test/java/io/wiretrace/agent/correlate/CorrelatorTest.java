@@ -257,4 +257,57 @@ class CorrelatorTest {
         assertTrue(status.contains(" connect 10.0.0.2:81 on orders-1: CONNECT_REFUSED"), status);
         assertTrue(status.contains(" read 10.0.0.9:80 (conn 13) on "), status);
     }
+
+    /**
+     * No capture at all (the app may not capture): every slow call still gets its verdict, soon
+     * after it ended, and only one its own timings support.
+     */
+    @Test
+    void withoutPacketsEverySlowCallIsExplainedFromTheAppsTimings() throws Exception {
+        Correlator off = new Correlator(TimeUnit.MILLISECONDS.toNanos(200), false);
+        Conn served = conn(20, "shop-1", "127.0.0.1", 8080, "127.0.0.1", 40020, Conn.SERVER);
+        Conn upstream = conn(21, "shop-1", "127.0.0.1", 40021, "127.0.0.1", 9090, Conn.CLIENT);
+        off.opened(served);
+        off.opened(upstream);
+        long s = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1200); // ended 0.7 s ago
+        AppCall lookup = new AppCall(AppCall.DNS, null, s + MS, s + 301 * MS, (String) null);
+        lookup.thread = "shop-1";
+        lookup.remoteAddress = "inventory.internal";
+        AppCall out = new AppCall(AppCall.HTTP, upstream, s + 302 * MS, s + 402 * MS, (String) null);
+        out.thread = "shop-1";
+        out.request = "GET /inventory?…";
+        out.requestSent = s + 303 * MS;
+        out.firstByte = s + 401 * MS;
+        out.lastByte = s + 402 * MS;
+        out.status = 200;
+        AppCall in = new AppCall(AppCall.HTTP, served, s, s + 500 * MS, (String) null);
+        in.thread = "shop-1";
+        in.incoming = true;
+        in.request = "GET /stock?…";
+        in.firstByte = s + 450 * MS;
+        in.lastByte = s + 500 * MS;
+        in.status = 200;
+        off.call(lookup);
+        off.call(out);
+        off.call(in);
+        off.start();
+        try {
+            // with packets, these would wait for them until 3 s after their end
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (off.explainedCount() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String status = off.status();
+            assertEquals(3, off.explainedCount(), status);
+            // the request's thread spent most of it in a slow lookup: that is its own timing
+            assertTrue(status.contains("3 explained (DNS_SLOW 2, UNKNOWN 1), 0 waiting"), status);
+            assertTrue(status.contains(" http GET /inventory?… 127.0.0.1:9090 (conn 21) on shop-1: UNKNOWN 0.0 ms"),
+                    status);
+            assertFalse(status.contains("packets") || status.contains("tcp flows"), status);
+            assertTrue(status.contains(" http GET /stock?… 127.0.0.1:40020 (conn 20) on shop-1: DNS_SLOW 300.0 ms"
+                    + " of 500.0 ms"), status);
+        } finally {
+            off.finish();
+        }
+    }
 }

@@ -89,6 +89,41 @@ public final class VerdictRules {
         }
     }
 
+    /**
+     * The verdict on a call when no packets were captured at all (the app may not capture): only
+     * what the app's own timings show by themselves is named — a slow lookup, a slow TLS handshake
+     * (loss during it cannot be ruled out) — and every other call is UNKNOWN, its evidence the
+     * times the app measured. The peer's think time, loss, a late read and a reset need packets,
+     * so they are never claimed. (An incoming request whose thread waited on its own slow calls
+     * takes their verdict as with packets: that link is the app's timing too.)
+     */
+    public static Explanation withoutPackets(Call c, long s, long e, long[] http) {
+        Explanation v = new Explanation();
+        long dur = e - s;
+        String failed = c.failure != null ? ", and failed (" + c.failure + ")" : "";
+        switch (c.kind) {
+            case Call.DNS:
+                return explain(c, s, e, http, null, true, 0);
+            case Call.TLS:
+                return v.set(TLS_HANDSHAKE_SLOW, dur, "the TLS handshake took " + ms(dur) + failed
+                        + " (packets were off: loss during it is not ruled out)");
+            case Call.HTTP:
+                if (c.incoming) {
+                    return v.set(UNKNOWN, 0, "the app " + (http[1] != 0 ? "began its response " + ms(http[1] - s)
+                            + " after it read the request" : "wrote no response") + " of the " + ms(dur) + NO_PACKETS);
+                }
+                long sent = http[0] != 0 ? http[0] : s;
+                return v.set(UNKNOWN, 0, "request sent " + ms(sent - s) + " into the exchange, "
+                        + (http[1] != 0 ? "the response's first byte read " + ms(http[1] - sent) + " later"
+                                : "no response read") + ", exchange " + ms(dur) + failed + NO_PACKETS);
+            default:
+                return v.set(UNKNOWN, 0, "the " + c.kindName() + " took " + ms(dur) + failed + NO_PACKETS);
+        }
+    }
+
+    private static final String NO_PACKETS = "; packets were off, and without them the peer, the network and the"
+            + " app's own reading cannot be told apart";
+
     private static Explanation connect(Call c, Explanation v, Window w, long dur) {
         if (w.synsOut == 0) {
             return v.set(UNKNOWN, 0, "no SYN of this connect was captured (check the interface and the filter)");

@@ -161,4 +161,42 @@ class VerdictRulesTest {
         assertEquals(Verdict.UNKNOWN, v.verdict);
         assertTrue(v.evidence.contains("no packet"), v.evidence);
     }
+
+    /** Without packets, only what the app's timings show by themselves is named. */
+    @Test
+    void withoutPacketsNothingIsClaimedThatOnlyPacketsShow() {
+        Call exchange = call(Call.HTTP, null);
+        exchange.status = 200;
+        long[] http = {at(1), at(401), at(402)}; // with packets a 400 ms wait for the answer: SERVER_THINK
+        Explanation v = VerdictRules.withoutPackets(exchange, at(0), at(402), http);
+        assertEquals(Verdict.UNKNOWN, v.verdict, v.evidence);
+        assertEquals(0, v.explained);
+        assertEquals(0, v.count, "no evidence packet");
+        assertTrue(v.evidence.contains("400.0 ms later") && v.evidence.contains("packets were off"), v.evidence);
+
+        Explanation refused = VerdictRules.withoutPackets(call(Call.CONNECT, new ConnectException("Connection refused")),
+                at(0), at(300), new long[3]);
+        assertEquals(Verdict.UNKNOWN, refused.verdict, "a reset is the packets' to show: " + refused.evidence);
+        assertTrue(refused.evidence.contains("Connection refused"), refused.evidence);
+        for (int kind : new int[] {Call.READ, Call.WRITE}) {
+            assertEquals(Verdict.UNKNOWN, VerdictRules.withoutPackets(call(kind, null), at(0), at(300), new long[3]).verdict);
+        }
+        Call served = call(Call.HTTP, null);
+        served.incoming = true;
+        Explanation in = VerdictRules.withoutPackets(served, at(0), at(500), new long[] {0, at(450), at(500)});
+        assertEquals(Verdict.UNKNOWN, in.verdict);
+        assertTrue(in.evidence.contains("began its response 450.0 ms after"), in.evidence);
+    }
+
+    @Test
+    void withoutPacketsALookupOrHandshakeIsStillItsOwnCause() {
+        Call lookup = call(Call.DNS, null);
+        lookup.remoteAddress = "db.example";
+        Explanation dns = VerdictRules.withoutPackets(lookup, at(0), at(300), new long[3]);
+        assertEquals(Verdict.DNS_SLOW, dns.verdict);
+        assertEquals(300 * MS, dns.explained);
+        Explanation tls = VerdictRules.withoutPackets(call(Call.TLS, null), at(0), at(250), new long[3]);
+        assertEquals(Verdict.TLS_HANDSHAKE_SLOW, tls.verdict);
+        assertTrue(tls.evidence.contains("loss during it is not ruled out"), tls.evidence);
+    }
 }

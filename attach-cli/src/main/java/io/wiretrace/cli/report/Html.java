@@ -40,9 +40,17 @@ public final class Html {
                     .append(' ').append(esc(env.get("java.version"))).append(" · ").append(esc(env.get("command")))
                     .append("<br>");
         }
-        b.append("Capture ").append(esc(capture.get("first"))).append(" – ").append(esc(capture.get("last")))
-                .append(" · ").append(capture.get("packets")).append(" packets (").append(capture.get("tcpPackets"))
-                .append(" TCP), ").append(capture.get("conversations")).append(" TCP conversations");
+        if (capture.get("packetsOff") != null) {
+            b.append("<strong id=\"packets-off\">Packets: off in the target — ").append(esc(capture.get("packetsOff")))
+                    .append(". The verdicts rest on the app's timings alone.</strong><br>");
+        }
+        if (capture.get("packets") == null) {
+            b.append("No capture file");
+        } else {
+            b.append("Capture ").append(esc(capture.get("first"))).append(" – ").append(esc(capture.get("last")))
+                    .append(" · ").append(capture.get("packets")).append(" packets (").append(capture.get("tcpPackets"))
+                    .append(" TCP), ").append(capture.get("conversations")).append(" TCP conversations");
+        }
         if (capture.containsKey("dropped")) {
             b.append(" · dropped in the target: ").append(capture.get("dropped"));
         }
@@ -99,7 +107,12 @@ public final class Html {
                     .append("\" class=\"n\">").append(c.get("requests")).append("</td><td class=\"n\">")
                     .append(c.get("slowCalls")).append("</td></tr>\n");
         }
-        b.append("</tbody></table>\n</body></html>\n");
+        b.append("</tbody></table>\n");
+        if (conns.isEmpty() && capture.get("packetsOff") != null) {
+            b.append("<p class=\"none\">No TCP connections without packets: the recording's wiretrace.Socket* events"
+                    + " list the app's connections.</p>\n");
+        }
+        b.append("</body></html>\n");
         return b.toString();
     }
 

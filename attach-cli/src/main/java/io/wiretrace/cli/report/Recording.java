@@ -50,6 +50,8 @@ final class Recording {
     private final Map<String, long[]> statistics = new HashMap<>();
     long captured = -1;
     long dropped;
+    /** Why the agent captured no packets (wiretrace.CaptureStatistics.packetsOff), or null. */
+    String packetsOff;
     long slowNanos;
 
     private Recording(Path file) {
@@ -101,6 +103,11 @@ final class Recording {
                 break;
             }
             case "wiretrace.CaptureStatistics": {
+                String off = e.hasField("packetsOff") ? e.getString("packetsOff") : null;
+                if (off != null) {
+                    packetsOff = off;
+                    break;
+                }
                 long[] s = statistics.computeIfAbsent(String.valueOf(e.getString("captureInterface")), k -> new long[2]);
                 s[0] = Math.max(s[0], e.getLong("packetsCaptured"));
                 s[1] = Math.max(s[1], e.getLong("packetsDroppedByKernel") + e.getLong("packetsDroppedByInterface")

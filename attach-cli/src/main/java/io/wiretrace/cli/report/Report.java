@@ -61,6 +61,7 @@ public final class Report {
         Recording rec = recording != null ? Recording.read(recording) : null;
         Offline packets = Offline.analyze(captures, slowNanos);
         boolean live = rec != null && rec.wiretrace;
+        String packetsOff = rec != null ? rec.packetsOff : null;
 
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("wiretrace", version);
@@ -69,23 +70,33 @@ public final class Report {
         source.put("captures", captures.stream().map(p -> p.getFileName().toString()).collect(Collectors.toList()));
         source.put("recording", recording != null ? recording.getFileName().toString() : null);
         source.put("verdicts", live ? "recording" : "packets");
-        source.put("verdictsExplained", live
+        String explained = live
                 ? "the verdicts the agent reached live, from the app's socket calls and the packets (wiretrace.SlowCall)"
                 : "from the packets alone: slow or failed connects and request/response exchanges slower than "
-                        + ms(slowNanos) + " ms; the app's own timings (APP_READ_LATE) need the recording");
+                        + ms(slowNanos) + " ms; the app's own timings (APP_READ_LATE) need the recording";
+        if (live && packetsOff != null) {
+            explained = "the verdicts the agent reached live from the app's timings alone, as packets were off in the"
+                    + " target: a cause is named only where those timings show it (a slow lookup or TLS handshake, the"
+                    + " slow calls a request's thread waited on); the others are UNKNOWN (wiretrace.SlowCall)";
+        }
+        source.put("verdictsExplained", explained);
         doc.put("source", source);
-        Path env = captures.isEmpty() ? null : captures.get(0).resolveSibling("environment.txt");
+        Path first = captures.isEmpty() ? recording : captures.get(0);
+        Path env = first == null ? null : first.resolveSibling("environment.txt");
         if (env != null && Files.isRegularFile(env)) {
             doc.put("environment", environment(env));
         }
 
         Map<String, Object> capture = new LinkedHashMap<>();
+        // without a capture file, no count: "0 packets" would read as a quiet network
+        boolean none = captures.isEmpty();
+        capture.put("packetsOff", packetsOff);
         capture.put("first", packets.first == 0 ? null : Instant.ofEpochSecond(0, packets.first).toString());
         capture.put("last", packets.last == 0 ? null : Instant.ofEpochSecond(0, packets.last).toString());
-        capture.put("packets", packets.packets);
-        capture.put("tcpPackets", packets.tcpPackets);
-        capture.put("bytes", packets.bytes);
-        capture.put("conversations", packets.conversations().size() + packets.conversationsDropped);
+        capture.put("packets", none ? null : packets.packets);
+        capture.put("tcpPackets", none ? null : packets.tcpPackets);
+        capture.put("bytes", none ? null : packets.bytes);
+        capture.put("conversations", none ? null : packets.conversations().size() + packets.conversationsDropped);
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);
             capture.put("dropped", rec.dropped);

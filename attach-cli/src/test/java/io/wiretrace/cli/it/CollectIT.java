@@ -242,7 +242,8 @@ class CollectIT {
         }
     }
 
-    private static Set<String> unzip(Path zip, Path dir) throws IOException {
+    /** The bundle's files into {@code dir}; returns their names. */
+    static Set<String> unzip(Path zip, Path dir) throws IOException {
         Files.createDirectories(dir);
         Set<String> names = new TreeSet<>();
         try (ZipInputStream z = new ZipInputStream(Files.newInputStream(zip))) {

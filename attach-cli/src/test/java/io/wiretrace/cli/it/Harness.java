@@ -255,8 +255,13 @@ final class Harness {
 
     /** Asks {@code status} until its output contains {@code text}; returns that output. */
     static String awaitStatus(String pid, String text) throws Exception {
+        return awaitStatusWith(() -> cli("status", pid).expect(0).out, text);
+    }
+
+    /** Asks {@code status} (as {@code status} runs it) until its output contains {@code text}; returns that output. */
+    static String awaitStatusWith(java.util.concurrent.Callable<String> status, String text) throws Exception {
         String[] last = {""};
-        assertTrue(await(DEADLINE, () -> (last[0] = cli("status", pid).expect(0).out).contains(text)),
+        assertTrue(await(DEADLINE, () -> (last[0] = status.call()).contains(text)),
                 "status never said '" + text + "':\n" + last[0]);
         return last[0];
     }
