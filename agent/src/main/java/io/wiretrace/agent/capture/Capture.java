@@ -29,6 +29,10 @@ public final class Capture {
     public final int bufferKiB;
     public final String filter;
     public final SavefileWriter files;
+    /** Where the packets come from when a process outside captures them, or null. */
+    public final String outside;
+    /** How long the first bytes from a capture outside may take. */
+    private static final long STREAM_WAIT_MILLIS = 15_000;
     private final List<Source> sources = new ArrayList<>();
     private final AtomicReference<String> halted = new AtomicReference<>();
     private volatile Instant haltedAt;
@@ -40,10 +44,41 @@ public final class Capture {
 
     public Capture(List<String> requested, int snaplen, int bufferKiB, String filter, SavefileWriter files)
             throws CaptureException {
+        this(requested, snaplen, bufferKiB, filter, files, null);
+    }
+
+    /**
+     * With {@code outside} (a directory holding a FIFO per interface, see StartOptions.packets),
+     * the packets come from a capture process outside this JVM, which applied the filter; neither
+     * libpcap nor JNA is touched here.
+     */
+    public Capture(List<String> requested, int snaplen, int bufferKiB, String filter, SavefileWriter files, String outside)
+            throws CaptureException {
         this.snaplen = snaplen <= 0 || snaplen > MAX_SNAPLEN ? MAX_SNAPLEN : snaplen;
         this.bufferKiB = bufferKiB;
         this.filter = filter == null ? "" : filter.trim();
         this.files = files;
+        this.outside = outside;
+        if (outside != null) {
+            this.interfaces = List.copyOf(requested);
+            try {
+                for (int i = 0; i < requested.size(); i++) {
+                    Source s = Source.fromStream(requested.get(i), Paths.get(outside, String.valueOf(i)), STREAM_WAIT_MILLIS,
+                            files, this);
+                    sources.add(s);
+                    files.addInterface(s.linkType(), s.snaplen, s.iface);
+                }
+                files.open(Instant.now().getEpochSecond());
+                return;
+            } catch (CaptureException e) {
+                abort();
+                throw e;
+            } catch (Exception e) {
+                abort();
+                throw new CaptureException((files.current() != null ? "cannot write " + files.current()
+                        : "cannot set up the capture") + ": " + e.getMessage());
+            }
+        }
         List<Interfaces.Nif> all = Interfaces.list();
         List<String> names = new ArrayList<>();
         for (String r : requested) {
@@ -189,6 +224,7 @@ public final class Capture {
 
     public Stats stats() {
         Stats total = new Stats("all");
+        total.outside = outside != null;
         List<Stats> each = new ArrayList<>();
         for (Source s : sources) {
             Stats one = stats(s);
@@ -203,6 +239,7 @@ public final class Capture {
 
     private Stats stats(Source s) {
         Stats one = new Stats(s.iface);
+        one.outside = s.outside();
         // packets a write error took from the file buffer were handed to it, but never written
         long lost = files.lost(s.id());
         one.captured = s.packets - lost;
@@ -246,6 +283,8 @@ public final class Capture {
         public long agentDropped;
         List<Stats> parts = List.of();
         private String note;
+        /** The packets came from a capture outside the JVM: its kernel counters are its own. */
+        boolean outside;
 
         Stats(String iface) {
             this.iface = iface;
@@ -267,12 +306,16 @@ public final class Capture {
 
         /** tcpdump's exit lines, with a line per interface when there are several. */
         public String lines() {
-            StringBuilder sb = new StringBuilder()
-                    .append(count(captured)).append(" captured\n")
-                    .append(count(received)).append(" received by filter\n")
-                    .append(count(kernelDropped)).append(" dropped by kernel\n")
-                    .append(count(ifDropped)).append(" dropped by interface\n")
-                    .append(count(agentDropped)).append(" dropped by wiretrace");
+            StringBuilder sb = new StringBuilder().append(count(captured)).append(" captured\n");
+            if (outside) {
+                sb.append("packets received by filter and dropped by kernel: counted by the capture outside the JVM"
+                        + " (stop prints its counts)\n");
+            } else {
+                sb.append(count(received)).append(" received by filter\n")
+                        .append(count(kernelDropped)).append(" dropped by kernel\n")
+                        .append(count(ifDropped)).append(" dropped by interface\n");
+            }
+            sb.append(count(agentDropped)).append(" dropped by wiretrace");
             for (Stats p : parts) {
                 sb.append("\n  ").append(p.iface).append(": ").append(p.oneLine());
             }

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -56,9 +57,94 @@ final class Source {
     /** Records that came out of libpcap but could not be written (the capture had ended). */
     volatile long dropped;
     private volatile PcapStat last;
+    /** A stream from a capture outside the JVM: its link type, and its first bytes read already; else null. */
+    private final ByteBuffer streamStart;
+    private final int streamLinkType;
+    /** While the reader waits in read() (the pipe was empty); a stream's stop waits for it. */
+    private volatile boolean waiting;
+    private volatile boolean ending;
+
+    /**
+     * A source fed by a capture outside this JVM through the FIFO {@code fifo}: classic pcap, as
+     * tcpdump -w - writes it. No libpcap and no JNA here: the FIFO is opened read-write first
+     * (which never waits), then read-only; the read-write end is closed once the file header came,
+     * or after {@code waitMillis} without it, so that the stream's EOF is the writer's.
+     */
+    static Source fromStream(String iface, Path fifo, long waitMillis, SavefileWriter files, Capture owner)
+            throws Capture.CaptureException {
+        FileChannel rw = null;
+        FileChannel in = null;
+        try {
+            rw = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            in = FileChannel.open(fifo, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            FileChannel held = rw;
+            Thread guard = Capture.daemon("wiretrace-stream-open", () -> {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(waitMillis));
+                closeQuietly(held); // no writer came: the read below sees EOF
+            });
+            guard.start();
+            ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
+            while (buf.position() < 24) {
+                if (in.read(buf) < 0) {
+                    throw new IOException("no packets came from the capture outside the JVM within " + waitMillis + " ms");
+                }
+            }
+            rw.close();
+            guard.interrupt();
+            ByteOrder order = magicOrder(buf.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+            int linkType = buf.duplicate().order(order).getInt(20);
+            int snaplen = buf.duplicate().order(order).getInt(16);
+            return new Source(iface, snaplen, in, buf, linkType & 0x0FFFFFFF, files, owner);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(rw);
+            closeQuietly(in);
+            throw new Capture.CaptureException("cannot read the packets of " + iface + " from " + fifo + ": " + e.getMessage());
+        }
+    }
+
+    private Source(String iface, int snaplen, FileChannel pipe, ByteBuffer start, int linkType, SavefileWriter files,
+            Capture owner) {
+        this.iface = iface;
+        this.snaplen = snaplen;
+        this.pipe = pipe;
+        this.streamStart = start;
+        this.streamLinkType = linkType;
+        this.files = files;
+        this.owner = owner;
+        this.handle = null;
+        this.dumper = null;
+    }
+
+    /** Whether the packets come from a capture outside the JVM (tcpdump's counters are then its own). */
+    boolean outside() {
+        return handle == null;
+    }
+
+    /** The byte order of a pcap file whose first four bytes, read little-endian, are {@code magic}. */
+    private static ByteOrder magicOrder(int magic) throws IOException {
+        if (magic == 0xa1b23c4d || magic == 0xa1b2c3d4) {
+            return ByteOrder.LITTLE_ENDIAN;
+        }
+        if (Integer.reverseBytes(magic) == 0xa1b23c4d || Integer.reverseBytes(magic) == 0xa1b2c3d4) {
+            return ByteOrder.BIG_ENDIAN;
+        }
+        throw new IOException(String.format("the capture pipe is not pcap: magic 0x%08x", magic));
+    }
+
+    private static void closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a FIFO end does not fail
+            }
+        }
+    }
 
     Source(String iface, int snaplen, int bufferBytes, String filter, Path fifoDir, SavefileWriter files, Capture owner)
             throws Capture.CaptureException {
+        this.streamStart = null;
+        this.streamLinkType = 0;
         this.iface = iface;
         this.snaplen = snaplen;
         this.files = files;
@@ -126,6 +212,10 @@ final class Source {
 
     /** Closes a source that was never started. */
     void abort() {
+        if (outside()) {
+            closeQuietly(pipe);
+            return;
+        }
         close(dumper, pipe);
     }
 
@@ -181,24 +271,43 @@ final class Source {
     }
 
     int linkType() {
-        return handle.getDlt().value();
+        return outside() ? streamLinkType : handle.getDlt().value();
     }
 
     void start(int id) {
         this.id = id;
-        loop = Capture.daemon("wiretrace-pcap-" + iface, this::loop);
         reader = Capture.daemon("wiretrace-read-" + iface, this::read);
         reader.start();
-        loop.start();
+        if (!outside()) {
+            loop = Capture.daemon("wiretrace-pcap-" + iface, this::loop);
+            loop.start();
+        }
     }
 
     /** Ends pcap_loop, traffic or not (libpcap 1.10 wakes it through an eventfd). */
     void breakLoop() {
+        if (outside()) {
+            endStream();
+            return;
+        }
         try {
             handle.breakLoop();
         } catch (Exception ignored) {
             // closed already: the loop has ended
         }
+    }
+
+    /**
+     * Ends the reading of a stream: once the reader waits on an empty pipe (what the capture
+     * outside wrote until now is read), or after a second, its end of the FIFO is closed.
+     */
+    private void endStream() {
+        ending = true;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (!waiting && reader != null && reader.isAlive() && System.nanoTime() < end) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+        closeQuietly(pipe);
     }
 
     /** Waits for both threads after breakLoop(); true if they ended. */
@@ -214,6 +323,9 @@ final class Source {
 
     /** fflush of libpcap's stdio buffer, so that a quiet capture's last packets reach the pipe. */
     void flush() {
+        if (outside()) {
+            return;
+        }
         try {
             dumper.flush();
         } catch (Exception ignored) {
@@ -223,6 +335,9 @@ final class Source {
 
     /** libpcap's counters; the last ones read if the handle is closed. */
     PcapStat stats() {
+        if (outside()) {
+            return null;
+        }
         try {
             last = handle.getStats();
         } catch (Exception ignored) {
@@ -285,7 +400,7 @@ final class Source {
     }
 
     private void read() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
+        ByteBuffer buf = streamStart != null ? streamStart : ByteBuffer.allocateDirect(READ_BUFFER);
         ByteBuffer view = buf.duplicate(); // a window on one packet's bytes, reused
         try {
             while (buf.position() < 24) {
@@ -324,6 +439,9 @@ final class Source {
                 buf.compact(); // the partial record, if any, to the front
                 p = 0;
                 if (got < 0) {
+                    if (outside() && !ending) {
+                        owner.halt("the capture outside the JVM ended (stop prints what it said)");
+                    }
                     break; // EOF: libpcap closed the dump, and all it wrote has been read
                 }
                 if (got < NAP_BELOW) {
@@ -331,11 +449,15 @@ final class Source {
                     // is full, and then the kernel's ring holds the packets.
                     LockSupport.parkNanos(NAP_NANOS);
                 }
+                waiting = true;
                 got = pipe.read(buf);
+                waiting = false;
             }
             if (buf.position() != 0) {
                 throw new IOException("the capture pipe ended inside a record");
             }
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            // a stream's stop: what had come was read
         } catch (Throwable t) {
             owner.halt("reading the capture of " + iface + " failed: " + t);
         } finally {

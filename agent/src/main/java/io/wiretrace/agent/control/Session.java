@@ -69,7 +69,7 @@ final class Session {
 
         Session s = new Session(dir);
         try {
-            s.capture = new Capture(o.interfaces, o.snaplen, o.bufferKiB, o.filter, files);
+            s.capture = new Capture(o.interfaces, o.snaplen, o.bufferKiB, o.filter, files, o.packets);
         } catch (Capture.CaptureException | RuntimeException e) {
             for (Path f : files.files()) {
                 Files.deleteIfExists(f);
@@ -145,7 +145,8 @@ final class Session {
                 + f.format.name().toLowerCase(Locale.ROOT)
                 + (f.rotateBytes > 0 ? ", rotating at " + f.rotateBytes / 1_000_000 + " MB" : "")
                 + (f.rotateSeconds > 0 ? ", rotating every " + f.rotateSeconds + " s" : "")
-                + (f.ring > 0 ? (f.rotateBytes > 0 ? ", ring of " : ", at most ") + f.ring + " files" : "");
+                + (f.ring > 0 ? (f.rotateBytes > 0 ? ", ring of " : ", at most ") + f.ring + " files" : "")
+                + (capture.outside != null ? "; packets from a capture outside the JVM (through " + capture.outside + ")" : "");
     }
 
     String status() {

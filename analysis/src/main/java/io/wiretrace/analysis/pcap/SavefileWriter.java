@@ -80,7 +80,7 @@ public final class SavefileWriter {
     private volatile boolean limitReached;
     private boolean headersPending; // the buffer holds a new file's headers, not packets
 
-  public   SavefileWriter(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
+    public SavefileWriter(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
             String application) {
         this.dir = dir;
         this.pattern = pattern;
