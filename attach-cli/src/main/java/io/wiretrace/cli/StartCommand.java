@@ -68,9 +68,18 @@ final class StartCommand implements Callable<Integer> {
             if (packets != null && r.code != Wiretrace.OK) {
                 packets.abort();
             }
-            return packets == null || r.code != Wiretrace.OK ? r : new Reply(r.code, r.text + "\npackets: captured outside"
-                    + " the JVM by " + packets.tcpdump + " in its network namespace (the target " + (Outside.mayCapture(staging.pid)
-                    ? "may capture, but --packets outside was asked" : "may not capture: no CAP_NET_RAW") + ")");
+            if (r.code != Wiretrace.OK) {
+                return r;
+            }
+            if (packets == null) {
+                boolean couldHave = !Outside.mayCapture(staging.pid) && Outside.mayCapture("self") && Outside.tcpdump() == null;
+                return !couldHave ? r : new Reply(r.code, r.text + "\nnote: wiretrace could capture for this JVM from"
+                        + " outside it with tcpdump, which is not installed here (apt-get install tcpdump)");
+            }
+            return new Reply(r.code, r.text + "\npackets: captured outside the JVM by " + packets.tcpdump
+                    + " in its network namespace, watched by pid " + packets.producers.get(0).pid() + " (the target "
+                    + (Outside.mayCapture(staging.pid) ? "may capture, but --packets outside was asked"
+                    : "may not capture: no CAP_NET_RAW") + ")");
         } catch (RuntimeException e) {
             if (packets != null) {
                 packets.abort();

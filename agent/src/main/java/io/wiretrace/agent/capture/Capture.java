@@ -363,7 +363,8 @@ public final class Capture {
         /** The app's user may not capture; {@code detail} is libpcap's text. */
         static CaptureException denied(String detail) {
             return new CaptureException("the app's user may not capture (no CAP_NET_RAW: " + detail + "); for packets,"
-                    + " run the app as root, or grant its java binary the capability and restart the app: setcap"
+                    + " run wiretrace as root (it then captures from outside the JVM with tcpdump), or run the app as"
+                    + " root, or grant its java binary the capability and restart the app: setcap"
                     + " cap_net_raw,cap_net_admin+eip " + javaBinary(), false, true);
         }
 
