@@ -93,8 +93,7 @@ final class AgentClient {
                     if (!Commands.readsOrEnds(command)) {
                         throw new Wiretrace.Failure(Wiretrace.FAILED, Commands.skew(pid, build, Build.id()));
                     }
-                    note = "note: this answer comes from the wiretrace agent of " + (build == null
-                            ? "an older build" : "build " + build) + " in " + pid + "; this wiretrace is build " + Build.id();
+                    note = skewNote(pid, build);
                 }
                 vm.loadAgent(staging.remote(agentJar(staging)), args);
                 answer = published(vm, Commands.REPLY_PROPERTY + token);
@@ -136,7 +135,8 @@ final class AgentClient {
             Properties agent = vm.getAgentProperties();
             Properties system = vm.getSystemProperties(); // a JDK without agent properties: system ones
             List<String> keys = new ArrayList<>(List.of(Commands.STATE_PROPERTY, Commands.BUILD_PROPERTY,
-                    Commands.SESSION_PROPERTY, Commands.STATUS_PROPERTY, Commands.PROGRESS_PROPERTY, Commands.DIR_PROPERTY));
+                    Commands.SESSION_PROPERTY, Commands.STATUS_PROPERTY, Commands.PROGRESS_PROPERTY, Commands.DIR_PROPERTY,
+                    Commands.PUBLISHED_PROPERTY));
             keys.addAll(List.of(more));
             for (String key : keys) {
                 String v = agent.getProperty(key, system.getProperty(key));
@@ -154,6 +154,38 @@ final class AgentClient {
                 // the JVM went away
             }
         }
+    }
+
+    /**
+     * What the agent published, waiting (a second at most) for a publication made after
+     * {@code sinceMillis} while a capture runs: a status never older than the command.
+     */
+    static Properties publishedSince(String pid, long sinceMillis) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            Properties p = published(pid);
+            String at = p == null ? null : p.getProperty(Commands.PUBLISHED_PROPERTY);
+            if (at == null || p.getProperty(Commands.SESSION_PROPERTY) == null || Long.parseLong(at) >= sinceMillis
+                    || System.nanoTime() > end) {
+                return p;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return p;
+            }
+        }
+    }
+
+    /** The words that say an answer comes from an agent of another build, or null. */
+    static String skewNote(String pid, Properties published) {
+        return skewNote(pid, published.getProperty(Commands.BUILD_PROPERTY));
+    }
+
+    private static String skewNote(String pid, String build) {
+        return Build.id().equals(build) ? null : "note: this answer comes from the wiretrace agent of "
+                + (build == null ? "an older build" : "build " + build) + " in " + pid + "; this wiretrace is build " + Build.id();
     }
 
     /**

@@ -12,13 +12,12 @@ import picocli.CommandLine.Command;
 final class StatusCommand extends TargetCommand {
     @Override
     Reply answer(String pid) {
-        Properties p = AgentClient.published(pid);
+        Properties p = AgentClient.publishedSince(pid, System.currentTimeMillis());
         if (p == null) {
             return new Reply(Wiretrace.OK, "state: idle (wiretrace has not run in this JVM)\ncli: wiretrace " + Build.id());
         }
-        String build = p.getProperty(Commands.BUILD_PROPERTY);
-        String note = Build.id().equals(build) ? "" : "note: this is the status of the wiretrace agent of "
-                + (build == null ? "an older build" : "build " + build) + " in " + pid + "\n";
+        String skew = AgentClient.skewNote(pid, p);
+        String note = skew == null ? "" : skew + "\n";
         String status = p.getProperty(Commands.STATUS_PROPERTY);
         if (status == null) { // an agent that publishes only its state
             status = "state: " + p.getProperty(Commands.STATE_PROPERTY, "idle (no capture running)");

@@ -44,6 +44,10 @@ final class StopCommand extends TargetCommand {
         String dir = published.getProperty(Commands.DIR_PROPERTY);
         Path requests = record.map(rec -> rec.staged).orElse(staging.separate || dir == null ? null : Path.of(dir));
         Reply r = AgentClient.requestStop(staging, requests, session);
+        String note = AgentClient.skewNote(staging.pid, published);
+        if (r != null && note != null) {
+            r = new Reply(r.code, note + "\n" + r.text);
+        }
         if (r == null) {
             Map<String, String> options = new HashMap<>();
             if (session != null) {

@@ -30,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class AgentCommands {
     /** How many replies stay published: a CLI reads its own right after its load returns. */
     private static final int KEPT_REPLIES = 8;
-    private static final long PUBLISH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often the output directory is looked at for a stop request. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final Deque<String> replies = new ArrayDeque<>();
@@ -143,6 +143,7 @@ public final class AgentCommands {
         AgentProperties.remove(Commands.SESSION_PROPERTY);
         AgentProperties.remove(Commands.DIR_PROPERTY);
         AgentProperties.remove(Commands.PROGRESS_PROPERTY);
+        AgentProperties.remove(Commands.PUBLISHED_PROPERTY);
         AgentProperties.publish(Commands.STATUS_PROPERTY, idleStatus());
         return stopped;
     }
@@ -157,7 +158,7 @@ public final class AgentCommands {
     }
 
     /**
-     * Publishes the session, its status and its progress line now and then every second while
+     * Publishes the session, its status and its progress line now and then twice a second while
      * {@code s} runs: the CLI reads them without loading the agent again (each load stays in
      * the JVM for good, and JDK 21+ prints a warning for it).
      */
@@ -222,6 +223,7 @@ public final class AgentCommands {
         try {
             AgentProperties.publish(Commands.STATUS_PROPERTY, status(s) + "\npublished at " + Instant.now());
             AgentProperties.publish(Commands.PROGRESS_PROPERTY, s.progress());
+            AgentProperties.publish(Commands.PUBLISHED_PROPERTY, String.valueOf(System.currentTimeMillis()));
         } catch (RuntimeException e) {
             // the next round tries again; the status command still answers
         }

@@ -35,10 +35,12 @@ public final class Commands {
     public static final String BUILD_PROPERTY = "wiretrace.build";
     /** The running capture's session id; absent when idle. */
     public static final String SESSION_PROPERTY = "wiretrace.session";
-    /** What {@code status} shows, published by the agent every second while a capture runs. */
+    /** What {@code status} shows, published by the agent twice a second while a capture runs. */
     public static final String STATUS_PROPERTY = "wiretrace.status";
     /** collect's progress line ({@code key=value ...}), published with the status. */
     public static final String PROGRESS_PROPERTY = "wiretrace.progress";
+    /** When the status was last published: milliseconds since the epoch. */
+    public static final String PUBLISHED_PROPERTY = "wiretrace.published";
     /** The capture interfaces as the target sees them ({@code interfaces}' answer), published at start. */
     public static final String INTERFACES_PROPERTY = "wiretrace.interfaces";
     /** The running capture's output directory, as the target names it. */

@@ -215,7 +215,7 @@ class NoCaptureRightsIT {
             Path out = tmp.resolve("out");
             Harness.Result started = Harness.cli("start", app.pid(), "-w", out.toString()).expect(0);
             assertEquals(1, started.out.lines().filter(l -> l.contains("packets")).count(), started.out);
-            assertTrue(started.out.startsWith("packets: off — libpcap cannot be loaded in the app's JVM (")
+            assertTrue(started.out.contains("\npackets: off — libpcap cannot be loaded in the app's JVM (")
                     && started.out.contains("apt-get install libpcap0.8"), started.out);
             traffic(app.port);
             Harness.cli("stop", app.pid()).expect(0);

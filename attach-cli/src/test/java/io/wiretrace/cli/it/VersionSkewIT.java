@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -72,17 +71,16 @@ class VersionSkewIT {
         }
     }
 
-    /** Loads {@code jar} into {@code pid} with {@code args} and a reply file, and returns the reply. */
+    /** Loads {@code jar} into {@code pid} with {@code args} and a reply token, and returns the reply it published. */
     private static String loadDirectly(String pid, Path jar, String args, Path tmp) throws Exception {
-        Path reply = Files.createTempFile(tmp, "reply", ".txt");
-        Files.delete(reply);
+        String token = "direct-" + System.nanoTime();
         VirtualMachine vm = VirtualMachine.attach(pid);
         try {
-            vm.loadAgent(jar.toString(), args + ",reply=" + reply);
+            vm.loadAgent(jar.toString(), args + ",reply=" + token);
+            return String.valueOf(vm.getAgentProperties().getProperty("wiretrace.reply." + token));
         } finally {
             vm.detach();
         }
-        return Files.readString(reply, StandardCharsets.UTF_8);
     }
 
     /** A copy of the CLI jar, and of the agent jar it embeds, whose build identity names another commit. */
