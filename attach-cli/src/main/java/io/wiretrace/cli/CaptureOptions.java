@@ -114,7 +114,7 @@ final class CaptureOptions {
     /** Whether the packets of the target {@code pid} come from a capture outside it (see {@link Outside}). */
     boolean outside(String pid) {
         if (packets.equals("auto")) {
-            return !Outside.mayCapture(pid) && Outside.mayCapture("self") && Outside.tcpdump() != null;
+            return Outside.whyNotInside(pid) != null && Outside.mayCapture("self") && Outside.tcpdump() != null;
         }
         return packets.equals("outside");
     }

@@ -153,10 +153,9 @@ final class Handover {
                         .append('\n');
             }
         }
-        try {
-            Files.delete(r.staged);
-        } catch (IOException e) {
-            out.append("left ").append(r.staged).append(" in place: ").append(e.getMessage()).append('\n');
+        PrivateFiles.deleteTree(r.staged); // what was left out too, links removed, never followed
+        if (Files.exists(r.staged, LinkOption.NOFOLLOW_LINKS)) {
+            out.append("left ").append(r.staged).append(" in place\n");
         }
         forget(r);
         return out.toString().stripTrailing();

@@ -52,6 +52,36 @@ final class Outside {
         return false;
     }
 
+    /** Where a target's libpcap would be, seen through /proc/PID/root. */
+    private static final String[] LIB_DIRS = {"usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu", "usr/lib/aarch64-linux-gnu",
+        "lib/aarch64-linux-gnu", "usr/lib64", "lib64", "usr/lib", "lib", "usr/local/lib"};
+
+    /**
+     * Why {@code pid} could not capture itself: no CAP_NET_RAW, no libpcap in its file system, or
+     * a musl libc (JNA's native part is built for glibc); null when nothing speaks against it.
+     */
+    static String whyNotInside(String pid) {
+        if (!mayCapture(pid)) {
+            return "may not capture: no CAP_NET_RAW";
+        }
+        Path root = Paths.get("/proc", pid, "root");
+        boolean libpcap = false;
+        for (String d : LIB_DIRS) {
+            try (var files = Files.newDirectoryStream(root.resolve(d), "l*.so*")) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith("ld-musl-")) {
+                        return "runs on musl libc, where JNA cannot load";
+                    }
+                    libpcap |= name.startsWith("libpcap.so") && Files.isRegularFile(f);
+                }
+            } catch (IOException | RuntimeException e) {
+                // no such directory there, or not readable: look on
+            }
+        }
+        return libpcap ? null : "has no libpcap in its file system";
+    }
+
     static String tcpdump() {
         for (String t : TCPDUMP) {
             if (Files.isExecutable(Paths.get(t))) {

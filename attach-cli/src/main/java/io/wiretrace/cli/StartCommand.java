@@ -71,15 +71,15 @@ final class StartCommand implements Callable<Integer> {
             if (r.code != Wiretrace.OK) {
                 return r;
             }
+            String why = Outside.whyNotInside(staging.pid);
             if (packets == null) {
-                boolean couldHave = !Outside.mayCapture(staging.pid) && Outside.mayCapture("self") && Outside.tcpdump() == null;
+                boolean couldHave = why != null && Outside.mayCapture("self") && Outside.tcpdump() == null;
                 return !couldHave ? r : new Reply(r.code, r.text + "\nnote: wiretrace could capture for this JVM from"
                         + " outside it with tcpdump, which is not installed here (apt-get install tcpdump)");
             }
             return new Reply(r.code, r.text + "\npackets: captured outside the JVM by " + packets.tcpdump
                     + " in its network namespace, watched by pid " + packets.producers.get(0).pid() + " (the target "
-                    + (Outside.mayCapture(staging.pid) ? "may capture, but --packets outside was asked"
-                    : "may not capture: no CAP_NET_RAW") + ")");
+                    + (why != null ? why : "could capture itself; --packets outside was asked") + ")");
         } catch (RuntimeException e) {
             if (packets != null) {
                 packets.abort();

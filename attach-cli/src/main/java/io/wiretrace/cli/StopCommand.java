@@ -30,9 +30,9 @@ final class StopCommand extends TargetCommand {
     }
 
     /**
-     * Stops the capture (only session {@code session} if that is not null; {@code running} is the
-     * session the agent published) and, for a separate target, moves its files to the
-     * operator's directory, naming them there.
+     * Stops the capture (only session {@code session} if that is not null) whose agent published
+     * {@code published}, without loading the agent where a request file can be put; for a
+     * separate target it then moves the files to the operator's directory, naming them there.
      */
     static Reply stop(Staging staging, String session, Properties published) {
         String running = published.getProperty(Commands.SESSION_PROPERTY);

@@ -38,6 +38,11 @@ class ContainerIT {
     }
 
     private Harness.App container(String user, String tmpOptions) throws Exception {
+        return container(user, tmpOptions, "");
+    }
+
+    /** {@code setUp}: shell commands run in the container before the JVM starts. */
+    private Harness.App container(String user, String tmpOptions, String setUp) throws Exception {
         Path shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
         Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
         String run = Harness.currentJava() + " -jar /proc/self/fd/9 all";
@@ -45,7 +50,8 @@ class ContainerIT {
             run = "setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + run;
         }
         return new Harness.App(List.of("unshare", "--pid", "--fork", "--mount", "--net", "--mount-proc", "sh", "-c",
-                "exec 9< " + shop + " && mount -t tmpfs -o " + tmpOptions + " tmpfs /tmp && ip link set lo up && exec " + run));
+                "exec 9< " + shop + " && mount -t tmpfs -o " + tmpOptions + " tmpfs /tmp && ip link set lo up && " + setUp
+                + "exec " + run));
     }
 
     /** The JVM's pid on the host: unshare's child (sh, which became java). */
@@ -74,6 +80,9 @@ class ContainerIT {
     void collectFromTheHostLeavesTheBundleOnTheHost() throws Exception {
         try (Harness.App app = container(null)) {
             String pid = jvmPid(app);
+            // found by list, by its host pid, though its perfdata is in its own /tmp
+            String listing = Harness.cli("list").expect(0).out;
+            assertTrue(listing.lines().anyMatch(l -> l.startsWith(pid + " ") && !l.contains("not a JVM")), listing);
             Path bundles = Files.createDirectory(tmp.resolve("bundles"));
             // requests all through the collect, which takes a while to start on a busy machine
             java.util.concurrent.atomic.AtomicBoolean collecting = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -146,6 +155,24 @@ class ContainerIT {
             Harness.Result r = Harness.cli("start", pid, "-w", tmp.resolve("ro-out").toString()).expect(1);
             r.oneLineError("its /tmp is read-only");
             assertFalse(Files.exists(tmp.resolve("ro-out")), "a failed start left its output directory");
+        }
+    }
+
+    @Test
+    void aContainerWithoutLibpcapGetsItsPacketsFromOutside() throws Exception {
+        // an image without libpcap (distroless, say): the library's files are not there for the JVM
+        String hide = "for f in /usr/lib/*/libpcap.so.* /lib/*/libpcap.so.*; do [ -f \"$f\" ] && mount --bind /dev/null"
+                + " \"$f\"; done; ";
+        try (Harness.App app = container(null, "mode=1777", hide)) {
+            String pid = jvmPid(app);
+            Path out = tmp.resolve("no-libpcap");
+            Harness.Result started = Harness.cli("start", pid, "-w", out.toString()).expect(0);
+            assertTrue(started.out.contains("packets: captured outside the JVM") && started.out.contains("has no libpcap"),
+                    started.out);
+            requests(pid, app.port, 3);
+            Harness.cli("stop", pid).expect(0);
+            Set<String> flows = Evidence.pcapFlows(out.resolve("trace.pcapng"));
+            assertTrue(flows.stream().anyMatch(f -> f.contains(":" + app.port)), "the container's packets: " + flows);
         }
     }
 

@@ -73,8 +73,17 @@ class OtherUserIT {
             assertTrue(Harness.await(Harness.DEADLINE, () -> accepted(Harness.cli("status", app.pid()).out) >= 5), status);
             assertTrue(status.contains("session: " + session) && status.contains("output: " + out), status);
 
+            // the app's user owns the staged directory: a link it plants there is not followed by root
+            Path secret = Files.writeString(tmp.resolve("root-secret"), "root's secret");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            Process ln = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "ln", "-s",
+                    secret.toString(), staged.resolve("planted.pcapng").toString()).redirectErrorStream(true).start();
+            assertEquals(0, ln.waitFor(), new String(ln.getInputStream().readAllBytes()));
+
             Harness.Result stopped = Harness.cli("stop", app.pid()).expect(0);
             assertFalse(Files.exists(staged, LinkOption.NOFOLLOW_LINKS), "the staged files stayed: " + stopped);
+            assertTrue(stopped.out.contains("left out " + staged.resolve("planted.pcapng")), stopped.out);
+            assertFalse(Files.exists(out.resolve("planted.pcapng"), LinkOption.NOFOLLOW_LINKS), "a planted link was followed");
             for (String name : List.of("trace.pcapng", "recording.jfr")) {
                 Path f = out.resolve(name);
                 assertTrue(stopped.out.contains(f.toString()), stopped.out);
