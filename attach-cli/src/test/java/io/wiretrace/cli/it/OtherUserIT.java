@@ -105,8 +105,10 @@ class OtherUserIT {
         try (Harness.App app = shopAsNobody(NET_RAW)) {
             Path bundles = Files.createDirectory(tmp.resolve("bundles"));
             List<Path> before = sessions();
+            // requests all through the collect, which takes a while to start on a busy machine
+            java.util.concurrent.atomic.AtomicBoolean collecting = new java.util.concurrent.atomic.AtomicBoolean(true);
             Thread traffic = new Thread(() -> {
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; collecting.get(); i++) {
                     try {
                         Harness.get(app.port, "/orders?item=collect" + i);
                     } catch (Exception e) {
@@ -115,8 +117,13 @@ class OtherUserIT {
                 }
             });
             traffic.start();
-            Harness.Result r = Harness.cli("collect", app.pid(), "-d", "3s", "-i", "lo", "-o", bundles.toString()).expect(0);
-            traffic.join();
+            Harness.Result r;
+            try {
+                r = Harness.cli("collect", app.pid(), "-d", "3s", "-i", "lo", "-o", bundles.toString()).expect(0);
+            } finally {
+                collecting.set(false);
+                traffic.join();
+            }
             Path bundle = Paths.get(r.out.strip().lines().reduce((a, b) -> b).orElseThrow());
             assertEquals("rw-------", mode(bundle));
             assertEquals("root", Files.getOwner(bundle).getName());
