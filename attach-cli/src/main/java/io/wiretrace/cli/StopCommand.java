@@ -78,9 +78,14 @@ final class StopCommand extends TargetCommand {
             return new Reply(Wiretrace.FAILED, "no capture is running");
         }
         StringBuilder out = new StringBuilder("no capture is running; the files of the ended session");
+        Staging staging = Staging.of(pid);
         for (Handover.Record rec : left) {
             out.append(' ').append(rec.session).append(" are now in ").append(rec.dest).append(":\n")
                     .append(Handover.deliver(rec)).append('\n');
+            String tcpdump = Outside.finish(staging, rec.session);
+            if (tcpdump != null && !tcpdump.isEmpty()) {
+                out.append("[the capture outside the JVM]\n").append(tcpdump).append('\n');
+            }
         }
         return new Reply(Wiretrace.OK, out.toString().trim());
     }
