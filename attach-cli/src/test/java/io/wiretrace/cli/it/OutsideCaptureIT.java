@@ -128,6 +128,13 @@ class OutsideCaptureIT {
                 assertAllEnd(producers, Duration.ofSeconds(60), "a killed collect");
                 assertTrue(Harness.await(Duration.ofSeconds(30), () -> Harness.agentThreads(app.pid()).isEmpty()),
                         "the agent did not stop by itself");
+                // nothing lost: the next stop hands over what the ended capture left staged
+                Harness.Result stopped = Harness.cli("stop", app.pid()).expect(0);
+                Matcher m = Pattern.compile("are now in (\\S+):").matcher(stopped.out);
+                assertTrue(m.find(), stopped.out);
+                Path dir = Path.of(m.group(1));
+                assertTrue(dir.startsWith(bundles) && Files.isRegularFile(dir.resolve("recording.jfr"))
+                        && Files.isRegularFile(dir.resolve("trace.pcapng")), stopped.out);
             } finally {
                 cli.destroyForcibly();
             }
