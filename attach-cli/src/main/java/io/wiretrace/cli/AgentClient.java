@@ -220,8 +220,9 @@ final class AgentClient {
                 if (answer != null) {
                     return Reply.parse(answer);
                 }
-                if (p == null || p.getProperty(Commands.SESSION_PROPERTY) == null && Files.exists(request)) {
-                    break; // the capture ended otherwise: nobody looks at the request
+                boolean unread = Files.exists(request, LinkOption.NOFOLLOW_LINKS);
+                if (p == null || unread && (p.getProperty(Commands.SESSION_PROPERTY) == null || stale(p))) {
+                    break; // the capture ended otherwise, or nobody looks at the request: load the agent
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
@@ -231,6 +232,12 @@ final class AgentClient {
             deleteQuietly(request);
         }
         return null;
+    }
+
+    /** Whether the agent's publications stopped (its status thread is gone): none for five seconds. */
+    private static boolean stale(Properties p) {
+        String at = p.getProperty(Commands.PUBLISHED_PROPERTY);
+        return at == null || System.currentTimeMillis() - Long.parseLong(at) > TimeUnit.SECONDS.toMillis(5);
     }
 
     /** The agent's state as it publishes it, or null. */

@@ -119,11 +119,6 @@ final class Staging {
         return d;
     }
 
-    /** The session's output directory as this process names it. */
-    Path outputDirOf(String session) {
-        return dir.resolve("session-" + session);
-    }
-
     /** Gives {@code f} to the target's user, with {@code mode}, without following a link. */
     void handOver(Path f, Set<PosixFilePermission> mode) throws IOException {
         PosixFileAttributeView v = view(f);

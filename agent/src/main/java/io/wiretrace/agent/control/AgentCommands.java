@@ -8,6 +8,7 @@ import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.analysis.protocol.StartOptions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,8 +25,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The agent core's entry: runs one command (start, status, stop) and answers it as an agent
  * property the CLI reads through the Attach API or, when started with -javaagent, on stderr.
- * While a capture runs, its status is published every second, so that {@code status} and
- * collect's progress need no further agent load.
+ * While a capture runs, its status is published twice a second, and a stop can be asked for
+ * with a request file, so that {@code status}, collect's progress and {@code stop} need no further
+ * agent load.
  */
 public final class AgentCommands {
     /** How many replies stay published: a CLI reads its own right after its load returns. */
@@ -34,6 +36,8 @@ public final class AgentCommands {
     /** How often the output directory is looked at for a stop request. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final Deque<String> replies = new ArrayDeque<>();
+    /** A stop request is a line of a few keys. */
+    private static final int MAX_REQUEST = 4096;
     private static volatile Session session;
     /** The running capture's session id, or null. */
     private static String sessionId;
@@ -179,10 +183,14 @@ public final class AgentCommands {
                     if (session != s) {
                         return;
                     }
-                    if (Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
-                        stopAsked(request);
-                    } else if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
-                        publish(s);
+                    try {
+                        if (Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
+                            stopAsked(request);
+                        } else if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
+                            publish(s);
+                        }
+                    } catch (Throwable t) {
+                        // the next round tries again; a CLI whose request stays unread loads the agent
                     }
                 }
             }
@@ -198,7 +206,12 @@ public final class AgentCommands {
         Args args = null;
         Reply reply;
         try {
-            String text = new String(Files.readAllBytes(request), StandardCharsets.UTF_8).trim();
+            String text;
+            // a regular file, read without following a link; anything else is not a request
+            try (InputStream in = Files.isRegularFile(request, LinkOption.NOFOLLOW_LINKS)
+                    ? Files.newInputStream(request, LinkOption.NOFOLLOW_LINKS) : InputStream.nullInputStream()) {
+                text = new String(in.readNBytes(MAX_REQUEST), StandardCharsets.UTF_8).trim();
+            }
             Files.delete(request);
             args = Args.parse(text);
             args.only(Commands.keys(Commands.STOP));
