@@ -38,6 +38,11 @@ final class Source {
     private static final int READ_BUFFER = 1 << 20;
     /** After a read of less than this, nap, so that both sides make fewer calls and wake-ups. */
     private static final int NAP_BELOW = 256 << 10;
+    /**
+     * The same for a stream from outside: its FIFO keeps the default 64 KiB (nothing here may
+     * enlarge it without JNA), so a read of a quarter of that means the writer is busy.
+     */
+    private static final int STREAM_NAP_BELOW = 16 << 10;
     private static final long NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final long WRITE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int WRITE_AT = 512 << 10;
@@ -444,7 +449,7 @@ final class Source {
                     }
                     break; // EOF: libpcap closed the dump, and all it wrote has been read
                 }
-                if (got < NAP_BELOW) {
+                if (got < (outside() ? STREAM_NAP_BELOW : NAP_BELOW)) {
                     // Little was waiting: let the pipe fill a while. libpcap blocks only when it
                     // is full, and then the kernel's ring holds the packets.
                     LockSupport.parkNanos(NAP_NANOS);
