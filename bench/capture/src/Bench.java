@@ -3,6 +3,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,11 @@ import java.util.stream.Stream;
  *       wiretrace's file holds exactly tcpdump's packets (and tshark reads it).
  * </ul>
  *
+ * wiretrace is measured in each of the modes asked for (bench.modes, those of its --packets):
+ * "app" (the capture in the target JVM) is the row "wiretrace", "outside" (tcpdump outside the
+ * JVM, watched by a guard JVM) the row "wt-outside". Each mode is one more capturer in the alone
+ * phase's alternating order, and one more sender run, with tcpdump, in the together phase.
+ *
  * Usage: Bench WORKDIR SENDER CPUCLOCK, from bench/capture/run, which passes the settings as
  * system properties.
  */
@@ -38,6 +44,7 @@ public final class Bench {
     static final double seconds = Double.parseDouble(System.getProperty("bench.seconds", "5"));
     static final double warmup = Double.parseDouble(System.getProperty("bench.warmup", "5"));
     static final String phases = System.getProperty("bench.phases", "alone,together");
+    static final List<String> modes = List.of(System.getProperty("bench.modes", "app").trim().split("\\s*,\\s*"));
     static final int rounds = Integer.getInteger("bench.rounds", 2);
     static final int port = Integer.getInteger("bench.port", 47123);
     static final int bufferKiB = Integer.getInteger("bench.bufferKiB", 32768);
@@ -62,26 +69,37 @@ public final class Bench {
         long t0 = System.nanoTime();
         int code;
         Tcpdump tcpdump = new Tcpdump(work, filter, bufferKiB);
-        try (Wiretrace wiretrace = new Wiretrace(java, cliJar, shopJar, words(System.getProperty("bench.targetOpts", "")),
-                words(System.getProperty("bench.wiretraceOpts", "")), filter, bufferKiB, work)) {
+        List<Wiretrace> wiretraces = new ArrayList<>();
+        try (Target target = new Target(java, shopJar, words(System.getProperty("bench.targetOpts", "")))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 tcpdump.close();
-                wiretrace.close();
+                wiretraces.forEach(Wiretrace::close);
+                target.close();
             }));
+            for (String mode : modes) {
+                wiretraces.add(new Wiretrace(java, cliJar, target, mode, words(System.getProperty("bench.wiretraceOpts", "")),
+                        filter, bufferKiB, work));
+            }
             System.out.printf(Locale.ROOT, "rates %s packets/s, %s s each; UDP, 64-byte payloads (106-byte frames) to"
                     + " 127.0.0.1:%d; filter '%s'%n", Arrays.toString(rates), seconds, port, String.join(" ", filter));
             System.out.println("wiretrace.jar: " + describe(cliJar));
-            System.out.println("target JVM: pid " + wiretrace.pid() + ", " + String.join(" ", wiretrace.target.info()
+            System.out.println("target JVM: pid " + target.pid() + ", " + String.join(" ", target.process.info()
                     .arguments().map(List::of).orElse(List.of("?"))));
-            System.out.println("kernel buffer: tcpdump -B " + bufferKiB + ", " + wiretrace.bufferNote);
+            System.out.println("kernel buffer: tcpdump -B " + bufferKiB + ", " + wiretraces.get(0).bufferNote);
             System.out.println("  " + String.join(" ", tcpdump.command(Path.of("FILE"))));
-            System.out.println("  " + String.join(" ", wiretrace.startCommand(Path.of("DIR"))));
-            run(tcpdump, wiretrace);
+            for (Wiretrace w : wiretraces) {
+                System.out.println("  " + String.join(" ", w.startCommand(Path.of("DIR"))));
+            }
+            try {
+                run(tcpdump, wiretraces, target);
+            } finally {
+                wiretraces.forEach(Wiretrace::close);
+            }
             code = report();
-            if (wiretrace.targetOutput.length() > 0) {
+            if (target.output.length() > 0) {
                 System.out.println();
                 System.out.println("the target JVM printed:");
-                wiretrace.targetOutput.toString().lines().forEach(l -> System.out.println("  " + l));
+                target.output.toString().lines().forEach(l -> System.out.println("  " + l));
             }
         }
         System.out.printf(Locale.ROOT, "%nmeasured in %.0f s%n", (System.nanoTime() - t0) / 1e9);
@@ -98,19 +116,26 @@ public final class Bench {
                 + HexFormat.of().formatHex(sha).substring(0, 12) + ")";
     }
 
-    static void run(Tcpdump tcpdump, Wiretrace wiretrace) throws Exception {
-        idleBefore = idle(wiretrace, "before wiretrace was attached");
+    static void run(Tcpdump tcpdump, List<Wiretrace> wiretraces, Target target) throws Exception {
+        idleBefore = idle(target, "before wiretrace was attached");
         if (warmup > 0) {
             long rate = Math.min(200_000, Arrays.stream(rates).max().orElse(200_000));
-            List<Row> w = measure("warm-up", rate, warmup, List.of(wiretrace));
-            progress(w);
-            deleteFiles(w);
+            for (Wiretrace w : wiretraces) {
+                List<Row> rs = measure("warm-up", rate, warmup, List.of(w));
+                progress(rs);
+                deleteFiles(rs);
+            }
         }
+        List<Capturer> all = new ArrayList<>(List.of(tcpdump));
+        all.addAll(wiretraces);
         for (int i = 0; i < rates.length; i++) {
             long rate = rates[i];
             for (int round = 0; round < rounds && phases.contains("alone"); round++) {
-                // alternate the order per round and rate (ABBA), so that a drift of the machine favours neither
-                List<Capturer> order = (i + round) % 2 == 0 ? List.of(tcpdump, wiretrace) : List.of(wiretrace, tcpdump);
+                // alternate the order per round and rate (ABBA, ABCCBA), so that a drift of the machine favours none
+                List<Capturer> order = new ArrayList<>(all);
+                if ((i + round) % 2 != 0) {
+                    Collections.reverse(order);
+                }
                 for (Capturer c : order) {
                     List<Row> rs = measureUndisturbed("alone", rate, List.of(c));
                     rows.addAll(rs);
@@ -118,21 +143,23 @@ public final class Bench {
                     deleteFiles(rs);
                 }
             }
-            if (phases.contains("together")) {
-                List<Row> rs = measureUndisturbed("together", rate, List.of(tcpdump, wiretrace));
+            for (int m = 0; m < wiretraces.size() && phases.contains("together"); m++) {
+                Wiretrace w = wiretraces.get((i + m) % wiretraces.size());
+                List<Row> rs = measureUndisturbed("together", rate, List.of(tcpdump, w));
+                rs.get(0).pair = w.name();
                 rows.addAll(rs);
                 progress(rs);
                 checkFiles(rate, rs.get(0), rs.get(1));
                 deleteFiles(rs);
             }
         }
-        idleAfter = idle(wiretrace, "after wiretrace's last stop");
+        idleAfter = idle(target, "after wiretrace's last stop");
     }
 
     /** The target JVM's CPU with no capture, in ns per ns, over as long as a measurement's window. */
-    static double idle(Wiretrace wiretrace, String when) throws Exception {
+    static double idle(Target target, String when) throws Exception {
         long window = (long) (seconds * 1e9) + TimeUnit.MILLISECONDS.toNanos(DRAIN_MS);
-        long cpu = wiretrace.idleCpu(window);
+        long cpu = target.idleCpu(window);
         System.out.printf(Locale.ROOT, "idle     target JVM %5.1f ms CPU in %.1f s, %s%n", cpu / 1e6, window / 1e9, when);
         return (double) cpu / window;
     }
@@ -277,14 +304,14 @@ public final class Bench {
     // ---------------------------------------------------------------- file checks
 
     static void checkFiles(long rate, Row tcpdump, Row wiretrace) throws Exception {
-        String tag = String.format(Locale.ROOT, "%7d/s", rate);
-        fileChecks.add(tag + " wiretrace's " + wiretrace.content.format + " vs tcpdump's " + tcpdump.content.format + ": "
+        String tag = String.format(Locale.ROOT, "%7d/s %s", rate, wiretrace.capturer);
+        fileChecks.add(tag + ": " + wiretrace.content.format + " vs tcpdump's " + tcpdump.content.format + ": "
                 + wiretrace.content.compareWith(tcpdump.content));
         if (wiretrace.file != null) {
-            fileChecks.add(tag + " " + tshark(wiretrace.file, wiretrace.content));
+            fileChecks.add(tag + ": " + tshark(wiretrace.file, wiretrace.content));
         }
         if (!wiretrace.stopCounts.isEmpty()) {
-            fileChecks.add(tag + " wiretrace stop printed: " + String.join(" / ", wiretrace.stopCounts));
+            fileChecks.add(tag + ": wiretrace stop printed: " + String.join(" / ", wiretrace.stopCounts));
         }
     }
 
@@ -308,7 +335,7 @@ public final class Bench {
 
     static void progress(List<Row> rs) {
         for (Row r : rs) {
-            System.out.printf(Locale.ROOT, "%-8s %7d/s %-9s offered %8d written %8s kernel drops %4s wiretrace drops %4s"
+            System.out.printf(Locale.ROOT, "%-8s %7d/s %-10s offered %8d written %8s kernel drops %4s wiretrace drops %4s"
                     + " capture CPU %6.1f ms%s%n", r.phase, r.rate, r.capturer, r.offered, count(r.written),
                     count(r.kernelDrops), count(r.wiretraceDrops), r.captureCpu / 1e6,
                     r.errors.isEmpty() ? "" : "  ERROR " + String.join("; ", r.errors));
@@ -332,12 +359,26 @@ public final class Bench {
 
     /** The rows of a capturer at a rate in a phase, its rounds pooled; null if there are none. */
     static Row find(String phase, long rate, String capturer) {
-        List<Row> rs = rows.stream().filter(r -> r.phase.equals(phase) && r.rate == rate && r.capturer.equals(capturer))
-                .toList();
+        return find(phase, rate, capturer, "");
+    }
+
+    /** find, for the tcpdump that shared its sender runs with the capturer pair in the together phase. */
+    static Row find(String phase, long rate, String capturer, String pair) {
+        List<Row> rs = rows(phase, rate, capturer, pair);
         return rs.isEmpty() ? null : Row.pool(rs);
     }
 
-    static final String COLUMNS = "%-5s %-9s %8s %8s %6s %6s %6s %6s %6s %7s %6s %7s %7s %6s %5s %5s %6s%n";
+    static List<Row> rows(String phase, long rate, String capturer, String pair) {
+        return rows.stream().filter(r -> r.phase.equals(phase) && r.rate == rate && r.capturer.equals(capturer)
+                && r.pair.equals(pair)).toList();
+    }
+
+    /** The capturers' names in the tables: tcpdump, then wiretrace in each mode. */
+    static List<String> modeNames() {
+        return modes.stream().map(Wiretrace::name).toList();
+    }
+
+    static final String COLUMNS = "%-5s %-10s %8s %8s %6s %6s %6s %6s %6s %7s %6s %7s %7s %6s %5s %5s %6s%n";
 
     static void table(String phase, String title) {
         if (rows.stream().noneMatch(r -> r.phase.equals(phase))) {
@@ -350,21 +391,16 @@ public final class Bench {
         System.out.printf(Locale.ROOT, COLUMNS, "/s", "", "pkts", "pkts", "", "/offrd", "", "", "", "ns/pkt", "",
                 "ns/pkt", "ns/pkt", "", "cores", "cores", "ns/pkt");
         for (long rate : rates) {
-            Row t = find(phase, rate, "tcpdump");
-            for (String capturer : List.of("tcpdump", "wiretrace")) {
-                Row r = find(phase, rate, capturer);
-                if (r == null) {
-                    continue;
+            if (phase.equals("together")) { // one sender run per mode, each with its own tcpdump
+                for (String m : modeNames()) {
+                    Row t = find(phase, rate, "tcpdump", m);
+                    tableRow(t, t);
+                    tableRow(find(phase, rate, m), t);
                 }
-                boolean wt = r.capturer.equals("wiretrace");
-                System.out.printf(Locale.ROOT, COLUMNS, (rate / 1000) + "k", r.capturer, r.offered, count(r.written),
-                        count(r.missed()), r.received < 0 || r.offered <= 0 ? "?" : String.format(Locale.ROOT, "%.2f",
-                                (double) r.received / r.offered), count(r.kernelDrops), count(r.interfaceDrops),
-                        wt ? count(r.wiretraceDrops) : "-", perPacket(r.captureCpu, r.written),
-                        wt ? ratio(r.captureCpu, r.written, t) : "1", wt ? perPacket(r.jvmCpu, r.written) : "-",
-                        wt ? perPacket(r.jvmNetCpu(), r.written) : "-", wt ? ratio(r.jvmNetCpu(), r.written, t) : "1",
-                        String.format(Locale.ROOT, "%.2f", r.busyCores), String.format(Locale.ROOT, "%.2f", r.otherCores),
-                        perPacket(r.senderCpu, r.offered));
+            } else {
+                Row t = find(phase, rate, "tcpdump");
+                tableRow(t, t);
+                modeNames().forEach(m -> tableRow(find(phase, rate, m), t));
             }
         }
         for (Row r : rows) {
@@ -382,9 +418,94 @@ public final class Bench {
                 }
                 d.addAll(r.remarks);
                 r.errors.forEach(e -> d.add("ERROR " + e));
-                System.out.printf(Locale.ROOT, "  %-5s %-9s %s%n", (r.rate / 1000) + "k", r.capturer, String.join("; ", d));
+                System.out.printf(Locale.ROOT, "  %-5s %-10s %s%n", (r.rate / 1000) + "k", r.capturer, String.join("; ", d));
             }
         }
+    }
+
+    /** One line of a table: r (none if null), its CPU per packet compared with the tcpdump row t. */
+    static void tableRow(Row r, Row t) {
+        if (r == null) {
+            return;
+        }
+        boolean wt = !r.capturer.equals("tcpdump");
+        System.out.printf(Locale.ROOT, COLUMNS, (r.rate / 1000) + "k", r.capturer, r.offered, count(r.written),
+                count(r.missed()), r.received < 0 || r.offered <= 0 ? "?" : String.format(Locale.ROOT, "%.2f",
+                        (double) r.received / r.offered), count(r.kernelDrops), count(r.interfaceDrops),
+                wt ? count(r.wiretraceDrops) : "-", perPacket(r.captureCpu, r.written),
+                wt ? ratio(r.captureCpu, r.written, t) : "1", wt ? perPacket(r.jvmCpu, r.written) : "-",
+                wt ? perPacket(r.jvmNetCpu(), r.written) : "-", wt ? ratio(r.jvmNetCpu(), r.written, t) : "1",
+                String.format(Locale.ROOT, "%.2f", r.busyCores), String.format(Locale.ROOT, "%.2f", r.otherCores),
+                perPacket(r.senderCpu, r.offered));
+    }
+
+    static final String MODE_COLUMNS = "%-5s %-10s %8s %8s %6s %6s %6s %8s %6s %8s %6s %11s %11s %11s%n";
+
+    /**
+     * wiretrace's modes side by side, from the alone phase (else the together one): what each wrote
+     * and dropped, its CPU per 1000 packets, the first mode's as the reference, and the memory of the
+     * processes it used (the largest of the rounds).
+     */
+    static void modesTable() {
+        if (modes.size() < 2) {
+            return;
+        }
+        String phase = rows.stream().anyMatch(r -> r.phase.equals("alone")) ? "alone" : "together";
+        List<String> names = modeNames();
+        System.out.println();
+        System.out.println("MODES: wiretrace's --packets " + String.join(" and ", modes) + " side by side (" + phase
+                + " phase, counts and CPU summed over the rounds); x " + modes.get(0) + ": as a multiple of " + names.get(0) + "'s");
+        System.out.printf(Locale.ROOT, MODE_COLUMNS, "rate", "mode", "offered", "written", "missed", "k.drop", "wt.drp",
+                "capCPU", "x " + modes.get(0), "all CPU", "x " + modes.get(0), "target", "guard", "tcpdump");
+        System.out.printf(Locale.ROOT, MODE_COLUMNS, "/s", "", "pkts", "pkts", "", "", "", "ms/1000", "", "ms/1000", "",
+                "RSS/PSS MiB", "RSS/PSS MiB", "RSS/PSS MiB");
+        for (long rate : rates) {
+            Row ref = find(phase, rate, names.get(0));
+            for (int i = 0; i < names.size(); i++) {
+                Row r = find(phase, rate, names.get(i));
+                if (r == null) {
+                    continue;
+                }
+                System.out.printf(Locale.ROOT, MODE_COLUMNS, (rate / 1000) + "k", modes.get(i), r.offered, count(r.written),
+                        count(r.missed()), count(r.kernelDrops), count(r.wiretraceDrops), perThousand(r.captureCpu, r.written),
+                        modeRatio(r.captureCpu, r.written, ref == null ? -1 : ref.captureCpu, ref == null ? -1 : ref.written),
+                        perThousand(r.jvmNetCpu(), r.written),
+                        modeRatio(r.jvmNetCpu(), r.written, ref == null ? -1 : ref.jvmNetCpu(), ref == null ? -1 : ref.written),
+                        memory(r, "target"), memory(r, "guard"), memory(r, "tcpdump"));
+            }
+            if (ref != null) { // the spread: each round's ratio against the reference's round of the same index
+                List<Row> refRounds = rows(phase, rate, names.get(0), "");
+                for (int i = 1; i < names.size(); i++) {
+                    List<Row> rounds = rows(phase, rate, names.get(i), "");
+                    List<String> each = new ArrayList<>();
+                    for (int k = 0; k < Math.min(rounds.size(), refRounds.size()); k++) {
+                        each.add(modeRatio(rounds.get(k).captureCpu, rounds.get(k).written, refRounds.get(k).captureCpu,
+                                refRounds.get(k).written));
+                    }
+                    System.out.printf(Locale.ROOT, "  %-5s %-10s capCPU per round, x %s: %s%n", (rate / 1000) + "k", modes.get(i),
+                            modes.get(0), String.join(" ", each));
+                }
+            }
+        }
+        System.out.println("capCPU: the target's wiretrace-* threads, and outside the guard JVM and its tcpdump (over the"
+                + " window, so without starting and stopping them). all CPU: the whole target JVM less its idle CPU, and"
+                + " the guard and tcpdump. RSS/PSS: during the capture; PSS shares pages among the processes using them.");
+    }
+
+    static String perThousand(long cpu, long packets) {
+        return cpu < 0 || packets <= 0 ? "-" : String.format(Locale.ROOT, "%.3f", cpu / 1e6 / packets * 1000);
+    }
+
+    static String modeRatio(long cpu, long packets, long refCpu, long refPackets) {
+        if (cpu < 0 || packets <= 0 || refCpu <= 0 || refPackets <= 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "x%.2f", ((double) cpu / packets) / ((double) refCpu / refPackets));
+    }
+
+    static String memory(Row r, String process) {
+        long[] m = r.memory.get(process);
+        return m == null ? "-" : String.format(Locale.ROOT, "%.0f/%.0f", m[0] / 1024.0, m[1] / 1024.0);
     }
 
     /** Prints the tables and the verdict; returns the exit code (1 if a measurement failed). */
@@ -392,10 +513,13 @@ public final class Bench {
         table("alone", "ALONE: each capturer by itself on the traffic, " + rounds + (rounds == 1 ? " round" : " rounds")
                 + " per rate in alternating order"
                 + (rounds > 1 ? ", counts and CPU summed over the rounds" : "") + "; CPU from this table");
-        table("together", "TOGETHER: both capturers on the same sender run");
+        table("together", "TOGETHER: both capturers on the same sender run" + (modes.size() > 1 ? ", one run per mode" : ""));
+        modesTable();
         System.out.println();
-        System.out.println("capCPU: tcpdump's process; wiretrace's threads named wiretrace-* in the target JVM."
-                + " jvmCPU: the whole target JVM; jvmNet: minus its idle CPU over as long a window.");
+        System.out.println("capCPU: tcpdump's process; wiretrace's threads named wiretrace-* in the target JVM"
+                + (modes.contains("outside") ? ", and for wt-outside its guard JVM and tcpdump" : "") + "."
+                + " jvmCPU: the whole target JVM" + (modes.contains("outside") ? " (wt-outside: and the guard and tcpdump)" : "")
+                + "; jvmNet: minus its idle CPU over as long a window.");
         System.out.printf(Locale.ROOT, "The target JVM's idle CPU: %.1f ms/s before wiretrace was attached, %.1f ms/s after its"
                 + " last stop.%n", idleBefore * 1e3, idleAfter * 1e3);
         System.out.println("x tcpd: CPU per packet written, as a multiple of tcpdump's in the same phase and rate."
@@ -428,7 +552,7 @@ public final class Bench {
         boolean clean = !w.isEmpty() && w.stream().allMatch(Row::droppedNothing);
         String phase = find("alone", rate, "wiretrace") != null ? "alone" : "together";
         Row wr = find(phase, rate, "wiretrace");
-        Row tr = find(phase, rate, "tcpdump");
+        Row tr = find(phase, rate, "tcpdump", phase.equals("together") ? "wiretrace" : "");
         String cap = wr == null ? "-" : ratio(wr.captureCpu, wr.written, tr);
         String jvm = wr == null ? "-" : ratio(wr.jvmNetCpu(), wr.written, tr);
         System.out.println("highest rate at which tcpdump dropped nothing: " + rate + "/s");

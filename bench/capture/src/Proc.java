@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +45,27 @@ final class Proc {
 
     /** CPU time of a whole process so far (all threads, also ended ones), in ns; -1 if it is gone. */
     static long cpuNanos(long pid) throws Exception {
-        Result r = run(10, List.of(cpuclock.toString(), String.valueOf(pid)));
-        return grab(r.out(), "^\\d+ (-?\\d+)");
+        return cpuNanos(new long[] {pid})[0];
+    }
+
+    /** cpuNanos of several processes, read at (nearly) the same instant. */
+    static long[] cpuNanos(long... pids) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(cpuclock.toString()));
+        for (long pid : pids) {
+            cmd.add(String.valueOf(pid));
+        }
+        String out = run(10, cmd).out();
+        long[] ns = new long[pids.length];
+        for (int i = 0; i < pids.length; i++) {
+            ns[i] = grab(out, "^" + pids[i] + " (-?\\d+)");
+        }
+        return ns;
+    }
+
+    /** A process's resident memory and its proportional share of it (shared pages divided among their users), in KiB. */
+    static long[] memoryKiB(long pid) throws IOException {
+        String rollup = Files.readString(Path.of("/proc", String.valueOf(pid), "smaps_rollup"));
+        return new long[] {grab(rollup, "^Rss:\\s+(\\d+) kB"), grab(rollup, "^Pss:\\s+(\\d+) kB")};
     }
 
     record Task(String comm, long nanos) {

@@ -1,6 +1,8 @@
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 
@@ -11,6 +13,8 @@ final class Row {
     final long rate;
     /** Unique in the run: a measurement repeated in the same phase and rate writes other files. */
     final String name;
+    /** Together: the capturer that shared the sender run with this tcpdump (one run per wiretrace mode); else "". */
+    String pair = "";
     private static final AtomicInteger NUMBER = new AtomicInteger();
     Path file;
     CaptureFile content;
@@ -32,6 +36,8 @@ final class Row {
     long captureCpu = -1; // tcpdump: the process; wiretrace: its wiretrace-* threads in the target
     long jvmCpu = -1; // wiretrace: the whole target JVM
     long jvmIdleCpu = -1; // the target JVM's idle CPU over the same window
+    long outsideCpu = -1; // wiretrace capturing outside: its guard JVM and tcpdump (in captureCpu and jvmCpu too)
+    final Map<String, long[]> memory = new LinkedHashMap<>(); // process ("target", "guard", "tcpdump") to RSS, PSS in KiB
     String threads = "";
     String timing = "";
     List<String> stopCounts = List.of();
@@ -77,6 +83,10 @@ final class Row {
         p.captureCpu = sum(rounds, r -> r.captureCpu);
         p.jvmCpu = sum(rounds, r -> r.jvmCpu);
         p.jvmIdleCpu = sum(rounds, r -> r.jvmIdleCpu);
+        p.outsideCpu = sum(rounds, r -> r.outsideCpu);
+        for (Row r : rounds) { // the largest of the rounds
+            r.memory.forEach((k, v) -> p.memory.merge(k, v, (a, b) -> new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])}));
+        }
         p.busyCores = rounds.stream().mapToDouble(r -> r.busyCores * r.windowNs).sum() / p.windowNs;
         p.otherCores = rounds.stream().mapToDouble(r -> r.otherCores * r.windowNs).sum() / p.windowNs;
         rounds.forEach(r -> p.errors.addAll(r.errors));

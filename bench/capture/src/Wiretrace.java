@@ -1,44 +1,49 @@
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * wiretrace's capture in a target JVM (the sample shop's upstream, which idles), started and
- * stopped through the real CLI. Its capture CPU is that of the target's threads named
- * wiretrace-*; the whole JVM's CPU is measured too.
+ * wiretrace's capture of the target JVM's packets, started and stopped through the real CLI, with
+ * the packets captured in one of the modes of {@code --packets}: "app" (libpcap in the target
+ * JVM) or "outside" (tcpdump, watched by a guard JVM, writing into a FIFO the agent reads). Its
+ * capture CPU is that of the target's threads named wiretrace-*, plus, outside, the whole guard
+ * JVM's and its tcpdump's; the whole target JVM's CPU is measured too.
  */
 final class Wiretrace implements Capturer, AutoCloseable {
     private static final String THREAD_PREFIX = "wiretrace-";
     /** Words in the CLI's output that say something went wrong ("0 failed connects" is a count). */
     private static final Pattern PROBLEM =
             Pattern.compile("(?i)\\b(error|warning|exception|cannot|could not|failed(?! connects))\\b");
+    /** Where stop's output turns to what the capture outside the JVM printed (tcpdump's counts). */
+    private static final String OUTSIDE_SECTION = "[the capture outside the JVM]";
     private final List<String> cli;
     private final Path work;
+    private final Target target;
+    final String mode;
     private final List<String> startOptions = new ArrayList<>(List.of("-i", "lo"));
     private final List<String> filter;
     final String bufferNote;
-    final Process target;
-    final StringBuffer targetOutput = new StringBuffer();
     private Path dir;
-    private long cpuMark;
+    private long[] cpuMark;
     private Map<Long, Proc.Task> tasksMark;
     private boolean running;
+    private long guard = -1; // outside: the guard JVM, and the tcpdump it runs
+    private long tcpdump = -1;
 
-    Wiretrace(String java, Path cliJar, Path shopJar, List<String> targetOptions, List<String> options,
-            List<String> filter, int bufferKiB, Path work) throws Exception {
+    Wiretrace(String java, Path cliJar, Target target, String mode, List<String> options, List<String> filter,
+            int bufferKiB, Path work) throws Exception {
         this.cli = List.of(java, "-jar", cliJar.toString());
         this.work = work;
+        this.target = target;
+        this.mode = mode;
         this.filter = filter;
         String help = Proc.run(60, concat(cli, List.of("help", "start"))).out();
         if (Pattern.compile("[\\s\\[,]-B\\b").matcher(help).find()) {
@@ -47,54 +52,34 @@ final class Wiretrace implements Capturer, AutoCloseable {
         } else {
             bufferNote = "wiretrace its default (32 MiB; this build has no -B)";
         }
-        startOptions.addAll(options);
-
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(targetOptions);
-        cmd.addAll(List.of("-jar", shopJar.toString(), "upstream"));
-        target = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        Thread drain = new Thread(() -> {
-            try {
-                String l;
-                while ((l = out.readLine()) != null) {
-                    if (l.startsWith("READY port=")) {
-                        ready.complete(null);
-                    } else {
-                        targetOutput.append(l).append('\n');
-                    }
-                }
-            } catch (IOException ended) {
-                // the target exited
-            }
-            ready.completeExceptionally(new IllegalStateException("the target JVM exited: " + targetOutput));
-        }, "target-output");
-        drain.setDaemon(true);
-        drain.start();
-        try {
-            ready.get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            close();
-            throw new IllegalStateException("the target JVM did not print READY: " + cmd + "\n" + targetOutput, e);
+        if (help.contains("--packets")) {
+            startOptions.addAll(List.of("--packets", mode));
+        } else if (!mode.equals("app")) {
+            throw new IllegalStateException("this build of wiretrace has no --packets: it cannot capture " + mode);
         }
+        startOptions.addAll(options);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
         return Stream.concat(a.stream(), b.stream()).toList();
     }
 
-    long pid() {
-        return target.pid();
+    private boolean outside() {
+        return mode.equals("outside");
     }
 
     @Override
     public String name() {
-        return "wiretrace";
+        return name(mode);
+    }
+
+    /** "wiretrace" for the capture in the JVM (the rows and checks that came before the modes), else "wt-MODE". */
+    static String name(String mode) {
+        return mode.equals("app") ? "wiretrace" : "wt-" + mode;
     }
 
     List<String> startCommand(Path out) {
-        return concat(concat(cli, List.of("start", String.valueOf(pid()), "-w", out.toString())),
+        return concat(concat(cli, List.of("start", String.valueOf(target.pid()), "-w", out.toString())),
                 concat(startOptions, filter));
     }
 
@@ -109,18 +94,51 @@ final class Wiretrace implements Capturer, AutoCloseable {
         running = true;
         r.timing = String.format("start %.1f s", (System.nanoTime() - t0) / 1e9);
         remarks(s.out(), "start", r);
+        if (outside()) {
+            awaitOutside(s.out(), r);
+        }
+    }
+
+    /**
+     * The guard that start names, and its tcpdump once that listens (its log in the FIFOs'
+     * directory says so): the packets are captured only from then on.
+     */
+    private void awaitOutside(String startOut, Row r) throws Exception {
+        guard = Proc.grab(startOut, "watched by pid (\\d+)");
+        String fifos = startOut.replaceAll("(?s).*through (\\S+)\\).*", "$1");
+        if (guard < 0 || fifos.equals(startOut)) {
+            throw new IllegalStateException("wiretrace start named no guard pid or FIFO directory: " + startOut.strip());
+        }
+        Path log = Path.of(fifos, "0.log");
+        long t0 = System.nanoTime();
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
+        tcpdump = -1;
+        while (tcpdump < 0 || !(Files.exists(log) && Files.readString(log).contains("listening on"))) {
+            Optional<ProcessHandle> child = ProcessHandle.of(guard).flatMap(g -> g.children().findFirst());
+            tcpdump = child.map(ProcessHandle::pid).orElse(-1L);
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the capture outside did not start listening within 10 s (guard " + guard
+                        + ", tcpdump " + tcpdump + ")");
+            }
+            Thread.sleep(10);
+        }
+        double waited = (System.nanoTime() - t0) / 1e9;
+        if (waited > 0.05) {
+            r.remarks.add(String.format("tcpdump listened only %.2f s after start returned", waited));
+        }
     }
 
     @Override
     public void mark() throws Exception {
-        tasksMark = Proc.tasks(pid());
-        cpuMark = Proc.cpuNanos(pid());
+        tasksMark = Proc.tasks(target.pid());
+        cpuMark = outside() ? Proc.cpuNanos(target.pid(), guard, tcpdump) : Proc.cpuNanos(new long[] {target.pid()});
     }
 
     @Override
     public void end(Row r) throws Exception {
-        r.jvmCpu = Proc.cpuNanos(pid()) - cpuMark;
-        Map<Long, Proc.Task> now = Proc.tasks(pid());
+        long[] cpu = outside() ? Proc.cpuNanos(target.pid(), guard, tcpdump) : Proc.cpuNanos(new long[] {target.pid()});
+        r.jvmCpu = cpu[0] - cpuMark[0];
+        Map<Long, Proc.Task> now = Proc.tasks(target.pid());
         Map<String, Long> capture = new TreeMap<>();
         Map<String, Long> other = new TreeMap<>();
         long capCpu = 0;
@@ -140,8 +158,27 @@ final class Wiretrace implements Capturer, AutoCloseable {
                 r.remarks.add("thread " + e.getValue().comm() + " ended during the measurement");
             }
         }
+        r.memory.put("target", Proc.memoryKiB(target.pid()));
+        String outsideNote = "";
+        if (outside()) {
+            if (cpu[1] < 0 || cpu[2] < 0) {
+                r.errors.add("the guard " + guard + " or its tcpdump " + tcpdump + " ended during the measurement");
+            }
+            long guardNs = cpu[1] - cpuMark[1];
+            long tcpdumpNs = cpu[2] - cpuMark[2];
+            r.outsideCpu = guardNs + tcpdumpNs;
+            capCpu += r.outsideCpu;
+            r.jvmCpu += r.outsideCpu;
+            r.memory.put("guard", Proc.memoryKiB(guard));
+            r.memory.put("tcpdump", Proc.memoryKiB(tcpdump));
+            outsideNote = String.format("; outside: guard %.0f ms, tcpdump %.0f ms (before the window: %.0f and %.0f ms)",
+                    guardNs / 1e6, tcpdumpNs / 1e6, cpuMark[1] / 1e6, cpuMark[2] / 1e6);
+        }
         r.captureCpu = capCpu;
-        r.threads = "capture " + millis(capture, 0) + "; other threads " + millis(other, 3_000_000);
+        Map<String, String> mem = new LinkedHashMap<>();
+        r.memory.forEach((k, v) -> mem.put(k, String.format("%s RSS %.1f MiB, PSS %.1f MiB", k, v[0] / 1024.0, v[1] / 1024.0)));
+        r.threads = "capture " + millis(capture, 0) + outsideNote + "; other threads " + millis(other, 3_000_000)
+                + "; " + String.join(", ", mem.values());
     }
 
     /** "name 12 ms, name 3 ms" for the entries of at least minNs, largest first. */
@@ -158,7 +195,7 @@ final class Wiretrace implements Capturer, AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        Proc.Result s = Proc.run(60, concat(cli, List.of("stop", String.valueOf(pid()))));
+        Proc.Result s = Proc.run(60, concat(cli, List.of("stop", String.valueOf(target.pid()))));
         running = false;
         r.timing += String.format(", stop %.1f s", (System.nanoTime() - t0) / 1e9);
         if (s.code() != 0) {
@@ -171,23 +208,40 @@ final class Wiretrace implements Capturer, AutoCloseable {
         r.stopCounts = s.out().lines().filter(l -> l.matches(".*\\d+ (packets? )?(captured|received|dropped).*"))
                 .map(String::strip).toList();
         remarks(s.out(), "stop", r);
+        if (outside()) {
+            stopOutside(s.out(), r);
+        }
         try (Stream<Path> files = Files.list(dir)) {
             r.file = files.filter(f -> f.getFileName().toString().startsWith("trace.")).findFirst().orElse(null);
+        }
+    }
+
+    /** tcpdump's own counts, as stop prints them, against the agent's; and whether the guard ended. */
+    private void stopOutside(String stopOut, Row r) throws Exception {
+        int at = stopOut.indexOf(OUTSIDE_SECTION);
+        if (at < 0) {
+            r.remarks.add("wiretrace stop printed nothing from the capture outside");
+        } else {
+            String said = stopOut.substring(at);
+            long captured = Proc.grab(said, "(\\d+) packets? captured");
+            if (r.interfaceDrops < 0 && captured >= 0) {
+                r.interfaceDrops = 0; // tcpdump prints that line only when the count is not 0
+            }
+            r.remarks.add("tcpdump outside: " + captured + " captured" + (captured == r.captured ? "" : " (NOT the "
+                    + r.captured + " the agent counted)"));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ProcessHandle.of(guard).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (ProcessHandle.of(guard).map(ProcessHandle::isAlive).orElse(false)) {
+            r.remarks.add("the guard " + guard + " still ran 5 s after stop");
         }
     }
 
     private static void remarks(String out, String command, Row r) {
         out.lines().filter(l -> PROBLEM.matcher(l).find())
                 .forEach(l -> r.remarks.add("wiretrace " + command + " said: " + l.strip()));
-    }
-
-    /** The target JVM's CPU over an idle window of the given length, with no capture running. */
-    long idleCpu(long nanos) throws Exception {
-        long c0 = Proc.cpuNanos(pid());
-        long t0 = System.nanoTime();
-        TimeUnit.NANOSECONDS.sleep(nanos);
-        long c1 = Proc.cpuNanos(pid());
-        return (long) ((c1 - c0) * ((double) nanos / (System.nanoTime() - t0)));
     }
 
     @Override
@@ -198,14 +252,6 @@ final class Wiretrace implements Capturer, AutoCloseable {
             }
         } catch (Exception e) {
             System.out.println("cleanup: " + e);
-        }
-        target.destroy(); // the target JVM this benchmark started
-        try {
-            if (!target.waitFor(10, TimeUnit.SECONDS)) {
-                target.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
