@@ -10,6 +10,7 @@ import io.wiretrace.agent.events.SlowCallEvent;
 import io.wiretrace.agent.events.TcpConnectionEvent;
 import io.wiretrace.agent.events.TlsHandshakeEvent;
 import io.wiretrace.analysis.http.RequestLine;
+import io.wiretrace.analysis.offline.Exchanges;
 import io.wiretrace.analysis.pcap.PacketComments;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.tcp.Analysis;
@@ -17,6 +18,7 @@ import io.wiretrace.analysis.tcp.Flow;
 import io.wiretrace.analysis.tcp.FlowKey;
 import io.wiretrace.analysis.tcp.FlowTable;
 import io.wiretrace.analysis.tcp.Side;
+import io.wiretrace.analysis.verdict.Call;
 import io.wiretrace.analysis.verdict.Explanation;
 import io.wiretrace.analysis.verdict.Verdict;
 import io.wiretrace.analysis.verdict.VerdictRules;
@@ -26,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * offset between the two is measured every second by reading the wall clock between two
  * nanoTime reads (src/docs/verdicts.md states the error bound).
  */
-public final class Correlator implements FlowTable.Listener, PacketSink, CallSink {
+public final class Correlator implements FlowTable.Listener, PacketSink, CallSink, Exchanges.Found {
     static final int MAX_QUEUED = 10_000;
     /** The capture hands packets over within about 0.4 s (src/docs/capture.md). */
     static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
@@ -63,6 +66,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** A closed connection stays joinable this long: the capture reads its last packets later. */
     private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int RECENT_SYNS = 1024;
+    /** An answer quiet this long on a flow seen in packets only is taken as complete. */
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long OWN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long slowNanos;
     /** Whether packets come at all: without them, calls are explained from the app's timings alone. */
@@ -82,6 +88,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
     private final ArrayDeque<Explained> recent = new ArrayDeque<>();
     private final TreeMap<String, Integer> verdicts = new TreeMap<>();
+    /** The JVM's own sockets, whatever made them; the flows of theirs that no instrumented call joined. */
+    private final OwnSockets own = new OwnSockets();
+    private final List<Call> packetsOnly = new ArrayList<>();
+    private final List<Track> packetsOnlyTracks = new ArrayList<>();
+    private final LinkedHashSet<Track> answering = new LinkedHashSet<>();
+    private boolean unjoinedSeen;
+    private long seenInPacketsOnly;
     /** The last few verdicts, one line each, for status. */
     private final ArrayDeque<String> latest = new ArrayDeque<>();
     private long watermark;
@@ -209,6 +222,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             join(f, t);
         }
         int record = t.packet(table.frame(), a, nanos);
+        if (!t.joined()) {
+            // the calls its packets show, in case the flow is this JVM's own (a native transport)
+            unjoinedSeen = true;
+            if (t.calls == null) {
+                t.calls = new Exchanges(a, table.frame());
+                t.calls.owner = t;
+                t.flow = f;
+            }
+            t.calls.packet(f, table.frame(), a, nanos, buf, slowNanos, this);
+            if (t.calls.answering() && answering.size() < MAX_QUEUED) {
+                answering.add(t);
+            }
+        }
         if (record >= 0 && t.server != null && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT))
                 == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED && mayServeHttp(t.server)) {
             t.arrival = nanos; // the client's bytes: the app's server end will read them (when?)
@@ -262,9 +288,27 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
     }
 
+    /** A slow or failed call a flow's packets show, the flow not joined: explained once its flow is known to be the JVM's. */
+    @Override
+    public void call(Exchanges x, Call c) {
+        Track t = (Track) x.owner;
+        if (t.joined() || !packets) {
+            return;
+        }
+        if (packetsOnly.size() >= MAX_QUEUED) {
+            dropped.increment();
+            return;
+        }
+        packetsOnly.add(c);
+        packetsOnlyTracks.add(t);
+    }
+
     @Override
     public void evicted(Flow f) {
         Track t = (Track) f.attachment;
+        if (t != null && !t.joined() && t.calls != null) {
+            t.calls.ended(f, slowNanos, this);
+        }
         if (t != null && t.client != null) {
             summary(f, t.client, true);
         }
@@ -357,6 +401,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
         }
         waits(now);
+        if (packets) {
+            ownFlows(now, all);
+        }
         if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
             lastSweep = now;
             conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
@@ -398,6 +445,85 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 explain(c);
             }
         }
+    }
+
+    /**
+     * The calls seen in the packets of flows no instrumented call joined: those of the JVM's own
+     * sockets (its /proc view, refreshed at most once a second, and only while such flows come)
+     * are explained from the packets alone, as {@code analyze} would; the others are another
+     * process's, and dropped once a refresh after their end did not find them.
+     */
+    private void ownFlows(long now, boolean all) {
+        for (Iterator<Track> it = answering.iterator(); it.hasNext();) {
+            Track t = it.next();
+            if (t.joined() || !t.calls.quiet(all ? Long.MAX_VALUE : now - QUIET_NANOS, slowNanos, this)) {
+                it.remove();
+            }
+        }
+        if (packetsOnly.isEmpty() && !unjoinedSeen) {
+            return;
+        }
+        if (all || now - own.refreshed >= OWN_REFRESH_NANOS) {
+            own.refresh(now);
+            unjoinedSeen = false;
+        }
+        for (int i = 0; i < packetsOnly.size(); i++) {
+            Call c = packetsOnly.get(i);
+            Track t = packetsOnlyTracks.get(i);
+            int end = t.joined() ? 0 : t.own != 0 ? t.own : own.end(t.flow);
+            if (end == 0 && !t.joined() && !all && own.refreshed < c.end + SETTLE_NANOS) {
+                continue; // not known yet
+            }
+            packetsOnly.remove(i);
+            packetsOnlyTracks.remove(i);
+            i--;
+            if (end != 0) {
+                t.own = end;
+                explainPacketsOnly(c, t, end == 1);
+            }
+        }
+    }
+
+    /** A call of the JVM's own flow, from its packets alone: the verdict analyze gives, marked as such. */
+    private void explainPacketsOnly(Call c, Track t, boolean localIsClient) {
+        Flow f = t.flow;
+        Explanation v = VerdictRules.explain(c, c.start, c.end, new long[3], t, true, 0);
+        String kind = c.kind == Call.CONNECT ? "connect" : c.request != null ? "http" : "exchange";
+        String local = localIsClient ? f.clientAddress() : f.serverAddress();
+        int localPort = localIsClient ? f.clientPort() : f.serverPort();
+        String remote = localIsClient ? f.serverAddress() : f.clientAddress();
+        int remotePort = localIsClient ? f.serverPort() : f.clientPort();
+        String evidence = "seen in packets only (a socket of this JVM's that no instrumented call made, as with a"
+                + " native transport; " + (localIsClient ? "it is the client" : "it is the server") + "): "
+                + v.evidence;
+        explained++;
+        seenInPacketsOnly++;
+        verdicts.merge(v.verdict.name(), 1, Integer::sum);
+        if (latest.size() == 5) {
+            latest.pollFirst();
+        }
+        latest.addLast(java.time.LocalTime.ofInstant(Instant.ofEpochSecond(0, c.start - c.start % 1_000_000),
+                java.time.ZoneId.systemDefault()) + " " + kind + (c.request != null ? " " + c.request : "") + " "
+                + local + ":" + localPort + " ⇄ " + remote + ":" + remotePort + ": " + v.verdict + " "
+                + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(c.end - c.start) + " (seen in packets only)");
+        SlowCallEvent ev = new SlowCallEvent();
+        if (!ev.shouldCommit()) {
+            return;
+        }
+        ev.set(-1, local, localPort, remote, remotePort);
+        ev.call = kind;
+        ev.verdict = v.verdict.name();
+        ev.evidence = evidence;
+        ev.callThread = "";
+        ev.callStart = TimeUnit.NANOSECONDS.toMillis(c.start);
+        ev.callDuration = c.end - c.start;
+        ev.explained = v.explained;
+        ev.failure = c.failure;
+        ev.request = c.request;
+        ev.retransmissions = v.retransmissions;
+        ev.evidenceFrames = v.frames.toString();
+        ev.packetsOnly = true;
+        ev.commit();
     }
 
     /** Whether requests to this server end may be HTTP/1.x exchanges: not once its bytes showed otherwise. */
@@ -621,7 +747,10 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
             try {
                 tick(true);
-                table.flush();
+                table.flush(); // the flows' last exchanges
+                if (packets) {
+                    ownFlows(epoch(System.nanoTime()), true);
+                }
             } finally {
                 finished = true;
             }
@@ -641,6 +770,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (!verdicts.isEmpty()) {
             b.append(')');
         }
+        if (seenInPacketsOnly > 0) {
+            b.append(", ").append(seenInPacketsOnly).append(" of them seen in packets only");
+        }
         b.append(", ").append(pending.size() + queued.get()).append(packets ? " waiting for their packets" : " waiting");
         if (dropped.sum() > 0) {
             b.append(", ").append(dropped.sum()).append(" dropped");
@@ -651,7 +783,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (packets) {
             b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
                     .append(" joined to the app's connections, ").append(conns.size())
-                    .append(" connections known to the join; ").append(annotated)
+                    .append(" connections known to the join, ").append(own.size())
+                    .append(own.failed ? " sockets of this JVM's (its /proc view failed)" : " sockets of this JVM's")
+                    .append("; ").append(annotated)
                     .append(" packets annotated with a verdict");
         }
         if (!latest.isEmpty()) {

@@ -2,7 +2,9 @@ package io.wiretrace.agent.correlate;
 
 import io.wiretrace.agent.app.Conn;
 import io.wiretrace.agent.app.HttpExchanges;
+import io.wiretrace.analysis.offline.Exchanges;
 import io.wiretrace.analysis.pcap.PacketComments;
+import io.wiretrace.analysis.tcp.Flow;
 import io.wiretrace.analysis.verdict.EvidenceRing;
 
 /**
@@ -18,6 +20,10 @@ final class Track extends EvidenceRing {
     long arrival;
     int arrivalRecord;
     long joinBackoff;
+    /** For a flow no instrumented call joined: the calls its packets show, and which end is the JVM's (0: not known). */
+    Exchanges calls;
+    int own;
+    Flow flow;
     // the last comment made for each end (the app may hold both), and what it was made for
     private final byte[][] comment = new byte[2][];
     private final Conn[] commentConn = new Conn[2];

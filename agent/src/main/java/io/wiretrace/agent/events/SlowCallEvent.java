@@ -67,4 +67,9 @@ public final class SlowCallEvent extends ConnectionEvent {
     @Label("Evidence Frames")
     @Description("Capture timestamps (ns since the epoch) of the packets that are the verdict's evidence, comma separated.")
     public String evidenceFrames;
+
+    @Label("Seen In Packets Only")
+    @Description("The call was made up from the packets alone, on a TCP connection of this JVM's that no instrumented"
+            + " socket call made (a native transport such as Netty's epoll): it has no thread and no connection id.")
+    public boolean packetsOnly;
 }

@@ -31,7 +31,7 @@ import java.util.Locale;
  * verdicts cannot say APP_READ_LATE. The packets' comments, when wiretrace wrote the file, give
  * each conversation its connection id, thread and requests.
  */
-public final class Offline implements CaptureFile.Commented, FlowTable.Listener {
+public final class Offline implements CaptureFile.Commented, FlowTable.Listener, Exchanges.Found {
     /** More conversations than this are counted, not kept. */
     public static final int MAX_CONVERSATIONS = 100_000;
     public static final int MAX_FINDINGS = 10_000;
@@ -145,16 +145,16 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         }
     }
 
-    /** The per-flow state: the live agent's evidence ring and what the offline rules follow. */
+    /** The per-flow state: the live agent's evidence ring, the calls its packets show, the conversation. */
     private static final class State {
         final EvidenceRing track = new EvidenceRing();
         final Conversation conv = new Conversation();
-        boolean connecting;
-        // the exchange in progress: 0 idle, 1 the client is sending, 2 the server answers
-        int phase;
-        long requestStart;
-        long lastServerData;
-        String request;
+        final Exchanges calls;
+
+        State(int a, Frame first) {
+            calls = new Exchanges(a, first);
+            calls.owner = this;
+        }
     }
 
     public final long slowNanos;
@@ -240,11 +240,9 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         Frame fr = table.frame();
         State st = (State) f.attachment;
         if (st == null) {
-            st = new State();
+            st = new State(a, fr);
             f.attachment = st;
-            st.connecting = (a & Analysis.NEW_FLOW) != 0 && (fr.flags & (Frame.SYN | Frame.ACK)) == Frame.SYN;
         }
-        boolean fromClient = (a & Analysis.FROM_CLIENT) != 0;
         if (windows != null) {
             ladder(fr, a, nanos, note);
             return;
@@ -253,33 +251,14 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         if (note != null) {
             named(st.conv, note);
         }
-        if (st.connecting && !fromClient && (fr.flags & (Frame.SYN | Frame.RST)) != 0) {
-            st.connecting = false;
-            boolean refused = (fr.flags & Frame.RST) != 0;
-            connect(f, st, nanos, refused ? "the peer refused the connection (reset)" : null);
-        }
-        if (fr.payloadLength > 0 && !Analysis.isRetransmission(a)) {
-            if (fromClient) {
-                if (st.phase == 2) {
-                    exchangeEnd(f, st, st.lastServerData, null);
-                }
-                if (st.phase == 0) {
-                    st.phase = 1;
-                    st.requestStart = nanos;
-                    st.request = requestLine(buf, fr);
-                    if (st.request != null) {
-                        st.conv.application = RequestLine.HTTP1;
-                        requestLine(st.conv, st.request);
-                    }
-                }
-            } else if (st.phase != 0) {
-                st.phase = 2;
-                st.lastServerData = nanos;
-            }
-        }
-        if ((fr.flags & Frame.RST) != 0 && !fromClient && st.phase != 0) {
-            exchangeEnd(f, st, nanos, "the peer reset the connection");
-        }
+        st.calls.packet(f, fr, a, nanos, buf, slowNanos, this);
+    }
+
+    @Override
+    public void request(Exchanges x, String line) {
+        Conversation c = ((State) x.owner).conv;
+        c.application = RequestLine.HTTP1;
+        requestLine(c, line);
     }
 
     @Override
@@ -288,14 +267,7 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         if (st == null || windows != null) {
             return;
         }
-        if (st.connecting && (f.end() != Flow.End.FLUSHED || f.client().syns() > 1)) {
-            connect(f, st, f.lastNanos(), "no answer to " + f.client().syns() + " SYNs");
-        }
-        if (st.phase == 2) {
-            exchangeEnd(f, st, st.lastServerData, null);
-        } else if (st.phase == 1 && f.end() != Flow.End.FLUSHED) {
-            exchangeEnd(f, st, f.lastNanos(), "no response");
-        }
+        st.calls.ended(f, slowNanos, this);
         Conversation c = st.conv;
         Side cl = f.client();
         Side sv = f.server();
@@ -327,31 +299,11 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         }
     }
 
-    private void connect(Flow f, State st, long end, String failure) {
-        long start = f.firstNanos();
-        if (failure == null && end - start < slowNanos) {
-            return;
-        }
-        Call c = new Call(Call.CONNECT, start, end, null, failure);
-        c.remoteAddress = f.serverAddress();
-        c.remotePort = f.serverPort();
-        explain(c, st, start, end);
-    }
-
-    private void exchangeEnd(Flow f, State st, long end, String failure) {
-        long start = st.requestStart;
-        boolean answered = st.phase == 2;
-        st.phase = 0;
-        if (failure == null && end - start < slowNanos) {
-            return;
-        }
-        Call c = new Call(Call.HTTP, start, end, null, failure);
-        c.status = answered ? 1 : 0;
-        c.request = st.request;
-        explain(c, st, start, end);
-    }
-
-    private void explain(Call c, State st, long s, long e) {
+    @Override
+    public void call(Exchanges flow, Call c) {
+        State st = (State) flow.owner;
+        long s = c.start;
+        long e = c.end;
         Explanation v = VerdictRules.explain(c, s, e, new long[3], st.track, true, 0);
         st.conv.findings++;
         if (findings.size() >= MAX_FINDINGS) {
@@ -415,26 +367,6 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener 
         if (c.requests.size() < MAX_REQUESTS) {
             c.requests.add(request);
         }
-    }
-
-    /** "GET /path" when the payload begins an HTTP/1.x request ({@link RequestLine}, as the agent records it). */
-    private static String requestLine(ByteBuffer buf, Frame fr) {
-        int from = fr.payloadOffset;
-        int end = Math.min(fr.capturedEnd, from + Math.min(fr.payloadLength, 300));
-        StringBuilder b = new StringBuilder();
-        boolean whole = false;
-        for (int i = from; i < end; i++) {
-            int ch = buf.get(i) & 0xFF;
-            if (ch == '\r' || ch == '\n') {
-                whole = true;
-                break;
-            }
-            if (ch < 0x20 || ch > 0x7E) {
-                return null;
-            }
-            b.append((char) ch);
-        }
-        return RequestLine.parse(b.toString(), whole);
     }
 
     private boolean windowed(int linkType, ByteBuffer buf, int offset, int capLen, int origLen) {

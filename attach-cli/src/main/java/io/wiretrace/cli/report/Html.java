@@ -122,7 +122,9 @@ public final class Html {
                 .append(" ").append(esc(c.get("call"))).append(c.get("request") != null ? " " + esc(c.get("request")) : "")
                 .append(" — <span class=\"v ").append(esc(c.get("verdict"))).append("\">").append(esc(c.get("verdict")))
                 .append("</span> ").append(fmt(c.get("explainedMs"))).append(" of ").append(fmt(c.get("durationMs")))
-                .append(" ms</h3>\n<p>").append(esc(c.get("evidence"))).append("</p>\n<p class=\"meta\">")
+                .append(" ms").append(Boolean.TRUE.equals(c.get("seenInPacketsOnly"))
+                        ? " <span class=\"packets-only\">seen in packets only</span>" : "")
+                .append("</h3>\n<p>").append(esc(c.get("evidence"))).append("</p>\n<p class=\"meta\">")
                 .append(esc(c.get("time"))).append(" · thread ").append(esc(c.get("thread"))).append(" · conn ")
                 .append(id(c.get("connectionId"))).append(" · ").append(esc(c.get("localAddress") + ":" + c.get("localPort")))
                 .append(" → ").append(esc(c.get("remoteAddress") + ":" + c.get("remotePort")));

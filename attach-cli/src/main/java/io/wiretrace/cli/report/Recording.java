@@ -150,6 +150,9 @@ final class Recording {
                     .forEach(frames::add);
         }
         m.put("evidenceFrames", frames);
+        if (e.hasField("packetsOnly") && e.getBoolean("packetsOnly")) {
+            m.put("seenInPacketsOnly", true); // a socket of the JVM's that no instrumented call made
+        }
         return m;
     }
 

@@ -200,7 +200,7 @@ class CollectIT {
     }
 
     /** The collect process, its output gathered as it comes. */
-    private static final class Collect {
+    static final class Collect {
         final Process process;
         final StringBuffer out = new StringBuffer();
         final StringBuffer err = new StringBuffer();
@@ -263,7 +263,7 @@ class CollectIT {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Object> list(Map<String, Object> doc, String key) {
+    static List<Object> list(Map<String, Object> doc, String key) {
         return (List<Object>) doc.get(key);
     }
 
