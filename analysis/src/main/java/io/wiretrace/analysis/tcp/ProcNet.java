@@ -33,7 +33,13 @@ public final class ProcNet {
         try {
             long[] local = address(f[1], littleEndian);
             long[] remote = address(f[2], littleEndian);
-            if (local == null || remote == null || local[0] != remote[0]) {
+            if (local == null || remote == null) {
+                return null;
+            }
+            // a listener on ::ffff:a.b.c.d (Netty's epoll binds dual-stack sockets) has the peer ::
+            if (local[0] != remote[0] && isUnspecified(remote)) {
+                remote = new long[] {local[0], 0, 0, remote[3]};
+            } else if (local[0] != remote[0]) {
                 return null;
             }
             int state = Integer.parseInt(f[3], 16);
@@ -43,6 +49,10 @@ public final class ProcNet {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    private static boolean isUnspecified(long[] address) {
+        return address[1] == 0 && address[2] == 0;
     }
 
     /** "0100007F:1F90" → {version, hi, lo, port}, as {@link FlowKey#of(String, int)} keys an address. */

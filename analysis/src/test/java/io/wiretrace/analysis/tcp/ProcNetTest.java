@@ -45,6 +45,16 @@ class ProcNetTest {
     }
 
     @Test
+    void ipv4MappedListenerIsIpv4() {
+        // Netty's epoll server bound to 127.0.0.1: a dual-stack socket whose peer field is ::
+        ProcNet s = ProcNet.parse("   2: 0000000000000000FFFF00000100007F:8D47 00000000000000000000000000000000:0000 0A"
+                + " 00000000:00000000 00:00000000 00000000     0        0 1346727 1 0000000000000000 100 0 0 10 0", true);
+        assertEquals(FlowKey.of("127.0.0.1", 36167, "0.0.0.0", 0), s.key);
+        assertEquals(1346727, s.inode);
+        assertTrue(s.listening);
+    }
+
+    @Test
     void ipv6WildcardListener() {
         ProcNet s = ProcNet.parse("   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A"
                 + " 00000000:00000000 00:00000000 00000000     0        0 55 1 0000000000000000 100 0 0 10 0", true);
