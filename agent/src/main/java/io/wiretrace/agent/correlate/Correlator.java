@@ -292,7 +292,10 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     @Override
     public void call(Exchanges x, Call c) {
         Track t = (Track) x.owner;
-        if (t.joined() || !packets) {
+        // A connect that got no connection leaves no joinable flow, and the app's own failed
+        // connect is explained when the app gives up, which may be long after its last SYN: a
+        // packets-only verdict would explain it twice. Native connects are not covered yet.
+        if (t.joined() || !packets || c.kind == Call.CONNECT) {
             return;
         }
         if (packetsOnly.size() >= MAX_QUEUED) {
