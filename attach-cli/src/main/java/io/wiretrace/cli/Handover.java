@@ -78,7 +78,7 @@ final class Handover {
     static void save(Staging staging, String session, Path staged, Path dest) {
         Properties p = new Properties();
         p.setProperty("pid", staging.pid);
-        p.setProperty("started", startOf(staging.pid));
+        p.setProperty("started", Proc.started(Long.parseLong(staging.pid)));
         p.setProperty("session", session);
         p.setProperty("staged", staged.toString());
         p.setProperty("remote", staging.remote(staged));
@@ -94,7 +94,7 @@ final class Handover {
     /** The records of {@code pid} (this very process, not an earlier one of the same pid), oldest first. */
     static List<Record> of(String pid) {
         List<Record> found = new ArrayList<>();
-        String started = startOf(pid);
+        String started = Proc.started(Long.parseLong(pid));
         try (DirectoryStream<Path> files = Files.newDirectoryStream(records(), pid + "-*.properties")) {
             for (Path f : files) {
                 Properties p = new Properties();
@@ -193,11 +193,5 @@ final class Handover {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot create " + d + ": " + e.getMessage());
         }
         return d;
-    }
-
-    /** When {@code pid} started, so that a record never applies to a later process of the same pid. */
-    private static String startOf(String pid) {
-        return ProcessHandle.of(Long.parseLong(pid)).flatMap(h -> h.info().startInstant())
-                .map(Object::toString).orElse("?");
     }
 }

@@ -23,8 +23,6 @@ import java.util.concurrent.TimeUnit;
  * (0711) that the target cannot change, each FIFO the target user's, 0600.
  */
 final class Outside {
-    /** The bit of CAP_NET_RAW in the capability masks of /proc/PID/status. */
-    private static final int CAP_NET_RAW = 13;
     private static final String[] TCPDUMP = {"/usr/sbin/tcpdump", "/usr/bin/tcpdump", "/sbin/tcpdump", "/bin/tcpdump"};
 
     final Path dir;
@@ -40,16 +38,8 @@ final class Outside {
 
     /** Whether {@code pid} ("self" for this process) has CAP_NET_RAW in its effective set. */
     static boolean mayCapture(String pid) {
-        try {
-            for (String line : Files.readAllLines(Paths.get("/proc", pid, "status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) >>> CAP_NET_RAW & 1) == 1;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown: say no
-        }
-        return false;
+        Proc p = pid.equals("self") ? Proc.self() : Proc.read(Long.parseLong(pid));
+        return p != null && p.mayCapture();
     }
 
     /** Where a target's libpcap would be, seen through /proc/PID/root. */
@@ -109,8 +99,7 @@ final class Outside {
             String[] ifaces = options.getOrDefault("i", "any").split(",");
             String filter = options.getOrDefault("filter", "");
             check(staging.pid, tcpdump, ifaces[0], filter);
-            String started = ProcessHandle.of(Long.parseLong(staging.pid)).flatMap(h -> h.info().startInstant())
-                    .map(Object::toString).orElse("?");
+            String started = Proc.started(Long.parseLong(staging.pid));
             for (int i = 0; i < ifaces.length; i++) {
                 Path fifo = dir.resolve(String.valueOf(i));
                 // mkfifo -m sets the mode whatever the umask; chown -h does not open the FIFO

@@ -13,20 +13,28 @@ import java.nio.file.Path;
 final class Proc {
     /** SIGQUIT is signal 3: bit 2 of the SigCgt mask. */
     private static final long SIGQUIT = 1L << 2;
+    /** CAP_NET_RAW is capability 13 of the CapEff mask. */
+    private static final long CAP_NET_RAW = 1L << 13;
 
     final long pid;
     /** The effective uid: the one the kernel and the target's attach listener check. */
     final int uid;
+    /** The effective gid. */
+    final int gid;
     /** Its pid in its innermost pid namespace (a container's): the name of its perfdata file there. */
     final long nsPid;
     /** SigCgt: the signals it has a handler for. */
     private final long caught;
+    /** CapEff: its effective capabilities. */
+    private final long capabilities;
 
-    private Proc(long pid, int uid, long nsPid, long caught) {
+    private Proc(long pid, int uid, int gid, long nsPid, long caught, long capabilities) {
         this.pid = pid;
         this.uid = uid;
+        this.gid = gid;
         this.nsPid = nsPid;
         this.caught = caught;
+        this.capabilities = capabilities;
     }
 
     /** The process {@code pid}, or null when there is none (or it ended while being read). */
@@ -38,19 +46,35 @@ final class Proc {
             return null;
         }
         int uid = -1;
+        int gid = -1;
         long nsPid = pid;
         long caught = 0;
+        long capabilities = 0;
         for (String line : status.split("\n")) {
             String[] f = line.split("\\s+");
             if (f[0].equals("Uid:") && f.length > 2) {
                 uid = Integer.parseInt(f[2]);
+            } else if (f[0].equals("Gid:") && f.length > 2) {
+                gid = Integer.parseInt(f[2]);
+            } else if (f[0].equals("CapEff:") && f.length > 1) {
+                capabilities = Long.parseUnsignedLong(f[1], 16);
             } else if (f[0].equals("NSpid:")) {
                 nsPid = Long.parseLong(f[f.length - 1]); // the innermost; kernels before 4.1 have no NSpid
             } else if (f[0].equals("SigCgt:") && f.length > 1) {
                 caught = Long.parseUnsignedLong(f[1], 16);
             }
         }
-        return uid < 0 ? null : new Proc(pid, uid, nsPid, caught);
+        return uid < 0 || gid < 0 ? null : new Proc(pid, uid, gid, nsPid, caught, capabilities);
+    }
+
+    /** Whether it may open a packet socket: CAP_NET_RAW in its effective set. */
+    boolean mayCapture() {
+        return (capabilities & CAP_NET_RAW) != 0;
+    }
+
+    /** When it started, so that a pid reused by a later process is not taken for it ("?" if unknown). */
+    static String started(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Object::toString).orElse("?");
     }
 
     static Proc self() {

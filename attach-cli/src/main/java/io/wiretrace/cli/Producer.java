@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,9 +106,7 @@ public final class Producer {
     }
 
     static boolean targetAlive(long pid, String started) {
-        Optional<ProcessHandle> p = ProcessHandle.of(pid);
-        return p.isPresent() && p.get().isAlive()
-                && started.equals(p.get().info().startInstant().map(Object::toString).orElse("?"));
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && started.equals(Proc.started(pid));
     }
 
     /** Whether a file descriptor of {@code pid} is the FIFO (by device and inode, whatever its name there). */

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -56,19 +55,18 @@ final class Staging {
     }
 
     static Staging of(String pid) {
-        int[] ids = ids(pid);
-        int me = myUid();
-        boolean otherUser = ids[0] != me;
+        // Targets.resolve has checked the process: a JVM, and this user's unless this user is root
+        Proc target = Proc.read(Long.parseLong(pid));
+        if (target == null) {
+            throw new Wiretrace.Failure(Wiretrace.FAILED, "process " + pid + " is gone");
+        }
+        boolean otherUser = target.uid != Proc.self().uid;
         boolean otherMounts = !sameNamespace(pid, "mnt");
         if (!otherUser && !otherMounts) {
             Path dir = AgentClient.privateDir();
-            return new Staging(pid, ids[0], ids[1], "", dir, dir.toString());
+            return new Staging(pid, target.uid, target.gid, "", dir, dir.toString());
         }
-        if (otherUser && me != 0) {
-            throw new Wiretrace.Failure(Wiretrace.FAILED, "process " + pid + " runs as uid " + ids[0] + ", not as this user"
-                    + " (uid " + me + "); run wiretrace as that user, or as root");
-        }
-        String why = otherUser ? "runs as uid " + ids[0] : "has its own mount namespace (a container, or a private /tmp)";
+        String why = otherUser ? "runs as uid " + target.uid : "has its own mount namespace (a container, or a private /tmp)";
         Path tmp = otherMounts ? Paths.get("/proc", pid, "root", "tmp") : Paths.get("/tmp");
         String name = "wiretrace-" + System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_") + "-staging";
         Path dir = tmp.resolve(name);
@@ -94,7 +92,7 @@ final class Staging {
                     + " container a writable /tmp, e.g. an emptyDir volume)" : "";
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot place files for " + pid + " in " + dir + ": " + e.getMessage() + ro);
         }
-        return new Staging(pid, ids[0], ids[1], why, dir, "/tmp/" + name);
+        return new Staging(pid, target.uid, target.gid, why, dir, "/tmp/" + name);
     }
 
     /** The path the target uses for {@code local}, a file in {@link #dir}. */
@@ -146,7 +144,7 @@ final class Staging {
             return a.isSymbolicLink() ? "is a symbolic link" : "is not a directory";
         }
         int owner = (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (owner != 0 && owner != myUid()) {
+        if (owner != 0 && owner != Proc.self().uid) {
             return "belongs to uid " + owner;
         }
         int mode = (Integer) Files.getAttribute(tmp, "unix:mode", LinkOption.NOFOLLOW_LINKS);
@@ -154,37 +152,6 @@ final class Staging {
         boolean sticky = (mode & 01000) != 0;
         return othersWrite && !sticky ? "can be written by others and is not sticky (mode "
                 + Integer.toOctalString(mode & 07777) + ")" : null;
-    }
-
-    /** The effective uid and gid of {@code pid}, from /proc/PID/status. */
-    static int[] ids(String pid) {
-        try {
-            int uid = -1;
-            int gid = -1;
-            for (String line : Files.readAllLines(Paths.get("/proc", pid, "status"))) {
-                if (line.startsWith("Uid:")) {
-                    uid = Integer.parseInt(line.split("\\s+")[2]);
-                } else if (line.startsWith("Gid:")) {
-                    gid = Integer.parseInt(line.split("\\s+")[2]);
-                }
-            }
-            if (uid < 0 || gid < 0) {
-                throw new IOException("no Uid/Gid lines");
-            }
-            return new int[] {uid, gid};
-        } catch (NoSuchFileException e) {
-            throw new Wiretrace.Failure(Wiretrace.FAILED, "process " + pid + " is gone");
-        } catch (IOException | RuntimeException e) {
-            throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read the user of process " + pid + ": " + e);
-        }
-    }
-
-    static int myUid() {
-        try {
-            return (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self", e);
-        }
     }
 
     /** Whether {@code pid} shares this process's namespace of {@code kind} ("mnt", "net"); true when it cannot be told. */

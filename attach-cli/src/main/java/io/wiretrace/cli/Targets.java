@@ -150,7 +150,7 @@ final class Targets {
             }
             throw new Wiretrace.Failure(Wiretrace.USAGE, sb.toString());
         }
-        return matches.get(0).descriptor.id();
+        return checkedPid(matches.get(0).descriptor.id()); // the same checks as a pid given by number: the user too
     }
 
     /**

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -43,8 +42,7 @@ class ContainerIT {
 
     /** {@code setUp}: shell commands run in the container before the JVM starts. */
     private Harness.App container(String user, String tmpOptions, String setUp) throws Exception {
-        Path shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
-        Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
+        Path shop = Harness.shopReadableByAll(tmp);
         String run = Harness.currentJava() + " -jar /proc/self/fd/9 all";
         if (user != null) {
             run = "setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + run;

@@ -134,6 +134,17 @@ final class Harness {
         return Files.copy(SHOP_JAR, Files.createDirectory(dir.resolve(marker)).resolve("sample-shop.jar"));
     }
 
+    /**
+     * A copy of the sample shop's jar in {@code dir} (made traversable to all) that every user can
+     * read: an app run as another user, whom the build tree (under /root, say) keeps out.
+     */
+    static Path shopReadableByAll(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path shop = Files.copy(SHOP_JAR, dir.resolve("sample-shop.jar"));
+        Files.setPosixFilePermissions(shop, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        return shop;
+    }
+
     /** A substring of the name of the JVMs started from {@code uniqueShopJar}, and of no other JVM's. */
     static String uniqueName(Path uniqueShopJar) {
         return uniqueShopJar.getParent().getFileName() + "/sample-shop";

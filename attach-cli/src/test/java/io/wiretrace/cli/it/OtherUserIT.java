@@ -31,9 +31,7 @@ class OtherUserIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
-        Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
+        shop = Harness.shopReadableByAll(tmp);
     }
 
     /** The shop with its upstream in one JVM, run by setpriv (which execs in place) as nobody. */

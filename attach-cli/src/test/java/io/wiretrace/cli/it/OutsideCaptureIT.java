@@ -8,7 +8,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +31,7 @@ class OutsideCaptureIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        shop = Files.copy(Harness.SHOP_JAR, tmp.resolve("sample-shop.jar"));
-        Files.setPosixFilePermissions(shop, PosixFilePermissions.fromString("rw-r--r--"));
+        shop = Harness.shopReadableByAll(tmp);
     }
 
     /** The shop and its upstream (slow by {@code delayMs}) as nobody, without any capability. */
