@@ -9,9 +9,10 @@ public final class Dispatcher {
     /**
      * The version of this class's interface with the advice. A JVM keeps the first dispatcher
      * defined in it for its life; an agent whose advice expects another refuses to start.
-     * 1 had no such field; 2 added enterWrite.
+     * 1 had no such field; 2 added enterWrite; 3 added Netty's native transports (enterAddress,
+     * ioAddress, NATIVE_ACCEPT).
      */
-    public static final int ABI = 2;
+    public static final int ABI = 3;
 
     public static final int CONNECT = 1;
     public static final int FINISH_CONNECT = 2;
@@ -33,6 +34,12 @@ public final class Dispatcher {
      */
     public static final int ENGINE_WRAP = 11;
     public static final int ENGINE_UNWRAP = 12;
+    /**
+     * An accept of Netty's native transports ({@code io.netty.channel.unix.Socket.accept}): the
+     * socket is the listening one, {@code exit}'s result the new file descriptor, whose socket
+     * object Netty makes later.
+     */
+    public static final int NATIVE_ACCEPT = 13;
 
     public static volatile Hooks hooks;
 
@@ -63,5 +70,18 @@ public final class Dispatcher {
          * position; {@code offset} is -1).
          */
         void io(int op, Object socket, long token, long result, Throwable thrown, Object data, int offset);
+
+        /**
+         * Before a write from native memory (Netty's native transports): {@code length} bytes at
+         * {@code address}, or, when {@code length} is negative, an array of {@code -length}
+         * iovecs at {@code address}. As {@link #enter}.
+         */
+        long enterAddress(int op, Object socket, long address, int length);
+
+        /**
+         * After a read or write in native memory: its bytes start at {@code address} (an iovec
+         * array when {@code length} is negative, as in {@link #enterAddress}); 0: not known.
+         */
+        void ioAddress(int op, Object socket, long token, long result, Throwable thrown, long address, int length);
     }
 }

@@ -347,4 +347,84 @@ final class Advices {
             }
         }
     }
+
+    // ---- Netty's native transports (io.netty.channel.unix.FileDescriptor and Socket)
+
+    /** Entry of {@code sendAddress/writeAddress(long address, int pos, int limit)}: the bytes about to be written. */
+    static final class AddressEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) long address,
+                @Advice.Argument(1) int pos, @Advice.Argument(2) int limit) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterAddress(op, self, address + pos, limit - pos);
+        }
+    }
+
+    /** {@code int recvAddress/readAddress/sendAddress/writeAddress(long address, int pos, int limit)}. */
+    static final class AddressIo {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return int result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) long address,
+                @Advice.Argument(1) int pos, @Advice.Argument(2) int limit) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.ioAddress(op, self, token, result, thrown, address + pos, limit - pos);
+                }
+            }
+        }
+    }
+
+    /** Entry of {@code long writevAddresses(long iov, int count)}: an array of iovecs about to be written. */
+    static final class IovEnter {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) long iov,
+                @Advice.Argument(1) int count) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            return h == null ? 0L : h.enterAddress(op, self, iov, -count);
+        }
+    }
+
+    /** Its exit. */
+    static final class IovIo {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return long result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) long iov,
+                @Advice.Argument(1) int count) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.ioAddress(op, self, token, result, thrown, iov, -count);
+                }
+            }
+        }
+    }
+
+    /** {@code long sendFile(...)}: bytes written that never pass through Java. */
+    static final class LongIo {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return long result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.ioAddress(op, self, token, result, thrown, 0L, 0);
+                }
+            }
+        }
+    }
+
+    /** {@code int accept(byte[])}: the accepted connection's file descriptor. */
+    static final class IntResult {
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
+                @Advice.Return int result, @Advice.Thrown Throwable thrown) {
+            if (token != 0L) {
+                Dispatcher.Hooks h = Dispatcher.hooks;
+                if (h != null) {
+                    h.exit(op, self, token, result, thrown, null);
+                }
+            }
+        }
+    }
 }

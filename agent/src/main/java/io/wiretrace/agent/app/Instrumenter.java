@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
@@ -33,7 +34,11 @@ import net.bytebuddy.pool.TypePool;
  * Installs the socket advice into the JDK classes and takes it out again. The rules cover
  * NioSocketImpl (java.net.Socket on JDK 13+), PlainSocketImpl and its streams (JDK 11, or
  * -Djdk.net.usePlainSocketImpl), and the NIO channels, which are the paths Tomcat, Jetty,
- * Undertow, Netty, the JDK HttpClient, HttpURLConnection, OkHttp and Apache HttpClient use.
+ * Undertow, Netty's NIO transport, the JDK HttpClient, HttpURLConnection, OkHttp and Apache
+ * HttpClient use. Netty's native transports (epoll, kqueue) do their I/O in JNI: their rules
+ * cover the two classes all of it passes through ({@code io.netty.channel.unix.FileDescriptor}
+ * and {@code Socket}, also under a shading prefix), in whatever class loader defines them, when
+ * it does; an app without Netty is never touched.
  */
 public final class Instrumenter {
     private static final class Rule {
@@ -116,17 +121,67 @@ public final class Instrumenter {
             new Rule("sun.security.ssl.SSLEngineImpl", named("unwrap").and(takesArguments(6)),
                     Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP));
 
+    private static final String NETTY_FD = "io.netty.channel.unix.FileDescriptor";
+    private static final String NETTY_SOCKET = "io.netty.channel.unix.Socket";
+    private static final String NETTY_LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+
+    /**
+     * Netty 4.1 and 4.2: epoll reads with Socket.recv*, writes with Socket.send* and
+     * FileDescriptor.writev* (before 4.1.80, and kqueue, with FileDescriptor.read and write).
+     */
+    private static final List<Rule> NETTY = List.of(
+            new Rule(NETTY_FD, named("read").and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                    Advices.ArrayIo.class, Dispatcher.READ),
+            new Rule(NETTY_FD, named("readAddress").and(takesArguments(long.class, int.class, int.class)),
+                    Advices.AddressIo.class, Dispatcher.READ),
+            new Rule(NETTY_FD, named("write").and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                    Advices.ArrayWriteEnter.class, Advices.ArrayIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_FD, named("writeAddress").and(takesArguments(long.class, int.class, int.class)),
+                    Advices.AddressEnter.class, Advices.AddressIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_FD, named("writev").and(takesArguments(4)).and(takesArgument(0, ByteBuffer[].class)),
+                    Advices.BuffersWriteEnter.class, Advices.BuffersIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_FD, named("writevAddresses").and(takesArguments(long.class, int.class)),
+                    Advices.IovEnter.class, Advices.IovIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_FD, named("close").and(takesArguments(0)), Advices.Close.class, Dispatcher.CLOSE),
+
+            new Rule(NETTY_SOCKET, named("recv").and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                    Advices.ArrayIo.class, Dispatcher.READ),
+            new Rule(NETTY_SOCKET, named("recvAddress").and(takesArguments(long.class, int.class, int.class)),
+                    Advices.AddressIo.class, Dispatcher.READ),
+            new Rule(NETTY_SOCKET, named("send").and(takesArguments(ByteBuffer.class, int.class, int.class)),
+                    Advices.ArrayWriteEnter.class, Advices.ArrayIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_SOCKET, named("sendAddress").and(takesArguments(long.class, int.class, int.class)),
+                    Advices.AddressEnter.class, Advices.AddressIo.class, Dispatcher.WRITE),
+            new Rule(NETTY_SOCKET, named("connect").and(takesArguments(SocketAddress.class)),
+                    Advices.BoolConnect.class, Dispatcher.CONNECT),
+            new Rule(NETTY_SOCKET, named("finishConnect").and(takesArguments(0)), Advices.BoolResult.class,
+                    Dispatcher.FINISH_CONNECT),
+            new Rule(NETTY_SOCKET, named("accept").and(takesArguments(byte[].class)), Advices.IntResult.class,
+                    Dispatcher.NATIVE_ACCEPT),
+
+            // a FileRegion (a file sent with sendfile): bytes that never pass through Java
+            new Rule(NETTY_LINUX_SOCKET, named("sendFile").and(takesArguments(4)).and(returns(long.class)),
+                    Advices.LongIo.class, Dispatcher.WRITE));
+
     private static final Set<String> TYPES = new LinkedHashSet<>();
+    private static final Set<String> NETTY_TYPES = new LinkedHashSet<>();
 
     static {
         RULES.forEach(r -> TYPES.add(r.type));
+        NETTY.forEach(r -> NETTY_TYPES.add(r.type));
     }
 
     private final Instrumentation inst;
     private final ClassFileTransformer transformer = new ClassFileTransformer() {
         @Override
-        public byte[] transform(ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd, byte[] bytes) {
-            return Instrumenter.this.transform(loader, name, bytes);
+        public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
+                ProtectionDomain pd, byte[] bytes) {
+            byte[] out = Instrumenter.this.transform(loader, name, bytes);
+            if (out != null && module != null && module.isNamed() && !module.canRead(Dispatcher.class.getModule())) {
+                // Netty in a named module: the advice inlined into it links against the dispatcher
+                inst.redefineModule(module, Set.of(Dispatcher.class.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+            return out;
         }
     };
     private final ByteBuddy byteBuddy = new ByteBuddy()
@@ -157,15 +212,33 @@ public final class Instrumenter {
             i.reset();
             throw e;
         }
+        i.retransformNetty();
         return i;
     }
 
-    /** Removes the advice: the JDK classes are retransformed back to their original code. */
+    /** Removes the advice: the classes are retransformed back to their original code. */
     public void reset() throws UnmodifiableClassException {
         inst.removeTransformer(transformer);
         List<Class<?>> loaded = loaded();
         if (!loaded.isEmpty()) {
             inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+        }
+        retransformNetty();
+    }
+
+    /**
+     * Netty's classes already loaded, in any class loader, one by one: one that cannot be
+     * changed is named among the failures and costs the capture nothing else.
+     */
+    private void retransformNetty() {
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (netty(c.getName()) != null && inst.isModifiableClass(c)) {
+                try {
+                    inst.retransformClasses(c);
+                } catch (Throwable t) {
+                    failures.add(c.getName() + ": " + t);
+                }
+            }
         }
     }
 
@@ -181,21 +254,44 @@ public final class Instrumenter {
         return loaded;
     }
 
+    /** The Netty type that {@code name} is, maybe under a shading prefix; or null. */
+    private static String netty(String name) {
+        if (!name.endsWith("Socket") && !name.endsWith("FileDescriptor")) {
+            return null;
+        }
+        for (String t : NETTY_TYPES) {
+            if (name.endsWith(t) && (name.length() == t.length() || name.charAt(name.length() - t.length() - 1) == '.')) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     private byte[] transform(ClassLoader loader, String internalName, byte[] bytes) {
-        if (loader != null || internalName == null) {
-            return null; // only JDK classes, which the bootstrap loader defines
+        if (internalName == null) {
+            return null;
         }
         String name = internalName.replace('/', '.');
-        if (!TYPES.contains(name)) {
+        String nettyType = netty(name);
+        List<Rule> rules;
+        String ruleType;
+        if (nettyType != null) {
+            rules = NETTY;
+            ruleType = nettyType;
+        } else if (loader == null && TYPES.contains(name)) {
+            rules = RULES; // the JDK's, which the bootstrap loader defines
+            ruleType = name;
+        } else {
             return null;
         }
         try {
-            ClassFileLocator locator = new ClassFileLocator.Compound(
-                    ClassFileLocator.Simple.of(name, bytes), ClassFileLocator.ForClassLoader.ofBootLoader());
+            ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(name, bytes),
+                    loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader),
+                    ClassFileLocator.ForClassLoader.ofBootLoader());
             TypeDescription type = TypePool.Default.of(locator).describe(name).resolve();
             DynamicType.Builder<?> builder = byteBuddy.decorate(type, locator);
-            for (Rule r : RULES) {
-                if (r.type.equals(name)) {
+            for (Rule r : rules) {
+                if (r.type.equals(ruleType)) {
                     builder = builder.visit(advice(r));
                 }
             }

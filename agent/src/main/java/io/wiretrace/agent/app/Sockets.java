@@ -60,11 +60,20 @@ public final class Sockets {
             Object local = ((SocketOptions) socket).getOption(SocketOptions.SO_BINDADDR);
             return new Conn(ids.getAsLong(), host((InetAddress) local), localport.getInt(socket), host(remote), remotePort);
         }
+        if (NativeSockets.is(socket)) {
+            return NativeSockets.tuple(socket, ids);
+        }
         return null;
     }
 
-    /** A channel bound to a non-IP address: a UNIX domain socket (JDK 16+). */
+    /**
+     * A channel bound to a non-IP address (a UNIX domain socket, JDK 16+), or a file descriptor
+     * of Netty's native transports that is not a TCP socket: never looked at again.
+     */
     static boolean isUnixDomain(Object socket) throws Exception {
+        if (NativeSockets.is(socket)) {
+            return !NativeSockets.isTcp(socket);
+        }
         if (!(socket instanceof SocketChannel)) {
             return false;
         }

@@ -33,6 +33,11 @@ public final class Tracer implements Dispatcher.Hooks {
     private final AtomicLong ids = new AtomicLong();
     private final LongSupplier nextId = ids::incrementAndGet;
     private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
+    /**
+     * File descriptors that Netty's native transports accepted and that no socket object used
+     * yet (Netty makes it after the accept): the connection's first call finds it here.
+     */
+    private final ConcurrentHashMap<Integer, Boolean> nativeAccepted = new ConcurrentHashMap<>();
     public final LongAdder connects = new LongAdder();
     public final LongAdder failedConnects = new LongAdder();
     public final LongAdder accepts = new LongAdder();
@@ -95,6 +100,9 @@ public final class Tracer implements Dispatcher.Hooks {
         final SocketReadEvent read = new SocketReadEvent();
         final SocketWriteEvent write = new SocketWriteEvent();
         final DnsLookupEvent lookup = new DnsLookupEvent();
+        /** Netty's native memory seen as a buffer (null: it cannot be); made on first use. */
+        ByteBuffer view;
+        boolean viewTried;
         /** In an SSLSocket handshake: its reads and writes are part of it. */
         boolean handshaking;
         /** This thread's last name lookup: what it resolved, how long it took, when it ended. */
@@ -117,6 +125,7 @@ public final class Tracer implements Dispatcher.Hooks {
                     slots.get().connect.begin();
                     break;
                 case Dispatcher.ACCEPT:
+                case Dispatcher.NATIVE_ACCEPT:
                     slots.get().accept.begin();
                     break;
                 case Dispatcher.READ:
@@ -210,6 +219,11 @@ public final class Tracer implements Dispatcher.Hooks {
                 case Dispatcher.ACCEPT:
                     accept(arg, thrown);
                     break;
+                case Dispatcher.NATIVE_ACCEPT:
+                    if (thrown == null && result >= 0) {
+                        nativeAccepted((int) result);
+                    }
+                    break;
                 case Dispatcher.LOOKUP:
                     lookup((String) socket, token, thrown, arg);
                     break;
@@ -279,6 +293,85 @@ public final class Tracer implements Dispatcher.Hooks {
         } catch (Throwable t) {
             error(t);
         }
+    }
+
+    @Override
+    public long enterAddress(int op, Object socket, long address, int length) {
+        try {
+            slots.get().write.begin();
+            long start = start();
+            Conn c = conn(socket);
+            if (c == null || address == 0) {
+                return start;
+            }
+            Slot slot = slots.get();
+            ByteBuffer data = length >= 0 ? view(slot, address, length) : firstIov(slot, address, -length);
+            if (data == null) {
+                return start;
+            }
+            int n = data.limit();
+            if (c.plain == null && c.bytesWritten.get() == 0) {
+                tls.firstWrite(c, data, 0, n);
+            }
+            HttpExchanges.beforeWrite(c, data, 0, n);
+            return start;
+        } catch (Throwable t) {
+            error(t);
+            return 0L;
+        }
+    }
+
+    @Override
+    public void ioAddress(int op, Object socket, long token, long result, Throwable thrown, long address, int length) {
+        try {
+            Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            if (c != null) {
+                slow(op, c, token, result, thrown);
+            }
+            if (c == null || thrown != null || result == 0) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (op == Dispatcher.WRITE) {
+                // single buffer: what was written; iovecs or a file: counted, as a gathering write's
+                ByteBuffer data = length >= 0 && address != 0 ? view(slots.get(), address, (int) Math.min(result, length)) : null;
+                HttpExchanges.write(c, data, 0, data == null ? 0 : data.limit(), result, now);
+                return;
+            }
+            ByteBuffer data = result < 0 || address == 0 ? null : view(slots.get(), address, (int) Math.min(result, length));
+            if (data == null && result > 0) {
+                return;
+            }
+            if (data != null && c.role == Conn.SERVER && c.plain == null && c.bytesRead.get() == result) {
+                tls.firstRead(c, data, 0, result);
+            }
+            HttpExchanges.read(c, data, 0, result < 0 ? result : data.limit(), result, now);
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    /** This thread's view pointed at native memory, or null when none can be made. */
+    private static ByteBuffer view(Slot slot, long address, int length) throws Throwable {
+        if (!slot.viewTried) {
+            slot.viewTried = true;
+            slot.view = NativeSockets.newView();
+        }
+        return slot.view == null || length < 0 ? null : NativeSockets.point(slot.view, address, length);
+    }
+
+    /** The first iovec with bytes in an array of {@code count}, as a view; null if none. */
+    private static ByteBuffer firstIov(Slot slot, long iov, int count) throws Throwable {
+        if (NativeSockets.UNREADABLE != null) {
+            return null;
+        }
+        for (int i = 0; i < count; i++) {
+            long n = NativeSockets.iovLength(iov, i);
+            if (n > 0) {
+                return view(slot, NativeSockets.iovBase(iov, i), (int) Math.min(n, Integer.MAX_VALUE));
+            }
+        }
+        return null;
     }
 
     private static String tupleKey(Conn c) {
@@ -531,8 +624,18 @@ public final class Tracer implements Dispatcher.Hooks {
         }
     }
 
+    private void nativeAccepted(int fd) {
+        if (nativeAccepted.size() >= 65_536) {
+            nativeAccepted.clear(); // accepted and closed before any use; their closes went by unseen
+        }
+        nativeAccepted.put(fd, Boolean.TRUE);
+    }
+
     private void close(Object socket) throws Exception {
         pending.remove(socket);
+        if (NativeSockets.is(socket)) {
+            nativeAccepted.remove(NativeSockets.fd(socket));
+        }
         if (notTcp.remove(socket) != null) {
             return;
         }
@@ -586,6 +689,15 @@ public final class Tracer implements Dispatcher.Hooks {
         Conn prev = conns.putIfAbsent(socket, c);
         if (prev != null) {
             return prev;
+        }
+        if (NativeSockets.is(socket) && nativeAccepted.remove(NativeSockets.fd(socket)) != null) {
+            c.role = Conn.SERVER; // accepted by Netty's native transport a moment ago
+            accepts.increment();
+            SocketAcceptEvent e = new SocketAcceptEvent();
+            if (e.shouldCommit()) {
+                c.into(e);
+                e.commit();
+            }
         }
         byTuple.put(tupleKey(c), c);
         if (correlator != null) {

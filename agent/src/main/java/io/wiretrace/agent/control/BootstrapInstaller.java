@@ -33,7 +33,7 @@ final class BootstrapInstaller {
         Module base = Object.class.getModule();
         Module self = BootstrapInstaller.class.getModule();
         inst.redefineModule(base, Set.of(), Map.of("jdk.internal.misc", Set.of(self)),
-                Map.of("java.net", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
+                Map.of("java.net", Set.of(self), "java.nio", Set.of(self), "jdk.internal.vm", Set.of(self)), Set.of(), Map.of());
         Class<?> dispatcher = loaded(DISPATCHER);
         if (dispatcher != null) {
             int abi = abi(dispatcher);

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.net.InetSocketAddress;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server whose sockets the agent does not instrument (Netty's native epoll transport): its slow
- * exchange must still get the packets' verdict, live, marked "seen in packets only", in status,
+ * A server whose sockets the agent does not instrument (Netty 4.2's io_uring transport, whose I/O
+ * is submitted to the kernel in a ring, not made in socket calls): its slow exchange must still get
+ * the packets' verdict, live, marked "seen in packets only", in status,
  * the recording and the report; a slow exchange of another process in the same capture must not.
  */
 class PacketsOnlyIT {
@@ -30,22 +28,11 @@ class PacketsOnlyIT {
     static Path tmp;
 
     @Test
-    void nettyEpollServerSlowExchangeIsNotMissed() throws Exception {
-        HttpServer other = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0); // this test JVM's, not the target's
-        other.createContext("/other", x -> {
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            x.sendResponseHeaders(200, 3);
-            x.getResponseBody().write("ok\n".getBytes());
-            x.close();
-        });
-        other.start();
-        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", nettyClassPath(),
-                NettyServer.class.getName()))) {
-            assertTrue(app.ready.contains("epoll=true"), app.ready);
+    void nettyIoUringServerSlowExchangeIsNotMissed() throws Exception {
+        HttpServer other = NettyNativeIT.slowServer("/other", 500); // this test JVM's, not the target's
+        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", NettyNativeIT.classPath("4.2"),
+                NettyApp.class.getName(), "io_uring"))) {
+            assertTrue(app.ready.contains("transport=io_uring"), app.ready);
             int otherPort = other.getAddress().getPort();
             CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
                     "tcp port " + app.port + " or tcp port " + otherPort);
@@ -92,18 +79,5 @@ class PacketsOnlyIT {
         } finally {
             other.stop(0);
         }
-    }
-
-    /** The test classes and Netty's jars only: with the agent's classes on it too, the agent fails to load. */
-    private static String nettyClassPath() throws Exception {
-        List<String> cp = new ArrayList<>();
-        cp.add(Paths.get(NettyServer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        for (URL u : Collections.list(ClassLoader.getSystemClassLoader().getResources("META-INF/MANIFEST.MF"))) {
-            String s = u.toString();
-            if (s.startsWith("jar:file:") && s.contains("/io/netty/")) {
-                cp.add(Paths.get(new URL(s.substring(4, s.indexOf("!/"))).toURI()).toString());
-            }
-        }
-        return String.join(":", cp);
     }
 }

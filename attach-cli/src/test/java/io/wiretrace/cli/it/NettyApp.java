@@ -1,0 +1,123 @@
+package io.wiretrace.cli.it;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.Version;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An HTTP server and client on one of Netty's native transports, whose socket calls are JNI, not
+ * the JDK's: {@code epoll} (Netty 4.1 and 4.2) or {@code io_uring} (4.2, chosen by reflection so
+ * that this compiles against 4.1). {@code /slow} is answered after 500 ms; {@code /proxy} asks
+ * {@code GET /upstream} of 127.0.0.1:UPSTREAM through a Netty client on the same event loop, as
+ * a proxy does, and answers with what came back. Prints {@code READY port=N transport=T netty=V}.
+ *
+ * <p>Usage: {@code NettyApp epoll|io_uring [UPSTREAM]}.
+ */
+public final class NettyApp {
+    private static Class<? extends Channel> clientChannel;
+    private static int upstreamPort;
+
+    @SuppressWarnings("unchecked")
+    public static void main(String[] args) throws Exception {
+        String transport = args[0];
+        upstreamPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        EventLoopGroup group;
+        Class<? extends ServerChannel> serverChannel;
+        if (transport.equals("epoll")) {
+            Epoll.ensureAvailability();
+            group = new EpollEventLoopGroup(1);
+            serverChannel = EpollServerSocketChannel.class;
+            clientChannel = EpollSocketChannel.class;
+        } else {
+            Class.forName("io.netty.channel.uring.IoUring").getMethod("ensureAvailability").invoke(null);
+            Object factory = Class.forName("io.netty.channel.uring.IoUringIoHandler").getMethod("newFactory").invoke(null);
+            group = (EventLoopGroup) Class.forName("io.netty.channel.MultiThreadIoEventLoopGroup")
+                    .getConstructor(int.class, Class.forName("io.netty.channel.IoHandlerFactory")).newInstance(1, factory);
+            serverChannel = (Class<? extends ServerChannel>) Class.forName("io.netty.channel.uring.IoUringServerSocketChannel");
+            clientChannel = (Class<? extends Channel>) Class.forName("io.netty.channel.uring.IoUringSocketChannel");
+        }
+        Channel ch = new ServerBootstrap().group(group).channel(serverChannel)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        System.out.println("READY port=" + ((InetSocketAddress) ch.localAddress()).getPort() + " transport=" + transport
+                + " netty=" + Version.identify().get("netty-transport").artifactVersion());
+        System.out.flush();
+        ch.closeFuture().sync();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (req.uri().startsWith("/proxy")) {
+                proxy(ctx);
+                return;
+            }
+            long delay = req.uri().startsWith("/slow") ? 500 : 0;
+            ctx.executor().schedule(() -> answer(ctx, "done\n"), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static void answer(ChannelHandlerContext ctx, String body) {
+        DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.copiedBuffer(body, StandardCharsets.US_ASCII));
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE); // the client asks Connection: close
+    }
+
+    /** The upstream call, on the incoming connection's own event loop. */
+    private static void proxy(ChannelHandlerContext in) {
+        new Bootstrap().group(in.channel().eventLoop()).channel(clientChannel)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                                new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext out, FullHttpResponse r) {
+                                        answer(in, "upstream said " + r.content().toString(StandardCharsets.US_ASCII));
+                                        out.close();
+                                    }
+                                });
+                    }
+                }).connect("127.0.0.1", upstreamPort).addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        in.close();
+                        return;
+                    }
+                    DefaultFullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/upstream");
+                    r.headers().set(HttpHeaderNames.HOST, "127.0.0.1:" + upstreamPort);
+                    r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                    f.channel().writeAndFlush(r);
+                });
+    }
+}
