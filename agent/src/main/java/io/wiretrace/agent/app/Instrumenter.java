@@ -268,8 +268,9 @@ public final class Instrumenter {
     }
 
     private byte[] transform(ClassLoader loader, String internalName, byte[] bytes) {
-        if (internalName == null) {
-            return null;
+        if (internalName == null || (loader != null && !internalName.endsWith("Socket")
+                && !internalName.endsWith("FileDescriptor"))) {
+            return null; // the app's own classes load by the thousand: no work for them
         }
         String name = internalName.replace('/', '.');
         String nettyType = netty(name);
