@@ -10,7 +10,8 @@ public final class Dispatcher {
      * The version of this class's interface with the advice. A JVM keeps the first dispatcher
      * defined in it for its life; an agent whose advice expects another refuses to start.
      * 1 had no such field; 2 added enterWrite; 3 added Netty's native transports (enterAddress,
-     * ioAddress, NATIVE_ACCEPT).
+     * ioAddress, NATIVE_ACCEPT) and requests' contexts across threads (carry, CLIENT_REQUEST,
+     * CLIENT_HEADERS).
      */
     public static final int ABI = 3;
 
@@ -40,6 +41,20 @@ public final class Dispatcher {
      * object Netty makes later.
      */
     public static final int NATIVE_ACCEPT = 13;
+    /**
+     * The JDK HttpClient made its own copy of a request to send ({@code HttpRequestImpl}'s
+     * constructor, on the thread that called send or sendAsync): {@code enter}'s socket is the copy.
+     */
+    public static final int CLIENT_REQUEST = 14;
+    /**
+     * The JDK HttpClient is about to write a request's headers on a connection, maybe on a thread of
+     * its own ({@code Http1Request.headers}): {@code exit}'s socket is the connection, its arg the request.
+     */
+    public static final int CLIENT_HEADERS = 15;
+    /** {@code carry} from an executor's {@code execute}: a Future there already carries its task. */
+    public static final int EXECUTE = 16;
+    /** {@code carry} from a {@code submit} or a server's dispatch to a worker. */
+    public static final int HAND_OFF = 17;
 
     public static volatile Hooks hooks;
 
@@ -83,5 +98,12 @@ public final class Dispatcher {
          * array when {@code length} is negative, as in {@link #enterAddress}); 0: not known.
          */
         void ioAddress(int op, Object socket, long token, long result, Throwable thrown, long address, int length);
+
+        /**
+         * Work about to be handed to another thread (an executor's task, a server's dispatch to a
+         * worker): a Runnable or Callable to run in its place, carrying the request the current
+         * thread works for; null: hand over the task itself.
+         */
+        Object carry(int op, Object task);
     }
 }

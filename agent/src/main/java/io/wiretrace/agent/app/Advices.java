@@ -6,6 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
 
 /**
  * Advice inlined into the JDK's socket classes: one entry class per way of finding the socket,
@@ -423,6 +424,61 @@ final class Advices {
                 Dispatcher.Hooks h = Dispatcher.hooks;
                 if (h != null) {
                     h.exit(op, self, token, result, thrown, null);
+                }
+            }
+        }
+    }
+
+    // ---- a request's context across threads
+
+    /** A constructor's end: the object made ({@code HttpRequestImpl}, the HttpClient's copy of a request). */
+    static final class Constructed {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Op int op, @Advice.This Object self) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                h.enter(op, self);
+            }
+        }
+    }
+
+    /** {@code Http1Request.headers()}: the request whose headers are about to go out on the connection. */
+    static final class ClientHeaders {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op, @Advice.FieldValue("connection") Object connection,
+                @Advice.FieldValue("request") Object request) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                h.exit(op, connection, 1L, 0L, null, request);
+            }
+        }
+    }
+
+    /** A task handed to another thread, as the first argument: the task that carries the request goes instead. */
+    static final class CarryFirst {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op,
+                @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object task) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                Object carried = h.carry(op, task);
+                if (carried != null) {
+                    task = carried;
+                }
+            }
+        }
+    }
+
+    /** The same, as the second argument ({@code HttpServerExchange.dispatch(Executor, Runnable)}). */
+    static final class CarrySecond {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op,
+                @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object task) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                Object carried = h.carry(op, task);
+                if (carried != null) {
+                    task = carried;
                 }
             }
         }

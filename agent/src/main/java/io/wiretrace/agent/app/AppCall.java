@@ -5,6 +5,11 @@ import io.wiretrace.analysis.verdict.Call;
 /** A slow or failed call of an app thread, on its connection (null: a connect that failed, a lookup). */
 public final class AppCall extends Call {
     public final Conn conn;
+    /**
+     * The incoming request it was made for ({@link RequestContext}; for an incoming exchange, its
+     * own), whatever thread made it; 0: none known.
+     */
+    public long context;
 
     AppCall(int kind, Conn conn, long start, long end, Throwable failure) {
         this(kind, conn, start, end, failure == null ? null : failure.toString());
@@ -13,6 +18,7 @@ public final class AppCall extends Call {
     public AppCall(int kind, Conn conn, long start, long end, String failure) {
         super(kind, start, end, Thread.currentThread().getName(), failure);
         this.conn = conn;
+        this.context = RequestContext.current();
         if (conn != null) {
             remoteAddress = conn.remoteAddress;
             remotePort = conn.remotePort;

@@ -41,6 +41,11 @@ public final class Conn {
     public volatile long tlsNanos;
     /** For an SSLEngine's plaintext side: when its handshake began (System.nanoTime), until it is done. */
     public volatile long handshakeStart;
+    /**
+     * The request (its {@link RequestContext}) the next exchange to begin on it is sent for, when a
+     * thread other than the one that writes it asked for it (the JDK HttpClient); 0: none.
+     */
+    public volatile long nextContext;
     /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
     public volatile String application;
 

@@ -56,6 +56,8 @@ public final class HttpExchanges {
         String method;
         String path;
         String thread;
+        /** The incoming request it is (incoming), or that it was sent for (outgoing); 0: none known. */
+        long context;
         /** Exchanges begun on the connection, this one included. */
         volatile int exchanges;
         /** When the last four began (System.nanoTime), by exchanges % 4: the correlator pairs requests' arrivals with them. */
@@ -189,6 +191,7 @@ public final class HttpExchanges {
                 c.role = Conn.CLIENT;
                 c.application = RequestLine.HTTP1;
                 begin(s, false, m, data, offset, n, n);
+                context(c, s);
                 return;
             }
             if (c.role == Conn.CLIENT) {
@@ -245,6 +248,7 @@ public final class HttpExchanges {
                 c.role = Conn.SERVER;
                 c.application = RequestLine.HTTP1;
                 begin(s, true, m, data, offset, n, total);
+                context(c, s);
                 return;
             }
             if (server) {
@@ -430,12 +434,32 @@ public final class HttpExchanges {
         s.phase = REQUEST;
     }
 
+    /** An incoming request begins a context on the thread that read it; an outgoing one joins its sender's. */
+    private static void context(Conn c, State s) {
+        if (s.incoming) {
+            s.context = RequestContext.next();
+            RequestContext.swap(s.context);
+            return;
+        }
+        long asked = c.nextContext;
+        Conn tcp = c.tcp;
+        if (asked == 0 && tcp != null) {
+            asked = tcp.nextContext;
+            tcp.nextContext = 0;
+        }
+        c.nextContext = 0;
+        s.context = asked != 0 ? asked : RequestContext.current();
+    }
+
     private static void finish(Conn c, State s) {
         HttpExchangeEvent e = s.event;
         s.event = null;
         s.phase = IDLE;
         if (e == null) {
             return;
+        }
+        if (s.incoming) {
+            RequestContext.leave(s.context); // answered: the thread that answered works for it no more
         }
         slow(c, s);
         e.end();
@@ -477,6 +501,7 @@ public final class HttpExchanges {
         call.firstByte = s.firstByte;
         call.lastByte = s.lastByte;
         call.status = s.status;
+        call.context = s.context;
         k.call(call);
     }
 

@@ -1,5 +1,6 @@
 package io.wiretrace.agent.app;
 
+import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
@@ -9,6 +10,7 @@ import io.wiretrace.bootstrap.Dispatcher;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
+import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.security.ProtectionDomain;
@@ -18,6 +20,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.asm.AsmVisitorWrapper;
@@ -119,7 +123,24 @@ public final class Instrumenter {
             new Rule("sun.security.ssl.SSLEngineImpl", named("wrap").and(takesArguments(6)),
                     Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_WRAP),
             new Rule("sun.security.ssl.SSLEngineImpl", named("unwrap").and(takesArguments(6)),
-                    Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP));
+                    Advices.EngineEnter.class, Advices.EngineIo.class, Dispatcher.ENGINE_UNWRAP),
+
+            // a request's context across threads: the JDK HttpClient's copy of a request is made on
+            // the caller's thread, its headers are written on the client's own threads
+            new Rule("jdk.internal.net.http.HttpRequestImpl",
+                    isConstructor().and(takesArguments(2)).and(takesArgument(1, ProxySelector.class)),
+                    null, Advices.Constructed.class, Dispatcher.CLIENT_REQUEST),
+            new Rule("jdk.internal.net.http.Http1Request", named("headers").and(takesArguments(0)),
+                    null, Advices.ClientHeaders.class, Dispatcher.CLIENT_HEADERS),
+            // executors: a task handed over carries the request (a FutureTask reaching execute was
+            // made by submit, whose task already carries it; CompletableFuture's async stages go
+            // through ForkJoinPool.execute or an executor's execute)
+            new Rule("java.util.concurrent.ThreadPoolExecutor", named("execute").and(takesArguments(Runnable.class)),
+                    null, Advices.CarryFirst.class, Dispatcher.EXECUTE),
+            new Rule("java.util.concurrent.AbstractExecutorService", named("submit").and(takesArgument(0, Runnable.class).or(takesArgument(0, Callable.class))),
+                    null, Advices.CarryFirst.class, Dispatcher.HAND_OFF),
+            new Rule("java.util.concurrent.ForkJoinPool", named("execute").and(takesArguments(Runnable.class)),
+                    null, Advices.CarryFirst.class, Dispatcher.HAND_OFF));
 
     private static final String NETTY_FD = "io.netty.channel.unix.FileDescriptor";
     private static final String NETTY_SOCKET = "io.netty.channel.unix.Socket";
@@ -163,13 +184,23 @@ public final class Instrumenter {
             new Rule(NETTY_LINUX_SOCKET, named("sendFile").and(takesArguments(4)).and(returns(long.class)),
                     Advices.LongIo.class, Dispatcher.WRITE));
 
+    /** Servers that read a request on one thread and hand it to a worker. */
+    private static final List<Rule> FRAMEWORKS = List.of(
+            new Rule("io.undertow.server.HttpServerExchange",
+                    named("dispatch").and(takesArguments(Executor.class, Runnable.class)),
+                    null, Advices.CarrySecond.class, Dispatcher.HAND_OFF));
+
     private static final Set<String> TYPES = new LinkedHashSet<>();
     private static final Set<String> NETTY_TYPES = new LinkedHashSet<>();
+    private static final Set<String> FRAMEWORK_TYPES = new LinkedHashSet<>();
 
     static {
         RULES.forEach(r -> TYPES.add(r.type));
         NETTY.forEach(r -> NETTY_TYPES.add(r.type));
+        FRAMEWORKS.forEach(r -> FRAMEWORK_TYPES.add(r.type));
     }
+
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
 
     private final Instrumentation inst;
     private final ClassFileTransformer transformer = new ClassFileTransformer() {
@@ -212,7 +243,7 @@ public final class Instrumenter {
             i.reset();
             throw e;
         }
-        i.retransformNetty();
+        i.retransformApp();
         return i;
     }
 
@@ -223,16 +254,16 @@ public final class Instrumenter {
         if (!loaded.isEmpty()) {
             inst.retransformClasses(loaded.toArray(new Class<?>[0]));
         }
-        retransformNetty();
+        retransformApp();
     }
 
     /**
-     * Netty's classes already loaded, in any class loader, one by one: one that cannot be
-     * changed is named among the failures and costs the capture nothing else.
+     * Netty's and the servers' classes already loaded, in any class loader, one by one: one that
+     * cannot be changed is named among the failures and costs the capture nothing else.
      */
-    private void retransformNetty() {
+    private void retransformApp() {
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (netty(c.getName()) != null && inst.isModifiableClass(c)) {
+            if ((netty(c.getName()) != null || FRAMEWORK_TYPES.contains(c.getName())) && inst.isModifiableClass(c)) {
                 try {
                     inst.retransformClasses(c);
                 } catch (Throwable t) {
@@ -246,9 +277,9 @@ public final class Instrumenter {
         List<Class<?>> loaded = new ArrayList<>();
         for (String name : TYPES) {
             try {
-                loaded.add(Class.forName(name, false, null));
+                loaded.add(Class.forName(name, false, name.startsWith("jdk.internal.net.http.") ? PLATFORM : null));
             } catch (ClassNotFoundException e) {
-                // Not in this JDK (NioSocketImpl before 13, PlainSocketImpl after 17).
+                // Not in this JDK (NioSocketImpl before 13, PlainSocketImpl after 17; a JDK without java.net.http).
             }
         }
         return loaded;
@@ -268,8 +299,9 @@ public final class Instrumenter {
     }
 
     private byte[] transform(ClassLoader loader, String internalName, byte[] bytes) {
-        if (internalName == null || (loader != null && !internalName.endsWith("Socket")
-                && !internalName.endsWith("FileDescriptor"))) {
+        boolean jdk = loader == null || loader == PLATFORM;
+        if (internalName == null || (!jdk && !internalName.endsWith("Socket")
+                && !internalName.endsWith("FileDescriptor") && !internalName.endsWith("HttpServerExchange"))) {
             return null; // the app's own classes load by the thousand: no work for them
         }
         String name = internalName.replace('/', '.');
@@ -279,8 +311,11 @@ public final class Instrumenter {
         if (nettyType != null) {
             rules = NETTY;
             ruleType = nettyType;
-        } else if (loader == null && TYPES.contains(name)) {
-            rules = RULES; // the JDK's, which the bootstrap loader defines
+        } else if (jdk && TYPES.contains(name)) {
+            rules = RULES; // the JDK's, which the bootstrap and platform loaders define
+            ruleType = name;
+        } else if (!jdk && FRAMEWORK_TYPES.contains(name)) {
+            rules = FRAMEWORKS;
             ruleType = name;
         } else {
             return null;
@@ -308,7 +343,9 @@ public final class Instrumenter {
     private static AsmVisitorWrapper advice(Rule r) {
         Advice.WithCustomMapping mapping = Advice.withCustomMapping().bind(Advices.Op.class, (Object) r.op);
         Advice advice;
-        if (r.advice == Advices.Close.class) {
+        if (r.enter == null) {
+            advice = mapping.to(r.advice); // one method, entry or exit
+        } else if (r.advice == Advices.Close.class) {
             advice = mapping.to(Advices.Close.class); // entry only
         } else {
             advice = mapping.to(r.enter, r.advice);

@@ -38,6 +38,8 @@ public final class Tracer implements Dispatcher.Hooks {
      * yet (Netty makes it after the accept): the connection's first call finds it here.
      */
     private final ConcurrentHashMap<Integer, Boolean> nativeAccepted = new ConcurrentHashMap<>();
+    /** The JDK HttpClient's requests (its own copies) sent for a request, until their headers go out. */
+    private final ConcurrentHashMap<Object, Long> clientRequests = new ConcurrentHashMap<>();
     public final LongAdder connects = new LongAdder();
     public final LongAdder failedConnects = new LongAdder();
     public final LongAdder accepts = new LongAdder();
@@ -143,6 +145,9 @@ public final class Tracer implements Dispatcher.Hooks {
                 case Dispatcher.TLS_READ:
                     break;
 
+                case Dispatcher.CLIENT_REQUEST:
+                    clientRequest(socket);
+                    return 0L;
                 case Dispatcher.LOOKUP:
                     if (!(socket instanceof String) || isLiteral((String) socket)) {
                         return 0L; // no lookup: the JDK parses an address literal
@@ -223,6 +228,9 @@ public final class Tracer implements Dispatcher.Hooks {
                     if (thrown == null && result >= 0) {
                         nativeAccepted((int) result);
                     }
+                    break;
+                case Dispatcher.CLIENT_HEADERS:
+                    clientHeaders(socket, arg);
                     break;
                 case Dispatcher.LOOKUP:
                     lookup((String) socket, token, thrown, arg);
@@ -348,6 +356,48 @@ public final class Tracer implements Dispatcher.Hooks {
             HttpExchanges.read(c, data, 0, result < 0 ? result : data.limit(), result, now);
         } catch (Throwable t) {
             error(t);
+        }
+    }
+
+    @Override
+    public Object carry(int op, Object task) {
+        try {
+            if (op == Dispatcher.EXECUTE && task instanceof java.util.concurrent.Future) {
+                return null; // made by submit, whose task carries the request already
+            }
+            return RequestContext.carry(task);
+        } catch (Throwable t) {
+            error(t);
+            return null;
+        }
+    }
+
+    /** The JDK HttpClient's copy of a request, made on the thread that sends it: it is sent for that thread's request. */
+    private void clientRequest(Object request) {
+        long context = RequestContext.current();
+        if (context == 0) {
+            return;
+        }
+        if (clientRequests.size() >= 4096) {
+            clientRequests.clear(); // requests that never went out over HTTP/1.1 (h2, failed connects)
+        }
+        clientRequests.put(request, context);
+    }
+
+    /**
+     * The JDK HttpClient is about to write a request's headers on a connection, maybe on a thread
+     * of its own: the exchange that begins next on the connection is made for the request the
+     * sending thread worked for.
+     */
+    private void clientHeaders(Object connection, Object request) throws Exception {
+        Long context = clientRequests.remove(request);
+        if (context == null) {
+            return;
+        }
+        Object channel = HttpClientChannels.channel(connection);
+        Conn c = channel == null ? null : conn(channel);
+        if (c != null) {
+            c.nextContext = context;
         }
     }
 

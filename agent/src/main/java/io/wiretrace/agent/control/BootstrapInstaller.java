@@ -60,6 +60,12 @@ final class BootstrapInstaller {
         }
         // java.base does not read unnamed modules; the advice in it must read the dispatcher's.
         inst.redefineModule(base, Set.of(dispatcher.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
+        // The JDK HttpClient: its connections' channels are read once per request sent for another thread.
+        java.util.Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
+        if (http.isPresent()) {
+            inst.redefineModule(http.get(), Set.of(dispatcher.getModule()), Map.of(),
+                    Map.of("jdk.internal.net.http", Set.of(self)), Set.of(), Map.of());
+        }
         done = true;
     }
 

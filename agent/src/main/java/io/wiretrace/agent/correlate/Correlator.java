@@ -681,15 +681,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     }
 
     /**
-     * An incoming exchange whose own packets show no fault: if its thread spent most of it in
-     * slow calls of its own (the app waited on its upstream), their verdict is its verdict.
+     * An incoming exchange whose own packets show no fault: if it spent most of its time in slow
+     * calls made for it (the app waited on its upstream), their verdict is its verdict. A call is
+     * made for it when it carries the request's context (on any thread: a worker, the HttpClient's
+     * own), or when the request's own thread made it.
      */
     private void inner(AppCall c, long s, long e, Explanation v) {
         Explained longest = null;
         long waited = 0;
         for (Explained x : recent) {
-            boolean made = !(x.call.kind == AppCall.HTTP && x.call.incoming); // calls the thread made, not requests it served
-            if (made && x.call.thread.equals(c.thread) && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
+            boolean made = !(x.call.kind == AppCall.HTTP && x.call.incoming); // calls made, not requests served
+            boolean forIt = c.context != 0 ? x.call.context == c.context || (x.call.context == 0 && x.call.thread.equals(c.thread))
+                    : x.call.thread.equals(c.thread);
+            if (made && forIt && x.start >= s - MARGIN_NANOS && x.end <= e + MARGIN_NANOS) {
                 waited += x.end - x.start;
                 if (longest == null || x.end - x.start > longest.end - longest.start) {
                     longest = x;
@@ -709,10 +713,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
             return;
         }
-        v.set(longest.verdict.verdict, Math.min(e - s, longest.verdict.explained), "the thread waited "
-                + VerdictRules.ms(longest.end - longest.start) + " on its " + x.kindName() + " call"
+        String who = x.thread.equals(c.thread) ? "the thread waited " : "it waited ";
+        String whose = x.thread.equals(c.thread) ? " on its " : " on the ";
+        String made = x.thread.equals(c.thread) ? "" : " that " + x.thread + " made for it";
+        v.set(longest.verdict.verdict, Math.min(e - s, longest.verdict.explained), who
+                + VerdictRules.ms(longest.end - longest.start) + whose + x.kindName() + " call"
                 + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress + ":" + x.remotePort
-                + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + ": " + longest.verdict.evidence);
+                + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + made + ": " + longest.verdict.evidence);
         v.frames.append(longest.verdict.frames);
     }
 

@@ -1,0 +1,114 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A slow incoming request takes the verdict of the upstream call made for it on another thread,
+ * in real apps from Maven Central (samples/field): Spring Boot on Tomcat with virtual threads
+ * (JDK 25) calling through the JDK HttpClient, whose own threads open the connection and write
+ * the request, directly and from a CompletableFuture on the common pool; Undertow, which reads a
+ * request on an I/O thread and handles it on a worker, calling through OkHttp, Apache HttpClient 5
+ * and the JDK HttpClient. The upstream (this test JVM) takes 600 ms.
+ */
+class HandOffIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void springBootOnVirtualThreadsCallingThroughTheJdkClient() throws Exception {
+        HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
+        int upstreamPort = upstream.getAddress().getPort();
+        try (Harness.App app = new Harness.App(List.of(Harness.java(System.getProperty("wiretrace.jdk25")), "-cp",
+                classPath(), "io.wiretrace.field.BootApp", String.valueOf(upstreamPort),
+                "--spring.threads.virtual.enabled=true"))) {
+            // the first request of the app starts Spring's servlet and the JDK client: its own time
+            assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
+            List<RecordedEvent> events = capture(app, upstreamPort, List.of("/orders", "/orders/pool"));
+            String seen = seen(events);
+            for (String path : List.of("/orders", "/orders/pool")) {
+                RecordedEvent call = slowCall(events, "GET " + path, seen);
+                assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+                assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
+                assertTrue(call.getString("evidence").contains(" made for it"), "the call was made on another thread:\n" + seen);
+            }
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"okhttp", "hc5", "jdk"})
+    void undertowWorkerCallingThrough(String client) throws Exception {
+        HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
+        int upstreamPort = upstream.getAddress().getPort();
+        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", classPath(),
+                "io.wiretrace.field.UndertowApp", String.valueOf(upstreamPort)))) {
+            List<RecordedEvent> events = capture(app, upstreamPort, List.of("/via/" + client));
+            String seen = seen(events);
+            RecordedEvent call = slowCall(events, "GET /via/" + client, seen);
+            assertTrue(call.getString("callThread").startsWith("XNIO-1 I/O-"), "read on the I/O thread:\n" + seen);
+            assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+            assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
+            assertTrue(call.getString("evidence").contains(" made for it"), "the call was made on a worker:\n" + seen);
+            RecordedEvent out = slowCall(events, "GET /upstream", seen);
+            assertEquals("SERVER_THINK", out.getString("verdict"), seen);
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    /** Captures while the paths are asked for, one after the other; the recording's events. */
+    private List<RecordedEvent> capture(Harness.App app, int upstreamPort, List<String> paths) throws Exception {
+        Path out = tmp.resolve("out");
+        Harness.Result r = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--slow", "200ms",
+                "tcp port " + app.port + " or tcp port " + upstreamPort);
+        assertEquals(0, r.code, r.toString());
+        for (String path : paths) {
+            String[] reply = Harness.get(app.port, path);
+            assertTrue(reply[1].startsWith("HTTP/1.1 200") && reply[1].contains("upstream said ok"), reply[1]);
+        }
+        Harness.awaitStatus(app.pid(), "slow or failed calls: " + 2 * paths.size() + " explained");
+        assertEquals(0, Harness.cli("stop", app.pid()).code);
+        return Evidence.events(out.resolve("recording.jfr"));
+    }
+
+    private static String seen(List<RecordedEvent> events) {
+        return events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                .map(RecordedEvent::toString).collect(Collectors.joining("\n"));
+    }
+
+    private static RecordedEvent slowCall(List<RecordedEvent> events, String request, String seen) {
+        List<RecordedEvent> found = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                .filter(e -> request.equals(e.getString("request"))).collect(Collectors.toList());
+        assertEquals(1, found.size(), "one slow call " + request + " expected:\n" + seen);
+        assertFalse(found.get(0).getBoolean("packetsOnly"), seen);
+        return found.get(0);
+    }
+
+    /** The field apps' classes and their libraries, as samples/field builds them. */
+    private static String classPath() throws IOException {
+        Path target = Paths.get(System.getProperty("wiretrace.fieldApps"));
+        List<String> cp = new ArrayList<>(List.of(target.resolve("classes").toString()));
+        try (Stream<Path> jars = Files.list(target.resolve("lib"))) {
+            jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> cp.add(p.toString()));
+        }
+        return String.join(":", cp);
+    }
+}

@@ -1,0 +1,48 @@
+package io.wiretrace.field;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+
+/** The upstream call, through the client a request names: {@code jdk}, {@code okhttp} or {@code hc5}. */
+final class Upstream {
+    private static final OkHttpClient OKHTTP = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
+    private static final CloseableHttpClient HC5 = HttpClients.createDefault();
+
+    private final String base;
+
+    Upstream(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    String call(String client, String path) throws Exception {
+        switch (client) {
+            case "jdk":
+                // a new client each time: a new connection, opened on the client's own threads
+                HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                return jdk.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            case "jdk-async":
+                HttpClient async = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                return async.sendAsync(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()).thenApply(HttpResponse::body).get();
+            case "okhttp":
+                try (Response r = OKHTTP.newCall(new Request.Builder().url(base + path).build()).execute()) {
+                    return r.body().string();
+                }
+            case "hc5":
+                return HC5.execute(new HttpGet(base + path), r -> EntityUtils.toString(r.getEntity()));
+            default:
+                throw new IllegalArgumentException("no client " + client);
+        }
+    }
+}
