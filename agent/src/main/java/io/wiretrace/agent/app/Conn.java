@@ -46,6 +46,8 @@ public final class Conn {
      * thread other than the one that writes it asked for it (the JDK HttpClient); 0: none.
      */
     public volatile long nextContext;
+    /** The request the app connected it for (0: none, or accepted): its first exchange is sent for that request. */
+    public volatile long openContext;
     /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
     public volatile String application;
 

@@ -449,6 +449,11 @@ public final class HttpExchanges {
         }
         c.nextContext = 0;
         s.context = asked != 0 ? asked : RequestContext.current();
+        if (s.context == 0 && s.exchanges == 1) {
+            // written where no request is known (a Netty client writes in its connect listener, on
+            // the event loop): the connection's first exchange is for the request it was opened for
+            s.context = tcp != null ? tcp.openContext : c.openContext;
+        }
     }
 
     private static void finish(Conn c, State s) {

@@ -145,6 +145,10 @@ public final class Instrumenter {
     private static final String NETTY_FD = "io.netty.channel.unix.FileDescriptor";
     private static final String NETTY_SOCKET = "io.netty.channel.unix.Socket";
     private static final String NETTY_LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+    private static final String NETTY_EXECUTOR = "io.netty.util.concurrent.SingleThreadEventExecutor";
+    /** How the names of the classes looked for in the app's loaders end: a quick test for all others. */
+    private static final List<String> APP_SUFFIXES = List.of("Socket", "FileDescriptor", "SingleThreadEventExecutor",
+            "HttpServerExchange");
 
     /**
      * Netty 4.1 and 4.2: epoll reads with Socket.recv*, writes with Socket.send* and
@@ -182,7 +186,11 @@ public final class Instrumenter {
 
             // a FileRegion (a file sent with sendfile): bytes that never pass through Java
             new Rule(NETTY_LINUX_SOCKET, named("sendFile").and(takesArguments(4)).and(returns(long.class)),
-                    Advices.LongIo.class, Dispatcher.WRITE));
+                    Advices.LongIo.class, Dispatcher.WRITE),
+
+            // work handed to an event loop or a business executor (any transport) carries the request
+            new Rule(NETTY_EXECUTOR, named("execute").or(named("lazyExecute")).and(takesArguments(Runnable.class)),
+                    null, Advices.CarryFirst.class, Dispatcher.HAND_OFF));
 
     /** Servers that read a request on one thread and hand it to a worker. */
     private static final List<Rule> FRAMEWORKS = List.of(
@@ -286,8 +294,17 @@ public final class Instrumenter {
     }
 
     /** The Netty type that {@code name} is, maybe under a shading prefix; or null. */
+    private static boolean appSuffix(String name) {
+        for (String suffix : APP_SUFFIXES) {
+            if (name.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String netty(String name) {
-        if (!name.endsWith("Socket") && !name.endsWith("FileDescriptor")) {
+        if (!appSuffix(name)) {
             return null;
         }
         for (String t : NETTY_TYPES) {
@@ -300,8 +317,7 @@ public final class Instrumenter {
 
     private byte[] transform(ClassLoader loader, String internalName, byte[] bytes) {
         boolean jdk = loader == null || loader == PLATFORM;
-        if (internalName == null || (!jdk && !internalName.endsWith("Socket")
-                && !internalName.endsWith("FileDescriptor") && !internalName.endsWith("HttpServerExchange"))) {
+        if (internalName == null || (!jdk && !appSuffix(internalName))) {
             return null; // the app's own classes load by the thousand: no work for them
         }
         String name = internalName.replace('/', '.');

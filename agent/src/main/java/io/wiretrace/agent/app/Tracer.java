@@ -66,6 +66,8 @@ public final class Tracer implements Dispatcher.Hooks {
         final SocketConnectEvent event;
         final long start;
         final long dns;
+        /** The request the connect was made for. */
+        final long context = RequestContext.current();
 
         Pending(SocketConnectEvent event, long start, long dns) {
             this.event = event;
@@ -585,6 +587,7 @@ public final class Tracer implements Dispatcher.Hooks {
                 c.role = Conn.CLIENT;
                 c.connectNanos = System.nanoTime() - start;
                 c.dnsNanos = dns(slot, start, remote);
+                c.openContext = RequestContext.current();
             }
             connects.increment();
             e.end();
@@ -629,6 +632,7 @@ public final class Tracer implements Dispatcher.Hooks {
             if (p != null) {
                 c.connectNanos = System.nanoTime() - p.start;
                 c.dnsNanos = p.dns;
+                c.openContext = p.context;
             }
         }
         connects.increment();

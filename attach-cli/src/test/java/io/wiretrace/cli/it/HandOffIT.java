@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * in real apps from Maven Central (samples/field): Spring Boot on Tomcat with virtual threads
  * (JDK 25) calling through the JDK HttpClient, whose own threads open the connection and write
  * the request, directly and from a CompletableFuture on the common pool; Undertow, which reads a
- * request on an I/O thread and handles it on a worker, calling through OkHttp, Apache HttpClient 5
- * and the JDK HttpClient. The upstream (this test JVM) takes 600 ms.
+ * request on an I/O thread and handles it on a worker, calling through OkHttp, Apache HttpClient 5,
+ * the JDK HttpClient and a Netty client (which connects and writes on its event loop); Netty's event
+ * loop handing a request to a business executor. The upstream (this test JVM) takes 600 ms.
  */
 class HandOffIT {
     @TempDir
@@ -54,7 +55,7 @@ class HandOffIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"okhttp", "hc5", "jdk"})
+    @ValueSource(strings = {"okhttp", "hc5", "jdk", "netty"})
     void undertowWorkerCallingThrough(String client) throws Exception {
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
         int upstreamPort = upstream.getAddress().getPort();
@@ -69,6 +70,29 @@ class HandOffIT {
             assertTrue(call.getString("evidence").contains(" made for it"), "the call was made on a worker:\n" + seen);
             RecordedEvent out = slowCall(events, "GET /upstream", seen);
             assertEquals("SERVER_THINK", out.getString("verdict"), seen);
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    /**
+     * Netty's event loop reads the request and hands it to a business executor, whose thread makes
+     * a blocking call through HttpURLConnection.
+     */
+    @Test
+    void nettyEventLoopHandsToABusinessExecutor() throws Exception {
+        HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
+        int upstreamPort = upstream.getAddress().getPort();
+        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", NettyNativeIT.classPath("4.1"),
+                NettyApp.class.getName(), "epoll", String.valueOf(upstreamPort), "business"))) {
+            List<RecordedEvent> events = capture(app, upstreamPort, List.of("/work"));
+            String seen = seen(events);
+            RecordedEvent call = slowCall(events, "GET /work", seen);
+            assertTrue(call.getString("callThread").startsWith("epollEventLoopGroup-"), "read on the event loop:\n" + seen);
+            assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+            assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
+            assertTrue(call.getString("evidence").contains("defaultEventExecutorGroup-") && call.getString("evidence")
+                    .contains(" made for it"), "the call was made on the business executor:\n" + seen);
         } finally {
             upstream.stop(0);
         }

@@ -26,6 +26,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.Version;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +37,12 @@ import java.util.concurrent.TimeUnit;
  * the JDK's: {@code epoll} (Netty 4.1 and 4.2) or {@code io_uring} (4.2, chosen by reflection so
  * that this compiles against 4.1). {@code /slow} is answered after 500 ms; {@code /proxy} asks
  * {@code GET /upstream} of 127.0.0.1:UPSTREAM through a Netty client on the same event loop, as
- * a proxy does, and answers with what came back. Prints {@code READY port=N transport=T netty=V}.
+ * a proxy does, and answers with what came back. With {@code business}, the requests are handled
+ * on a business executor (a DefaultEventExecutorGroup) rather than the event loop, and {@code /work}
+ * asks the upstream through a blocking HttpURLConnection there. Prints
+ * {@code READY port=N transport=T netty=V}.
  *
- * <p>Usage: {@code NettyApp epoll|io_uring [UPSTREAM]}.
+ * <p>Usage: {@code NettyApp epoll|io_uring [UPSTREAM [business]]}.
  */
 public final class NettyApp {
     private static Class<? extends Channel> clientChannel;
@@ -47,6 +52,7 @@ public final class NettyApp {
     public static void main(String[] args) throws Exception {
         String transport = args[0];
         upstreamPort = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        EventExecutorGroup business = args.length > 2 && args[2].equals("business") ? new DefaultEventExecutorGroup(2) : null;
         EventLoopGroup group;
         Class<? extends ServerChannel> serverChannel;
         if (transport.equals("epoll")) {
@@ -66,7 +72,8 @@ public final class NettyApp {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
-                        c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
+                        c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536));
+                        c.pipeline().addLast(business, "handler", new Handler());
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
         System.out.println("READY port=" + ((InetSocketAddress) ch.localAddress()).getPort() + " transport=" + transport
@@ -82,6 +89,10 @@ public final class NettyApp {
                 proxy(ctx);
                 return;
             }
+            if (req.uri().startsWith("/work")) {
+                answer(ctx, "upstream said " + blockingUpstreamCall() + " on " + Thread.currentThread().getName());
+                return;
+            }
             long delay = req.uri().startsWith("/slow") ? 500 : 0;
             ctx.executor().schedule(() -> answer(ctx, "done\n"), delay, TimeUnit.MILLISECONDS);
         }
@@ -92,6 +103,19 @@ public final class NettyApp {
                 Unpooled.copiedBuffer(body, StandardCharsets.US_ASCII));
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE); // the client asks Connection: close
+    }
+
+    /** A blocking call through the JDK's HttpURLConnection, on the thread that handles the request. */
+    private static String blockingUpstreamCall() {
+        try {
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(
+                    "http://127.0.0.1:" + upstreamPort + "/upstream").openConnection();
+            try (java.io.InputStream in = c.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            }
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     /** The upstream call, on the incoming connection's own event loop. */

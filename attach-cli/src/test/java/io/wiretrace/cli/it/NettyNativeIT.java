@@ -86,7 +86,8 @@ class NettyNativeIT {
             assertEquals("/upstream", outgoing.getString("path"), seen);
             assertEquals(200, outgoing.getInt("status"), seen);
             assertEquals(connect.getLong("connectionId"), outgoing.getLong("connectionId"), seen);
-            assertTrue(outgoing.getLong("firstByte") - outgoing.getLong("requestSent") >= 400_000_000L, seen);
+            // the upstream's 400 ms, less the moments between the request leaving and its write returning
+            assertTrue(outgoing.getLong("firstByte") - outgoing.getLong("requestSent") >= 300_000_000L, seen);
 
             RecordedEvent upstreamCall = one(events, "wiretrace.SlowCall",
                     e -> "GET /upstream".equals(e.getString("request")), seen);

@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 /**
  * An Undertow server that reads each request on an XNIO I/O thread and handles it on a worker
  * (BlockingHandler dispatches it): {@code /via/CLIENT} asks the upstream's {@code /upstream}
- * through that client (jdk, jdk-async, okhttp, hc5) and answers with what it said. Prints
+ * through that client (jdk, jdk-async, okhttp, hc5, netty) and answers with what it said. Prints
  * {@code READY port=N}.
  *
  * <p>Usage: {@code UndertowApp UPSTREAM_PORT}.

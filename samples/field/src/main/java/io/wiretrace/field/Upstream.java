@@ -13,15 +13,17 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 
-/** The upstream call, through the client a request names: {@code jdk}, {@code okhttp} or {@code hc5}. */
+/** The upstream call, through the client a request names: {@code jdk}, {@code jdk-async}, {@code okhttp}, {@code hc5} or {@code netty}. */
 final class Upstream {
     private static final OkHttpClient OKHTTP = new OkHttpClient.Builder().readTimeout(30, TimeUnit.SECONDS).build();
     private static final CloseableHttpClient HC5 = HttpClients.createDefault();
 
     private final String base;
+    private final int port;
 
     Upstream(int port) {
         this.base = "http://127.0.0.1:" + port;
+        this.port = port;
     }
 
     String call(String client, String path) throws Exception {
@@ -41,6 +43,8 @@ final class Upstream {
                 }
             case "hc5":
                 return HC5.execute(new HttpGet(base + path), r -> EntityUtils.toString(r.getEntity()));
+            case "netty":
+                return NettyClient.get(port, path);
             default:
                 throw new IllegalArgumentException("no client " + client);
         }
