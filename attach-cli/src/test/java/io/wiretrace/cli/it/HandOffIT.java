@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jdk.jfr.consumer.RecordedEvent;
@@ -41,13 +42,21 @@ class HandOffIT {
                 "--spring.threads.virtual.enabled=true"))) {
             // the first request of the app starts Spring's servlet and the JDK client: its own time
             assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
-            List<RecordedEvent> events = capture(app, upstreamPort, List.of("/orders", "/orders/pool"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object>[] report = new Map[1];
+            List<RecordedEvent> events = collect(app, upstreamPort, List.of("/orders", "/orders/pool"), report);
             String seen = seen(events);
+            List<Object> reported = CollectIT.list(report[0], "slowCalls");
             for (String path : List.of("/orders", "/orders/pool")) {
                 RecordedEvent call = slowCall(events, "GET " + path, seen);
                 assertEquals("SERVER_THINK", call.getString("verdict"), seen);
                 assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
                 assertTrue(call.getString("evidence").contains(" made for it"), "the call was made on another thread:\n" + seen);
+                // and so says the bundle's report
+                List<Object> inReport = reported.stream().filter(c -> ("GET " + path).equals(((Map<?, ?>) c).get("request")))
+                        .collect(Collectors.toList());
+                assertEquals(1, inReport.size(), reported.toString());
+                assertEquals("SERVER_THINK", ((Map<?, ?>) inReport.get(0)).get("verdict"), inReport.toString());
             }
         } finally {
             upstream.stop(0);
@@ -98,19 +107,40 @@ class HandOffIT {
         }
     }
 
-    /** Captures while the paths are asked for, one after the other; the recording's events. */
+    /** Captures (start, stop) while the paths are asked for, one after the other; the recording's events. */
     private List<RecordedEvent> capture(Harness.App app, int upstreamPort, List<String> paths) throws Exception {
         Path out = tmp.resolve("out");
         Harness.Result r = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--slow", "200ms",
                 "tcp port " + app.port + " or tcp port " + upstreamPort);
         assertEquals(0, r.code, r.toString());
+        ask(app, paths);
+        assertEquals(0, Harness.cli("stop", app.pid()).code);
+        return Evidence.events(out.resolve("recording.jfr"));
+    }
+
+    /** The same through collect, Ctrl+C ending it: the bundle's recording, and its report in {@code report}. */
+    private List<RecordedEvent> collect(Harness.App app, int upstreamPort, List<String> paths, Map<String, Object>[] report)
+            throws Exception {
+        CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
+                "tcp port " + app.port + " or tcp port " + upstreamPort);
+        collect.awaitOutput("collecting from " + app.pid());
+        ask(app, paths);
+        assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
+        String printed = collect.finish(0);
+        Path bundle = Paths.get(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
+        Path files = tmp.resolve("unpacked");
+        CollectIT.unzip(bundle, files);
+        report[0] = CollectIT.json(files.resolve("report.json"));
+        return Evidence.events(files.resolve("recording.jfr"));
+    }
+
+    /** Asks for each path in turn; waits until status shows every request and its upstream call explained. */
+    private static void ask(Harness.App app, List<String> paths) throws Exception {
         for (String path : paths) {
             String[] reply = Harness.get(app.port, path);
             assertTrue(reply[1].startsWith("HTTP/1.1 200") && reply[1].contains("upstream said ok"), reply[1]);
         }
         Harness.awaitStatus(app.pid(), "slow or failed calls: " + 2 * paths.size() + " explained");
-        assertEquals(0, Harness.cli("stop", app.pid()).code);
-        return Evidence.events(out.resolve("recording.jfr"));
     }
 
     private static String seen(List<RecordedEvent> events) {
