@@ -310,4 +310,49 @@ class CorrelatorTest {
             off.finish();
         }
     }
+
+    /**
+     * A request read on one thread and handled on another takes the verdict of the calls made for
+     * it (its context), on whatever thread; not that of a longer call made at the same time for
+     * another request.
+     */
+    @Test
+    void aRequestTakesTheVerdictOfTheCallsMadeForItOnOtherThreads() throws Exception {
+        Correlator off = new Correlator(TimeUnit.MILLISECONDS.toNanos(200), false);
+        Conn served = conn(30, "XNIO-1 I/O-1", "127.0.0.1", 8080, "127.0.0.1", 40030, Conn.SERVER);
+        off.opened(served);
+        long s = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1200);
+        AppCall mine = new AppCall(AppCall.DNS, null, s + MS, s + 301 * MS, (String) null);
+        mine.thread = "worker-1";
+        mine.remoteAddress = "inventory.internal";
+        mine.context = 7;
+        AppCall other = new AppCall(AppCall.DNS, null, s, s + 480 * MS, (String) null);
+        other.thread = "worker-2";
+        other.remoteAddress = "billing.internal";
+        other.context = 8;
+        AppCall in = new AppCall(AppCall.HTTP, served, s, s + 500 * MS, (String) null);
+        in.thread = "XNIO-1 I/O-1";
+        in.incoming = true;
+        in.request = "GET /stock";
+        in.firstByte = s + 450 * MS;
+        in.lastByte = s + 500 * MS;
+        in.status = 200;
+        in.context = 7;
+        off.call(mine);
+        off.call(other);
+        off.call(in);
+        off.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (off.explainedCount() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String status = off.status();
+            assertEquals(3, off.explainedCount(), status);
+            assertTrue(status.contains(" http GET /stock 127.0.0.1:40030 (conn 30) on XNIO-1 I/O-1: DNS_SLOW 300.0 ms"
+                    + " of 500.0 ms"), status);
+        } finally {
+            off.finish();
+        }
+    }
 }
