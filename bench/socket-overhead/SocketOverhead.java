@@ -30,17 +30,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code size}-byte reply, in a loop; one server thread (one per connection, since the sockets are
  * blocking) reads the request and writes the reply. Both ends use the same API:
  * {@code io} = java.net.Socket / ServerSocket with their streams, {@code nio} = blocking
- * SocketChannel / ServerSocketChannel with heap ByteBuffers. TCP_NODELAY is on. All traffic goes to
- * 127.0.0.1 on two ports bound once at start (printed, so a BPF filter can name them).
+ * SocketChannel / ServerSocketChannel with heap ByteBuffers, {@code netty} = Netty 4.1's native
+ * epoll transport, where each connection's client and server end live on event loop threads of
+ * their own (see SocketOverheadNetty.java; that api needs the Netty jars on the class path, and
+ * this file compiled together with SocketOverheadNetty.java, which {@code run} does). TCP_NODELAY is
+ * on. All traffic goes to 127.0.0.1 on one port per api, bound once at start (printed, so a BPF
+ * filter can name them).
  *
  * <p>Usage: {@code java SocketOverhead.java [--clients 1,4] [--apis io,nio] [--size 64]
- * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900] [--pin CPUS]}
+ * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900] [--pin CPUS]},
+ * or, with the netty api, {@code java -cp CLASSES:NETTY_JARS SocketOverhead --apis io,nio,netty ...}.
  *
  * <p>{@code --pin CPUS} (a taskset list, e.g. {@code 1}) pins the benchmark's client and server
  * threads, and only them, to those CPUs; the JVM's other threads (JIT, GC, JFR, wiretrace's capture
- * thread) stay free.
+ * thread) stay free. For netty these are the event loop threads that serve the connections (not the
+ * one that accepts them).
  *
- * <p>Prints {@code PID <pid>}, {@code PORTS io=<p> nio=<q>} and {@code READY}, then reads commands,
+ * <p>Prints {@code PID <pid>}, {@code PORTS io=<p> nio=<q>} (and {@code netty=<r>} with the netty
+ * api) and {@code READY}, then reads commands,
  * one per line, until {@code quit} or end of input:
  * <pre>
  *   phase LABEL [SETTLE_MS]   settle (unmeasured ping-pong, for the JIT after a retransformation),
@@ -53,7 +60,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * user+sys, per round trip), proc_cpu_ns_rt (CPU of the whole process per round trip: also JIT,
  * GC, JFR and wiretrace's capture thread), alloc_b_rt (bytes allocated by the benchmark's threads
  * per round trip) and calls_rt (socket read+write calls per round trip, client and server side
- * together, as counted by this program: 4.00 when every read returns the whole message),
+ * together, as counted by this program: 4.00 when every read returns the whole message; for netty
+ * every read of the event loop is counted, including the ones that return EAGAIN),
  * other_cores (machine-wide busy CPU from /proc/stat minus this process's CPU, in cores: other
  * processes, plus interrupt/softirq time not charged to any process, part of which is this
  * loopback traffic's own), steal_cores (CPU the hypervisor took), jvm_alloc_b_rt (bytes allocated
@@ -79,6 +87,8 @@ public class SocketOverhead {
 
     static ServerSocket ioServer;
     static ServerSocketChannel nioServer;
+    /** The netty api, or null when it is not among --apis. */
+    static Transport netty;
 
     static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -108,8 +118,8 @@ public class SocketOverhead {
             }
         }
         for (String api : apis) {
-            if (!api.equals("io") && !api.equals("nio")) {
-                System.err.println("--apis takes io and/or nio, not " + api);
+            if (!api.equals("io") && !api.equals("nio") && !api.equals("netty")) {
+                System.err.println("--apis takes io, nio and/or netty, not " + api);
                 System.exit(2);
             }
         }
@@ -141,10 +151,19 @@ public class SocketOverhead {
         ioServer = new ServerSocket(0, 64, lo);
         nioServer = ServerSocketChannel.open();
         nioServer.bind(new InetSocketAddress(lo, 0), 64);
+        if (java.util.Arrays.asList(apis).contains("netty")) {
+            netty = loadNetty();
+            int most = 0;
+            for (int n : clients) {
+                most = Math.max(most, n);
+            }
+            netty.start(lo, most);
+        }
 
         System.out.println("PID " + ProcessHandle.current().pid());
         System.out.println("PORTS io=" + ioServer.getLocalPort() + " nio="
-                + ((InetSocketAddress) nioServer.getLocalAddress()).getPort());
+                + ((InetSocketAddress) nioServer.getLocalAddress()).getPort()
+                + (netty == null ? "" : " netty=" + netty.port()));
         System.out.println("READY");
         System.out.flush();
 
@@ -173,6 +192,9 @@ public class SocketOverhead {
         }
         ioServer.close();
         nioServer.close();
+        if (netty != null) {
+            netty.shutdown();
+        }
         System.out.println("BYE");
         System.out.flush();
         System.exit(0);
@@ -209,6 +231,55 @@ public class SocketOverhead {
         }
         System.out.println("DONE " + label);
         System.out.flush();
+    }
+
+    /**
+     * The netty api (SocketOverheadNetty.java), loaded by name so that this file compiles and runs
+     * without Netty for io and nio.
+     */
+    static Transport loadNetty() {
+        try {
+            return (Transport) Class.forName("SocketOverheadNetty").getDeclaredConstructor().newInstance();
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            System.err.println("the netty api needs SocketOverheadNetty.java compiled with this file and the Netty"
+                    + " jars on the class path (bench/socket-overhead/run does that): " + e);
+            System.exit(2);
+            return null;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An api whose socket calls run on threads of its own (an event loop), not on ours. */
+    interface Transport {
+        /** Binds the server to {@code lo}, port 0, with room for up to {@code maxClients} connections per run. */
+        void start(InetAddress lo, int maxClients) throws Exception;
+
+        int port();
+
+        /** Opens n connections to the server, ready to start; the loops stop when {@code stop} is set. */
+        Conns open(int n, AtomicLong stop, long deadline, List<Throwable> failures) throws Exception;
+
+        void shutdown();
+    }
+
+    /** One run's connections of a {@link Transport}. */
+    interface Conns {
+        List<Counters> clients();
+
+        List<Counters> servers();
+
+        /** The threads that make this run's socket calls, and maybe idle ones of the same kind. */
+        long[] threads();
+
+        /** Each client sends its first request. */
+        void go();
+
+        /** Waits until every connection is closed at both ends; false if that takes longer than millis. */
+        boolean awaitClosed(long millis) throws InterruptedException;
+
+        /** Closes whatever is still open. */
+        void close();
     }
 
     static final class Result {
@@ -257,8 +328,17 @@ public class SocketOverhead {
         CountDownLatch go = new CountDownLatch(1);
         CountDownLatch ready = new CountDownLatch(2 * n);
         AtomicLong stopFlag = new AtomicLong();
+        Conns conns = null;
+        long[] ids = null;
 
-        for (int i = 0; i < n; i++) {
+        if (api.equals("netty")) {
+            conns = netty.open(n, stopFlag, hardDeadline, failures);
+            clientCounters.addAll(conns.clients());
+            serverCounters.addAll(conns.servers());
+            ids = conns.threads();
+            conns.go();
+        }
+        for (int i = 0; conns == null && i < n; i++) {
             // Connect, then accept (the backlog holds the connection in between).
             Counters cc = new Counters();
             Counters sc = new Counters();
@@ -297,14 +377,16 @@ public class SocketOverhead {
             threads.add(tc);
             threads.add(ts);
         }
-        for (Thread t : threads) {
-            t.start();
+        if (conns == null) {
+            for (Thread t : threads) {
+                t.start();
+            }
+            ids = threads.stream().mapToLong(Thread::getId).toArray();
+            if (!ready.await(20, TimeUnit.SECONDS)) {
+                failures.add(new IllegalStateException("threads not ready in 20 s"));
+            }
+            go.countDown();
         }
-        long[] ids = threads.stream().mapToLong(Thread::getId).toArray();
-        if (!ready.await(20, TimeUnit.SECONDS)) {
-            failures.add(new IllegalStateException("threads not ready in 20 s"));
-        }
-        go.countDown();
         Thread.sleep(warmup);
         // All threads alive at the window's start (allocation of the whole JVM), and wiretrace's
         // capture reader (which also runs the TCP analysis) if it is running.
@@ -322,20 +404,26 @@ public class SocketOverhead {
 
         // Clients stop and close; their servers see end of stream. The watchdog closes everything
         // if that does not happen in time (a wedged peer), which unblocks any read.
-        long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        for (Thread t : threads) {
-            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
-        }
-        boolean wedged = threads.stream().anyMatch(Thread::isAlive);
-        for (Closeable c : toClose) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing
+        boolean wedged;
+        if (conns != null) {
+            wedged = !conns.awaitClosed(5_000);
+            conns.close();
+        } else {
+            long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
             }
-        }
-        for (Thread t : threads) {
-            t.join(2_000);
+            wedged = threads.stream().anyMatch(Thread::isAlive);
+            for (Closeable c : toClose) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+            for (Thread t : threads) {
+                t.join(2_000);
+            }
         }
         if (wedged) {
             throw new IllegalStateException(api + " x" + n + ": threads did not finish in time; sockets closed");
@@ -677,14 +765,14 @@ public class SocketOverhead {
             System.out.println("allocated by the benchmark threads, JVM B = by all threads; calls = socket reads+writes per RT;"
                     + " GCs in the window;");
             System.out.println("other = CPU used outside this JVM incl. softirq, in cores):");
-            System.out.println(String.format(Locale.ROOT, "%4s %-14s %-7s %7s %6s %6s %6s %6s %7s %8s %5s %3s %5s",
+            System.out.println(String.format(Locale.ROOT, "%4s %-14s %-8s %7s %6s %6s %6s %6s %7s %8s %5s %3s %5s",
                     "seq", "phase", "config", "rt/s", "ns/RT", "CPU/RT", "proc", "cap", "app B", "JVM B/RT", "calls",
                     "GCs", "other"));
             for (int seq : seqs) {
                 for (String c : configs) {
                     Row r = find(rows, seq, c);
                     if (r != null) {
-                        System.out.println(String.format(Locale.ROOT, "%4d %-14s %-7s %7.0f %6.0f %6.0f %6.0f %6s %7.2f %8.1f %5.2f %3.0f %5.2f",
+                        System.out.println(String.format(Locale.ROOT, "%4d %-14s %-8s %7.0f %6.0f %6.0f %6.0f %6s %7.2f %8.1f %5.2f %3.0f %5.2f",
                                 r.seq, r.kind, c, r.rtps, r.nsRt, r.cpuRt, r.procRt,
                                 r.capCpuRt < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.capCpuRt),
                                 r.allocRt, r.jvmAllocRt, r.callsRt, r.gcs, r.other));
@@ -706,12 +794,14 @@ public class SocketOverhead {
             System.out.println("x ns/RT = ns per round trip / that of the no-agent neighbours (= inverse throughput ratio).");
             System.out.println("+X ns/call = (X per round trip - neighbours' X per round trip) / calls per round trip, where calls per");
             System.out.println("round trip = socket reads + writes on the client and the server side together, as counted (4.00:");
-            System.out.println("client write, server read, server write, client read). +CPU: benchmark threads only (what the app's");
-            System.out.println("threads pay); +proc: whole JVM (adds JFR, capture thread, JIT); +wall: added latency per call,");
-            System.out.println("shown for 1 client only, where the 4 calls are serial on the critical path.");
+            System.out.println("client write, server read, server write, client read; netty ~4.1: its event loops also make a read");
+            System.out.println("that returns EAGAIN when a read filled the buffer). +CPU: benchmark threads only (what the app's");
+            System.out.println("threads pay; netty: the event loop threads of the connections); +proc: whole JVM (adds JFR, capture");
+            System.out.println("thread, JIT); +wall: added latency per call, shown for 1 client only, where the calls are serial on");
+            System.out.println("the critical path.");
             System.out.println("app B/RT: most bytes allocated per round trip by the benchmark threads in any of the phases;"
                     + " JVM B/RT: median, all threads.");
-            System.out.println(String.format(Locale.ROOT, "%-14s %-7s %2s %7s %6s %-18s %-19s %-22s %-21s %6s %8s %5s",
+            System.out.println(String.format(Locale.ROOT, "%-14s %-8s %2s %7s %6s %-18s %-19s %-22s %-21s %6s %8s %5s",
                     "variant", "config", "n", "rt/s", "ns/RT", "x ns/RT", "+CPU ns/call", "+proc CPU ns/call",
                     "+wall ns/call", "app B", "JVM B/RT", "other"));
             for (String kind : kinds) {
@@ -763,7 +853,7 @@ public class SocketOverhead {
                     if (n == 0) {
                         continue;
                     }
-                    System.out.println(String.format(Locale.ROOT, "%-14s %-7s %2d %7.0f %6.0f %-18s %-19s %-22s %-21s %6.2f %8.1f %5.2f",
+                    System.out.println(String.format(Locale.ROOT, "%-14s %-8s %2d %7.0f %6.0f %-18s %-19s %-22s %-21s %6.2f %8.1f %5.2f",
                             kind, c, n, median(rtps), median(ns), spread(ratio, "x%.2f", "%.2f"),
                             spread(cpu, "%+.0f", "%+.0f"), spread(proc, "%+.0f", "%+.0f"),
                             spread(wall, "%+.0f", "%+.0f"), alloc, median(jvm), other));
