@@ -266,12 +266,15 @@ public final class Instrumenter {
     }
 
     /**
-     * Netty's and the servers' classes already loaded, in any class loader, one by one: one that
-     * cannot be changed is named among the failures and costs the capture nothing else.
+     * Netty's and the servers' classes already loaded, in any class loader, and the JDK HttpClient's
+     * if the app loaded them (none is loaded here), one by one: one that cannot be changed is named
+     * among the failures and costs the capture nothing else.
      */
     private void retransformApp() {
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if ((netty(c.getName()) != null || FRAMEWORK_TYPES.contains(c.getName())) && inst.isModifiableClass(c)) {
+            String name = c.getName();
+            boolean platform = c.getClassLoader() == PLATFORM && TYPES.contains(name); // the JDK HttpClient, if used
+            if ((platform || netty(name) != null || FRAMEWORK_TYPES.contains(name)) && inst.isModifiableClass(c)) {
                 try {
                     inst.retransformClasses(c);
                 } catch (Throwable t) {
@@ -285,9 +288,11 @@ public final class Instrumenter {
         List<Class<?>> loaded = new ArrayList<>();
         for (String name : TYPES) {
             try {
-                loaded.add(Class.forName(name, false, name.startsWith("jdk.internal.net.http.") ? PLATFORM : null));
+                if (!name.startsWith("jdk.internal.net.http.")) { // the platform loader's: retransformApp, if loaded
+                    loaded.add(Class.forName(name, false, null));
+                }
             } catch (ClassNotFoundException e) {
-                // Not in this JDK (NioSocketImpl before 13, PlainSocketImpl after 17; a JDK without java.net.http).
+                // Not in this JDK (NioSocketImpl before 13, PlainSocketImpl after 17).
             }
         }
         return loaded;

@@ -69,6 +69,12 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** An answer quiet this long on a flow seen in packets only is taken as complete. */
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long OWN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How soon after a new flow that nothing joined the JVM's sockets are read again: a short
+     * connection of a native transport is still open then, and its flow is known as the JVM's
+     * before it closes (a slow call lasts --slow at least).
+     */
+    private static final long NEW_FLOW_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final long slowNanos;
     /** Whether packets come at all: without them, calls are explained from the app's timings alone. */
@@ -93,6 +99,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private final List<Call> packetsOnly = new ArrayList<>();
     private final List<Track> packetsOnlyTracks = new ArrayList<>();
     private final LinkedHashSet<Track> answering = new LinkedHashSet<>();
+    /** Flows that began since the JVM's sockets were last read and that nothing joined yet. */
+    private final ArrayList<Track> unjoinedNew = new ArrayList<>();
     private boolean unjoinedSeen;
     private long seenInPacketsOnly;
     /** The last few verdicts, one line each, for status. */
@@ -229,6 +237,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 t.calls = new Exchanges(a, table.frame());
                 t.calls.owner = t;
                 t.flow = f;
+                if (unjoinedNew.size() < MAX_QUEUED) {
+                    unjoinedNew.add(t);
+                }
             }
             t.calls.packet(f, table.frame(), a, nanos, buf, slowNanos, this);
             if (t.calls.answering() && answering.size() < MAX_QUEUED) {
@@ -466,9 +477,16 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (packetsOnly.isEmpty() && !unjoinedSeen) {
             return;
         }
-        if (all || now - own.refreshed >= OWN_REFRESH_NANOS) {
+        if (all || now - own.refreshed >= OWN_REFRESH_NANOS
+                || (!unjoinedNew.isEmpty() && now - own.refreshed >= NEW_FLOW_REFRESH_NANOS)) {
             own.refresh(now);
             unjoinedSeen = false;
+            for (Track t : unjoinedNew) {
+                if (!t.joined() && t.own == 0) {
+                    t.own = own.end(t.flow); // while it is open: it may close before the next refresh
+                }
+            }
+            unjoinedNew.clear();
         }
         for (int i = 0; i < packetsOnly.size(); i++) {
             Call c = packetsOnly.get(i);

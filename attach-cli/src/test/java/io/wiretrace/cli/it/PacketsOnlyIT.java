@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server whose sockets the agent does not instrument (Netty 4.2's io_uring transport, whose I/O
+ * A server and client whose sockets the agent does not instrument (Netty 4.2's io_uring transport, whose I/O
  * is submitted to the kernel in a ring, not made in socket calls): its slow exchange must still get
  * the packets' verdict, live, marked "seen in packets only", in status,
  * the recording and the report; a slow exchange of another process in the same capture must not.
@@ -30,17 +30,26 @@ class PacketsOnlyIT {
     @Test
     void nettyIoUringServerSlowExchangeIsNotMissed() throws Exception {
         HttpServer other = NettyNativeIT.slowServer("/other", 500); // this test JVM's, not the target's
+        HttpServer upstream = NettyNativeIT.slowServer("/upstream", 400); // the target's client calls it
+        int upstreamPort = upstream.getAddress().getPort();
         try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", NettyNativeIT.classPath("4.2"),
-                NettyApp.class.getName(), "io_uring"))) {
+                NettyApp.class.getName(), "io_uring", String.valueOf(upstreamPort)))) {
             assertTrue(app.ready.contains("transport=io_uring"), app.ready);
             int otherPort = other.getAddress().getPort();
             CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
-                    "tcp port " + app.port + " or tcp port " + otherPort);
+                    "tcp port " + app.port + " or tcp port " + otherPort + " or tcp port " + upstreamPort);
             collect.awaitOutput("collecting from " + app.pid());
             assertTrue(Harness.get(otherPort, "/other")[1].startsWith("HTTP/1.1 200"));
             String[] slow = Harness.get(app.port, "/slow?secret=x");
             assertTrue(slow[1].startsWith("HTTP/1.1 200"), slow[1]);
-            String status = Harness.awaitStatus(app.pid(), "(seen in packets only)");
+            // client connections of the target's that live 0.4 s each, one right after the other: the
+            // second opens and closes between two once-a-second readings of the JVM's sockets, and is
+            // found by the reading its first packets ask for
+            for (int i = 0; i < 2; i++) {
+                String[] proxied = Harness.get(app.port, "/proxy");
+                assertTrue(proxied[1].contains("upstream said ok"), proxied[1]);
+            }
+            String status = Harness.awaitStatus(app.pid(), "5 of them seen in packets only");
             assertTrue(status.contains("SERVER_THINK"), status);
             assertTrue(status.contains("GET /slow?… "), status); // the query is never recorded
             assertFalse(status.contains("secret"), status);
@@ -58,26 +67,33 @@ class PacketsOnlyIT {
                 }
             }
             String seen = calls.stream().map(RecordedEvent::toString).collect(Collectors.joining("\n"));
-            assertEquals(1, calls.size(), "one slow call, the target's:\n" + seen);
-            RecordedEvent e = calls.get(0);
-            assertEquals("SERVER_THINK", e.getString("verdict"), seen);
-            assertTrue(e.getBoolean("packetsOnly"), seen);
-            assertEquals("GET /slow?…", e.getString("request"), seen);
+            assertEquals(5, calls.size(), "five slow calls, the target's:\n" + seen);
+            assertTrue(calls.stream().allMatch(c -> c.getBoolean("packetsOnly") && c.getString("verdict").equals("SERVER_THINK")),
+                    seen);
+            RecordedEvent e = calls.stream().filter(c -> "GET /slow?…".equals(c.getString("request"))).findFirst().orElseThrow();
             assertEquals(app.port, e.getInt("localPort"), seen);
             assertTrue(e.getLong("callDuration") >= 500_000_000L, seen);
+            List<RecordedEvent> client = calls.stream().filter(c -> "GET /upstream".equals(c.getString("request")))
+                    .collect(Collectors.toList());
+            assertEquals(2, client.size(), "a client connection's call is missed:\n" + seen);
+            assertTrue(client.stream().allMatch(c -> c.getInt("remotePort") == upstreamPort), "the target is the client:\n" + seen);
+            assertEquals(2, calls.stream().filter(c -> "GET /proxy".equals(c.getString("request"))).count(), seen);
 
             Map<String, Object> report = CollectIT.json(files.resolve("report.json"));
             List<Object> slowCalls = CollectIT.list(report, "slowCalls");
-            assertEquals(1, slowCalls.size(), slowCalls.toString());
-            Map<?, ?> call = (Map<?, ?>) slowCalls.get(0);
-            assertEquals("SERVER_THINK", call.get("verdict"), call.toString());
-            assertEquals(Boolean.TRUE, call.get("seenInPacketsOnly"), call.toString());
-            assertTrue(((String) call.get("evidence")).startsWith("seen in packets only"), call.toString());
+            assertEquals(5, slowCalls.size(), slowCalls.toString());
+            for (Object o : slowCalls) {
+                Map<?, ?> call = (Map<?, ?>) o;
+                assertEquals("SERVER_THINK", call.get("verdict"), call.toString());
+                assertEquals(Boolean.TRUE, call.get("seenInPacketsOnly"), call.toString());
+                assertTrue(((String) call.get("evidence")).startsWith("seen in packets only"), call.toString());
+            }
             String html = Files.readString(files.resolve("report.html"));
             assertTrue(html.contains("seen in packets only"), "report.html does not mark it");
             assertFalse(html.contains("No slow or failed call"), "report.html says no slow call");
         } finally {
             other.stop(0);
+            upstream.stop(0);
         }
     }
 }
