@@ -44,10 +44,11 @@ class HandOffIT {
             assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
             @SuppressWarnings("unchecked")
             Map<String, Object>[] report = new Map[1];
-            List<RecordedEvent> events = collect(app, upstreamPort, List.of("/orders", "/orders/pool"), report);
+            List<RecordedEvent> events = collect(app, upstreamPort, List.of("/orders", "/orders/pool", "/orders/executor"),
+                    report);
             String seen = seen(events);
             List<Object> reported = CollectIT.list(report[0], "slowCalls");
-            for (String path : List.of("/orders", "/orders/pool")) {
+            for (String path : List.of("/orders", "/orders/pool", "/orders/executor")) {
                 RecordedEvent call = slowCall(events, "GET " + path, seen);
                 assertEquals("SERVER_THINK", call.getString("verdict"), seen);
                 assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
@@ -64,7 +65,7 @@ class HandOffIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"okhttp", "hc5", "jdk", "netty"})
+    @ValueSource(strings = {"okhttp", "hc5", "jdk", "jdk-async", "netty"})
     void undertowWorkerCallingThrough(String client) throws Exception {
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
         int upstreamPort = upstream.getAddress().getPort();
@@ -79,6 +80,34 @@ class HandOffIT {
             assertTrue(call.getString("evidence").contains(" made for it"), "the call was made on a worker:\n" + seen);
             RecordedEvent out = slowCall(events, "GET /upstream", seen);
             assertEquals("SERVER_THINK", out.getString("verdict"), seen);
+        } finally {
+            upstream.stop(0);
+        }
+    }
+
+    /**
+     * The JDK HttpClient kept for the app's life: the second call goes over the connection the first
+     * one opened, kept alive; both requests take the upstream's verdict.
+     */
+    @Test
+    void undertowWorkerThroughAKeptAliveJdkClientConnection() throws Exception {
+        HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
+        int upstreamPort = upstream.getAddress().getPort();
+        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", classPath(),
+                "io.wiretrace.field.UndertowApp", String.valueOf(upstreamPort)))) {
+            List<RecordedEvent> events = capture(app, upstreamPort, List.of("/via/jdk-shared", "/via/jdk-shared"));
+            String seen = seen(events);
+            List<RecordedEvent> calls = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                    .filter(e -> "GET /via/jdk-shared".equals(e.getString("request"))).collect(Collectors.toList());
+            assertEquals(2, calls.size(), seen);
+            for (RecordedEvent call : calls) {
+                assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+                assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
+            }
+            List<Long> upstreamConnections = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                    .filter(e -> "GET /upstream".equals(e.getString("request"))).map(e -> e.getLong("connectionId"))
+                    .distinct().collect(Collectors.toList());
+            assertEquals(1, upstreamConnections.size(), "both calls over one kept-alive connection:\n" + seen);
         } finally {
             upstream.stop(0);
         }

@@ -11,7 +11,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * A Spring Boot app (Tomcat; virtual threads with {@code --spring.threads.virtual.enabled=true} on
  * JDK 21+) whose {@code /orders} asks the upstream's {@code /upstream} through the JDK HttpClient on
- * a new connection; {@code /orders/pool} makes the call in a CompletableFuture on the common pool.
+ * a new connection; {@code /orders/pool} makes the call in a CompletableFuture on the common pool,
+ * {@code /orders/executor} through OkHttp in a task submitted to a fixed thread pool.
  * Prints {@code READY port=N} once Tomcat listens.
  *
  * <p>Usage: {@code BootApp UPSTREAM_PORT [spring options]}.
@@ -43,6 +44,15 @@ public class BootApp implements ApplicationListener<WebServerInitializedEvent> {
     @GetMapping("/orders")
     public String orders() throws Exception {
         return "upstream said " + upstream.call("jdk", "/upstream") + " on " + Thread.currentThread();
+    }
+
+    private static final java.util.concurrent.ExecutorService POOL = java.util.concurrent.Executors.newFixedThreadPool(2);
+
+    /** The upstream call (OkHttp) as a task submitted to the app's own thread pool, which the request waits for. */
+    @GetMapping("/orders/executor")
+    public String submitted() throws Exception {
+        return POOL.submit(() -> "upstream said " + upstream.call("okhttp", "/upstream") + " on " + Thread.currentThread())
+                .get();
     }
 
     /** The upstream call in a CompletableFuture on the common pool, which the request waits for. */
