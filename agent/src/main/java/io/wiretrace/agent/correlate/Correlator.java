@@ -106,6 +106,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private final List<Call> packetsOnly = new ArrayList<>();
     private final List<Track> packetsOnlyTracks = new ArrayList<>();
     private final LinkedHashSet<Track> answering = new LinkedHashSet<>();
+    /** Failed connects seen in packets alone, and their flows, until it is known whether an instrumented call made them. */
+    private final ArrayList<Call> heldConnects = new ArrayList<>();
+    private final ArrayList<Track> heldConnectTracks = new ArrayList<>();
+    /** Connects of the JVM's own sockets that no instrumented call made and whose SYNs got no answer yet. */
+    private final ArrayList<Track> connecting = new ArrayList<>();
     /** Flows that began since the JVM's sockets were last read and that nothing joined yet. */
     private final ArrayList<Track> unjoinedNew = new ArrayList<>();
     private boolean unjoinedSeen;
@@ -310,14 +315,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     @Override
     public void call(Exchanges x, Call c) {
         Track t = (Track) x.owner;
-        // A connect that got no connection leaves no joinable flow, and the app's own failed
-        // connect is explained when the app gives up, which may be long after its last SYN: a
-        // packets-only verdict would explain it twice. Native connects are not covered yet.
-        if (t.joined() || !packets || c.kind == Call.CONNECT) {
+        if (t.joined() || !packets) {
             return;
         }
         if (packetsOnly.size() >= MAX_QUEUED) {
             dropped.increment();
+            return;
+        }
+        if (c.kind == Call.CONNECT) {
+            // A connect that got no connection leaves no joinable flow, and an instrumented connect's
+            // failure is explained when the app gives up, maybe long after its last SYN: held until
+            // the JVM's socket is gone and an instrumented call had its time to claim the attempt
+            heldConnects.add(c);
+            heldConnectTracks.add(t);
             return;
         }
         packetsOnly.add(c);
@@ -481,6 +491,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 it.remove();
             }
         }
+        heldConnects(now, all);
         if (packetsOnly.isEmpty() && !unjoinedSeen) {
             return;
         }
@@ -492,6 +503,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             for (Track t : unjoinedNew) {
                 if (!t.joined() && t.own == 0) {
                     t.own = own.end(t.flow); // while it is open: it may close before the next refresh
+                    if (t.own == 1 && t.calls.connecting() && connecting.size() < MAX_QUEUED) {
+                        connecting.add(t); // the JVM's SYNs: is the app still waiting for an answer?
+                    }
                 }
             }
             unjoinedNew.clear();
@@ -511,6 +525,71 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 explainPacketsOnly(c, t, end == 1);
             }
         }
+    }
+
+    /**
+     * Failed connects seen in packets alone: one whose flow the JVM's sockets showed as its own while
+     * it tried (SYN-SENT) gets the packets-only verdict once that socket is gone and an instrumented
+     * connect had the settling time to claim the attempt (a JDK socket's failed connect is queued
+     * before its socket closes); one that nothing showed as the JVM's is dropped. A connect still
+     * trying when the capture ends is the JVM's own if its socket is.
+     */
+    private void heldConnects(long now, boolean all) {
+        if (heldConnects.isEmpty() && connecting.isEmpty() && !all) {
+            return;
+        }
+        if (now - own.refreshed >= OWN_REFRESH_NANOS) {
+            own.refresh(now); // their sockets' state, once a second while some are held
+        }
+        for (Iterator<Track> it = connecting.iterator(); it.hasNext();) {
+            Track t = it.next();
+            if (t.joined() || !t.calls.connecting()) {
+                it.remove(); // answered, or an instrumented connect's after all
+            } else if (!own.clientOpen(t.flow)) {
+                it.remove();
+                t.calls.gaveUp(t.flow, slowNanos, this); // the app gave up: the connect failed, now
+            }
+        }
+        for (int i = 0; i < heldConnects.size(); i++) {
+            Call c = heldConnects.get(i);
+            Track t = heldConnectTracks.get(i);
+            boolean release;
+            boolean mine = t.own == 1 || (t.own == 0 && own.clientOpen(t.flow));
+            if (t.joined() || t.claimed || (!mine && (all || now - c.end > OwnSockets.REMEMBER_NANOS))) {
+                release = false; // an instrumented call's, or never shown to be the JVM's
+            } else if (mine && own.clientOpen(t.flow) && !all) {
+                t.own = 1;
+                continue; // still trying: the app has not given up
+            } else if (mine) {
+                t.own = 1;
+                if (t.gone == 0 && !all) {
+                    t.gone = now;
+                }
+                if (!all && (now - t.gone < SETTLE_NANOS + 2 * TICK_NANOS || connectPending(t.flow))) {
+                    continue; // an instrumented connect's failure, queued before the close, comes first
+                }
+                release = true;
+            } else {
+                continue;
+            }
+            heldConnects.remove(i);
+            heldConnectTracks.remove(i);
+            i--;
+            if (release) {
+                explainPacketsOnly(c, t, true);
+            }
+        }
+    }
+
+    /** Whether an instrumented failed connect to the flow's server waits to be explained. */
+    private boolean connectPending(Flow f) {
+        for (AppCall c : pending) {
+            if (c.kind == AppCall.CONNECT && c.conn == null && c.remotePort == f.serverPort()
+                    && c.remoteAddress.equals(f.serverAddress())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A call of the JVM's own flow, from its packets alone: the verdict analyze gives, marked as such. */
@@ -581,6 +660,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             localIsClient = t.server != conn;
         } else if (c.kind == AppCall.CONNECT) {
             t = connectAttempt(c, s, e);
+            if (t != null) {
+                t.claimed = true; // its packets-only verdict, if held, is not needed
+            }
         }
         Explanation v = packets ? VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError)
                 : VerdictRules.withoutPackets(c, s, e, http);

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class OwnSockets {
     static final int MAX_SOCKETS = 65_536;
-    private static final long REMEMBER_NANOS = 30_000_000_000L;
+    static final long REMEMBER_NANOS = 30_000_000_000L;
     private final Path fds;
     private final Path[] tables;
     /** Connections (own end in a, peer in b) → when last seen (ns since the epoch). */
@@ -135,6 +135,13 @@ final class OwnSockets {
             return 2; // an IPv6 wildcard listener takes IPv4 connections too (unless v6only)
         }
         return 0;
+    }
+
+    /** Whether the JVM's client end of the flow was there at the last reading (a connect still trying). */
+    boolean clientOpen(Flow f) {
+        Long seen = connections.get(new FlowKey(f.ipVersion(), f.clientHi(), f.clientLo(), f.clientPort(), f.serverHi(),
+                f.serverLo(), f.serverPort()));
+        return seen != null && seen == refreshed;
     }
 
     int size() {

@@ -23,6 +23,10 @@ final class Track extends EvidenceRing {
     /** For a flow no instrumented call joined: the calls its packets show, and which end is the JVM's (0: not known). */
     Exchanges calls;
     int own;
+    /** A connect that got no connection: an instrumented call explained it (its packets-only verdict is not needed). */
+    boolean claimed;
+    /** When the JVM's socket of a failed connect was first found gone (ns since the epoch), or 0. */
+    long gone;
     Flow flow;
     // the last comment made for each end (the app may hold both), and what it was made for
     private final byte[][] comment = new byte[2][];

@@ -69,6 +69,22 @@ public final class Exchanges {
         }
     }
 
+    /** Whether the flow is a connect whose SYN got no answer yet. */
+    public boolean connecting() {
+        return connecting;
+    }
+
+    /**
+     * Live: the socket that sent the SYNs is gone (the app gave up) and none was answered: the
+     * failed connect, as {@link #ended} would find it when the flow leaves the table minutes later.
+     */
+    public void gaveUp(Flow f, long slowNanos, Found out) {
+        if (connecting) {
+            connecting = false;
+            connect(f, f.lastNanos(), "no answer to " + f.client().syns() + " SYNs", slowNanos, out);
+        }
+    }
+
     /** The flow left the table: a connect never answered, an exchange it ended. */
     public void ended(Flow f, long slowNanos, Found out) {
         if (connecting && (f.end() != Flow.End.FLUSHED || f.client().syns() > 1)) {

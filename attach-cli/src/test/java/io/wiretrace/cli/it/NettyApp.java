@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * the JDK's: {@code epoll} (Netty 4.1 and 4.2) or {@code io_uring} (4.2, chosen by reflection so
  * that this compiles against 4.1). {@code /slow} is answered after 500 ms; {@code /proxy} asks
  * {@code GET /upstream} of 127.0.0.1:UPSTREAM through a Netty client on the same event loop, as
- * a proxy does, and answers with what came back. With {@code business}, the requests are handled
+ * a proxy does, and answers with what came back ({@code ?port=N&timeout=MS}: to another port, giving
+ * up connecting after that long). With {@code business}, the requests are handled
  * on a business executor (a DefaultEventExecutorGroup) rather than the event loop, and {@code /work}
  * asks the upstream through a blocking HttpURLConnection there. Prints
  * {@code READY port=N transport=T netty=V}.
@@ -86,7 +87,10 @@ public final class NettyApp {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             if (req.uri().startsWith("/proxy")) {
-                proxy(ctx);
+                io.netty.handler.codec.http.QueryStringDecoder q = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
+                int port = q.parameters().containsKey("port") ? Integer.parseInt(q.parameters().get("port").get(0)) : upstreamPort;
+                int timeout = q.parameters().containsKey("timeout") ? Integer.parseInt(q.parameters().get("timeout").get(0)) : 30_000;
+                proxy(ctx, port, timeout);
                 return;
             }
             if (req.uri().startsWith("/work")) {
@@ -118,9 +122,10 @@ public final class NettyApp {
         }
     }
 
-    /** The upstream call, on the incoming connection's own event loop. */
-    private static void proxy(ChannelHandlerContext in) {
+    /** The upstream call, on the incoming connection's own event loop, to {@code port}, giving up connecting after {@code timeout} ms. */
+    private static void proxy(ChannelHandlerContext in, int port, int timeout) {
         new Bootstrap().group(in.channel().eventLoop()).channel(clientChannel)
+                .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel c) {
@@ -133,9 +138,9 @@ public final class NettyApp {
                                     }
                                 });
                     }
-                }).connect("127.0.0.1", upstreamPort).addListener((ChannelFutureListener) f -> {
+                }).connect("127.0.0.1", port).addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        in.close();
+                        answer(in, "upstream failed: " + f.cause());
                         return;
                     }
                     DefaultFullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/upstream");

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -32,12 +35,22 @@ class PacketsOnlyIT {
         HttpServer other = NettyNativeIT.slowServer("/other", 500); // this test JVM's, not the target's
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 400); // the target's client calls it
         int upstreamPort = upstream.getAddress().getPort();
+        ServerSocketChannel full = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 1);
+        int fullPort = ((InetSocketAddress) full.getLocalAddress()).getPort();
+        List<SocketChannel> fillers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // never accepted: the queue is full, and later SYNs go unanswered
+            SocketChannel f = SocketChannel.open();
+            f.configureBlocking(false);
+            f.connect(full.getLocalAddress());
+            fillers.add(f);
+        }
         try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", NettyNativeIT.classPath("4.2"),
                 NettyApp.class.getName(), "io_uring", String.valueOf(upstreamPort)))) {
             assertTrue(app.ready.contains("transport=io_uring"), app.ready);
             int otherPort = other.getAddress().getPort();
             CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
-                    "tcp port " + app.port + " or tcp port " + otherPort + " or tcp port " + upstreamPort);
+                    "tcp port " + app.port + " or tcp port " + otherPort + " or tcp port " + upstreamPort + " or tcp port "
+                    + fullPort);
             collect.awaitOutput("collecting from " + app.pid());
             assertTrue(Harness.get(otherPort, "/other")[1].startsWith("HTTP/1.1 200"));
             String[] slow = Harness.get(app.port, "/slow?secret=x");
@@ -49,9 +62,12 @@ class PacketsOnlyIT {
                 String[] proxied = Harness.get(app.port, "/proxy");
                 assertTrue(proxied[1].contains("upstream said ok"), proxied[1]);
             }
-            String status = Harness.awaitStatus(app.pid(), "5 of them seen in packets only");
-            assertTrue(status.contains("SERVER_THINK"), status);
-            assertTrue(status.contains("GET /slow?… "), status); // the query is never recorded
+            // a connect that gets no answer: the listener's queue is full (this test JVM's own
+            // connects fill it, and stay unanswered too), and the app gives up after 1.5 s
+            String[] failed = Harness.get(app.port, "/proxy?port=" + fullPort + "&timeout=1500");
+            assertTrue(failed[1].contains("upstream failed"), failed[1]);
+            String status = Harness.awaitStatus(app.pid(), "7 of them seen in packets only");
+            assertTrue(status.contains("CONNECT_TIMEOUT 1, SERVER_THINK 6"), status);
             assertFalse(status.contains("secret"), status);
             assertFalse(status.contains(":" + otherPort + ":"), "another process's exchange got a verdict:\n" + status);
             assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
@@ -67,9 +83,16 @@ class PacketsOnlyIT {
                 }
             }
             String seen = calls.stream().map(RecordedEvent::toString).collect(Collectors.joining("\n"));
-            assertEquals(5, calls.size(), "five slow calls, the target's:\n" + seen);
-            assertTrue(calls.stream().allMatch(c -> c.getBoolean("packetsOnly") && c.getString("verdict").equals("SERVER_THINK")),
-                    seen);
+            assertEquals(7, calls.size(), "seven slow or failed calls, the target's:\n" + seen);
+            assertTrue(calls.stream().allMatch(c -> c.getBoolean("packetsOnly")), seen);
+            List<RecordedEvent> connects = calls.stream().filter(c -> c.getString("call").equals("connect"))
+                    .collect(Collectors.toList());
+            assertEquals(1, connects.size(), "the target's connect, not this JVM's:\n" + seen);
+            assertEquals("CONNECT_TIMEOUT", connects.get(0).getString("verdict"), seen);
+            assertEquals(fullPort, connects.get(0).getInt("remotePort"), seen);
+            assertTrue(calls.stream().filter(c -> !c.getString("call").equals("connect"))
+                    .allMatch(c -> c.getString("verdict").equals("SERVER_THINK")), seen);
+            // the query is never recorded
             RecordedEvent e = calls.stream().filter(c -> "GET /slow?…".equals(c.getString("request"))).findFirst().orElseThrow();
             assertEquals(app.port, e.getInt("localPort"), seen);
             assertTrue(e.getLong("callDuration") >= 500_000_000L, seen);
@@ -81,10 +104,11 @@ class PacketsOnlyIT {
 
             Map<String, Object> report = CollectIT.json(files.resolve("report.json"));
             List<Object> slowCalls = CollectIT.list(report, "slowCalls");
-            assertEquals(5, slowCalls.size(), slowCalls.toString());
+            assertEquals(7, slowCalls.size(), slowCalls.toString());
             for (Object o : slowCalls) {
                 Map<?, ?> call = (Map<?, ?>) o;
-                assertEquals("SERVER_THINK", call.get("verdict"), call.toString());
+                assertTrue(call.get("verdict").equals("SERVER_THINK") || call.get("verdict").equals("CONNECT_TIMEOUT"),
+                        call.toString());
                 assertEquals(Boolean.TRUE, call.get("seenInPacketsOnly"), call.toString());
                 assertTrue(((String) call.get("evidence")).startsWith("seen in packets only"), call.toString());
             }
@@ -94,6 +118,10 @@ class PacketsOnlyIT {
         } finally {
             other.stop(0);
             upstream.stop(0);
+            for (SocketChannel f : fillers) {
+                f.close();
+            }
+            full.close();
         }
     }
 }
