@@ -10,8 +10,8 @@ public final class Dispatcher {
      * The version of this class's interface with the advice. A JVM keeps the first dispatcher
      * defined in it for its life; an agent whose advice expects another refuses to start.
      * 1 had no such field; 2 added enterWrite; 3 added Netty's native transports (enterAddress,
-     * ioAddress, NATIVE_ACCEPT) and requests' contexts across threads (carry, CLIENT_REQUEST,
-     * CLIENT_HEADERS).
+     * ioAddress, NATIVE_ACCEPT, RING_CONNECT, RING_CONNECTED) and requests' contexts across threads
+     * (carry, CLIENT_REQUEST, CLIENT_HEADERS, EXECUTE, HAND_OFF).
      */
     public static final int ABI = 3;
 
@@ -51,6 +51,13 @@ public final class Dispatcher {
      * its own ({@code Http1Request.headers}): {@code exit}'s socket is the connection, its arg the request.
      */
     public static final int CLIENT_HEADERS = 15;
+    /**
+     * Netty's io_uring transport submits a connect to the kernel's ring ({@code exit}'s socket is
+     * the channel's unsafe, its arg the peer address), and later learns how it ended
+     * ({@code exit}'s result: 0, or minus the errno).
+     */
+    public static final int RING_CONNECT = 18;
+    public static final int RING_CONNECTED = 19;
     /** {@code carry} from an executor's {@code execute}: a Future there already carries its task. */
     public static final int EXECUTE = 16;
     /** {@code carry} from a {@code submit} or a server's dispatch to a worker. */

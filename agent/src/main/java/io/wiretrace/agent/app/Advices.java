@@ -483,4 +483,26 @@ final class Advices {
             }
         }
     }
+
+    /** io_uring's {@code connect(remote, local, promise)} on a channel's unsafe: the connect is submitted. */
+    static final class RingConnect {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object remote) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                h.exit(op, self, 1L, 0L, null, remote);
+            }
+        }
+    }
+
+    /** io_uring's {@code connectComplete(op, res, flags, data)}: how the submitted connect ended. */
+    static final class RingConnected {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Op int op, @Advice.This Object self, @Advice.Argument(1) int res) {
+            Dispatcher.Hooks h = Dispatcher.hooks;
+            if (h != null) {
+                h.exit(op, self, 1L, res, null, null);
+            }
+        }
+    }
 }

@@ -146,9 +146,10 @@ public final class Instrumenter {
     private static final String NETTY_SOCKET = "io.netty.channel.unix.Socket";
     private static final String NETTY_LINUX_SOCKET = "io.netty.channel.epoll.LinuxSocket";
     private static final String NETTY_EXECUTOR = "io.netty.util.concurrent.SingleThreadEventExecutor";
+    private static final String NETTY_RING_UNSAFE = "io.netty.channel.uring.AbstractIoUringChannel$AbstractUringUnsafe";
     /** How the names of the classes looked for in the app's loaders end: a quick test for all others. */
     private static final List<String> APP_SUFFIXES = List.of("Socket", "FileDescriptor", "SingleThreadEventExecutor",
-            "HttpServerExchange");
+            "AbstractUringUnsafe", "HttpServerExchange");
 
     /**
      * Netty 4.1 and 4.2: epoll reads with Socket.recv*, writes with Socket.send* and
@@ -187,6 +188,13 @@ public final class Instrumenter {
             // a FileRegion (a file sent with sendfile): bytes that never pass through Java
             new Rule(NETTY_LINUX_SOCKET, named("sendFile").and(takesArguments(4)).and(returns(long.class)),
                     Advices.LongIo.class, Dispatcher.WRITE),
+
+            // io_uring (Netty 4.2) submits its I/O to a ring, with no socket call to put advice on; its
+            // flows get the packets-only verdicts, and its connects that fail are seen here
+            new Rule(NETTY_RING_UNSAFE, named("connect").and(takesArguments(3)).and(takesArgument(0, SocketAddress.class)),
+                    null, Advices.RingConnect.class, Dispatcher.RING_CONNECT),
+            new Rule(NETTY_RING_UNSAFE, named("connectComplete").and(takesArguments(4)).and(takesArgument(1, int.class)),
+                    null, Advices.RingConnected.class, Dispatcher.RING_CONNECTED),
 
             // work handed to an event loop or a business executor (any transport) carries the request
             new Rule(NETTY_EXECUTOR, named("execute").or(named("lazyExecute")).and(takesArguments(Runnable.class)),

@@ -38,6 +38,8 @@ public final class Tracer implements Dispatcher.Hooks {
      * yet (Netty makes it after the accept): the connection's first call finds it here.
      */
     private final ConcurrentHashMap<Integer, Boolean> nativeAccepted = new ConcurrentHashMap<>();
+    /** Connects Netty's io_uring transport submitted, by the channel's unsafe, until the ring says how they ended. */
+    private final ConcurrentHashMap<Object, Pending> ringConnects = new ConcurrentHashMap<>();
     /** The JDK HttpClient's requests (its own copies) sent for a request, until their headers go out. */
     private final ConcurrentHashMap<Object, Long> clientRequests = new ConcurrentHashMap<>();
     public final LongAdder connects = new LongAdder();
@@ -68,11 +70,18 @@ public final class Tracer implements Dispatcher.Hooks {
         final long dns;
         /** The request the connect was made for. */
         final long context = RequestContext.current();
+        /** The peer, where only the start knows it (io_uring). */
+        final Object remote;
 
         Pending(SocketConnectEvent event, long start, long dns) {
+            this(event, start, dns, null);
+        }
+
+        Pending(SocketConnectEvent event, long start, long dns, Object remote) {
             this.event = event;
             this.start = start;
             this.dns = dns;
+            this.remote = remote;
         }
     }
 
@@ -233,6 +242,15 @@ public final class Tracer implements Dispatcher.Hooks {
                     break;
                 case Dispatcher.CLIENT_HEADERS:
                     clientHeaders(socket, arg);
+                    break;
+                case Dispatcher.RING_CONNECT:
+                    if (ringConnects.size() >= 4096) {
+                        ringConnects.clear(); // connects whose end never came (their channels closed first)
+                    }
+                    ringConnects.put(socket, new Pending(new SocketConnectEvent(), System.nanoTime(), 0, arg));
+                    break;
+                case Dispatcher.RING_CONNECTED:
+                    ringConnected(socket, (int) result);
                     break;
                 case Dispatcher.LOOKUP:
                     lookup((String) socket, token, thrown, arg);
@@ -675,6 +693,56 @@ public final class Tracer implements Dispatcher.Hooks {
         if (c != null && e.shouldCommit()) {
             c.into(e);
             e.commit();
+        }
+    }
+
+    /**
+     * An io_uring connect ended: one that failed ({@code res}, minus the errno) is a failed connect
+     * like a JDK socket's, explained from its SYNs. One that succeeded is left to the packets-only
+     * verdicts: the ring's reads and writes are not seen, and a connection registered without them
+     * would hide its flow's exchanges.
+     */
+    private void ringConnected(Object unsafe, int res) {
+        Pending p = ringConnects.remove(unsafe);
+        if (p == null || res >= 0) {
+            return;
+        }
+        failedConnects.increment();
+        String failure = "io_uring connect: " + errno(-res);
+        SocketConnectEvent e = p.event;
+        e.end();
+        if (e.shouldCommit()) {
+            e.connectionId = 0;
+            e.localAddress = "";
+            e.localPort = 0;
+            e.remoteAddress = Sockets.host(p.remote);
+            e.remotePort = Sockets.port(p.remote);
+            e.failure = failure;
+            e.commit();
+        }
+        if (correlator != null) {
+            AppCall call = new AppCall(AppCall.CONNECT, null, p.start, System.nanoTime(), failure);
+            call.context = p.context;
+            call.remoteAddress = Sockets.host(p.remote);
+            call.remotePort = Sockets.port(p.remote);
+            correlator.call(call);
+        }
+    }
+
+    private static String errno(int errno) {
+        switch (errno) {
+            case 111:
+                return "Connection refused (ECONNREFUSED)";
+            case 110:
+                return "Connection timed out (ETIMEDOUT)";
+            case 125:
+                return "Operation canceled (ECANCELED: the app's connect timeout)";
+            case 113:
+                return "No route to host (EHOSTUNREACH)";
+            case 101:
+                return "Network is unreachable (ENETUNREACH)";
+            default:
+                return "errno " + errno;
         }
     }
 

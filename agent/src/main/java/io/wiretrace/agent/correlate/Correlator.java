@@ -70,9 +70,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long OWN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
     /**
-     * How soon after a new flow that nothing joined the JVM's sockets are read again: a short
-     * connection of a native transport is still open then, and its flow is known as the JVM's
-     * before it closes (a slow call lasts --slow at least).
+     * How soon after the last reading a new flow that nothing joined has the JVM's sockets read
+     * again (the correlator is woken for it): a short connection of a native transport is still
+     * open then, and its flow is known as the JVM's before it closes.
      */
     private static final long NEW_FLOW_REFRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
@@ -250,6 +250,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 t.calls.owner = t;
                 t.flow = f;
                 if (unjoinedNew.size() < MAX_QUEUED) {
+                    if (unjoinedNew.isEmpty() && thread != null) {
+                        LockSupport.unpark(thread); // a reading now, while a short connection is still open
+                    }
                     unjoinedNew.add(t);
                 }
             }
