@@ -704,8 +704,8 @@ public final class Tracer implements Dispatcher.Hooks {
      */
     private void ringConnected(Object unsafe, int res) {
         Pending p = ringConnects.remove(unsafe);
-        if (p == null || res >= 0) {
-            return;
+        if (p == null || res >= 0 || !(p.remote instanceof java.net.InetSocketAddress)) {
+            return; // connected, or not TCP (a UNIX domain socket)
         }
         failedConnects.increment();
         String failure = "io_uring connect: " + errno(-res);
