@@ -326,13 +326,13 @@ public final class Tracer implements Dispatcher.Hooks {
     @Override
     public long enterAddress(int op, Object socket, long address, int length) {
         try {
-            slots.get().write.begin();
+            Slot slot = slots.get();
+            slot.write.begin();
             long start = start();
             Conn c = conn(socket);
             if (c == null || address == 0) {
                 return start;
             }
-            Slot slot = slots.get();
             ByteBuffer data = length >= 0 ? view(slot, address, length) : firstIov(slot, address, -length);
             if (data == null) {
                 return start;

@@ -69,8 +69,7 @@ class HandOffIT {
     void undertowWorkerCallingThrough(String client) throws Exception {
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
         int upstreamPort = upstream.getAddress().getPort();
-        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", classPath(),
-                "io.wiretrace.field.UndertowApp", String.valueOf(upstreamPort)))) {
+        try (Harness.App app = undertow(upstreamPort)) {
             List<RecordedEvent> events = capture(app, upstreamPort, List.of("/via/" + client));
             String seen = seen(events);
             RecordedEvent call = slowCall(events, "GET /via/" + client, seen);
@@ -93,20 +92,17 @@ class HandOffIT {
     void undertowWorkerThroughAKeptAliveJdkClientConnection() throws Exception {
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
         int upstreamPort = upstream.getAddress().getPort();
-        try (Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-cp", classPath(),
-                "io.wiretrace.field.UndertowApp", String.valueOf(upstreamPort)))) {
+        try (Harness.App app = undertow(upstreamPort)) {
             List<RecordedEvent> events = capture(app, upstreamPort, List.of("/via/jdk-shared", "/via/jdk-shared"));
             String seen = seen(events);
-            List<RecordedEvent> calls = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
-                    .filter(e -> "GET /via/jdk-shared".equals(e.getString("request"))).collect(Collectors.toList());
+            List<RecordedEvent> calls = slowCalls(events, "GET /via/jdk-shared");
             assertEquals(2, calls.size(), seen);
             for (RecordedEvent call : calls) {
                 assertEquals("SERVER_THINK", call.getString("verdict"), seen);
                 assertTrue(call.getString("evidence").contains("GET /upstream to 127.0.0.1:" + upstreamPort), seen);
             }
-            List<Long> upstreamConnections = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
-                    .filter(e -> "GET /upstream".equals(e.getString("request"))).map(e -> e.getLong("connectionId"))
-                    .distinct().collect(Collectors.toList());
+            List<Long> upstreamConnections = slowCalls(events, "GET /upstream").stream()
+                    .map(e -> e.getLong("connectionId")).distinct().collect(Collectors.toList());
             assertEquals(1, upstreamConnections.size(), "both calls over one kept-alive connection:\n" + seen);
         } finally {
             upstream.stop(0);
@@ -178,11 +174,21 @@ class HandOffIT {
     }
 
     private static RecordedEvent slowCall(List<RecordedEvent> events, String request, String seen) {
-        List<RecordedEvent> found = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
-                .filter(e -> request.equals(e.getString("request"))).collect(Collectors.toList());
+        List<RecordedEvent> found = slowCalls(events, request);
         assertEquals(1, found.size(), "one slow call " + request + " expected:\n" + seen);
         assertFalse(found.get(0).getBoolean("packetsOnly"), seen);
         return found.get(0);
+    }
+
+    private static List<RecordedEvent> slowCalls(List<RecordedEvent> events, String request) {
+        return events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                .filter(e -> request.equals(e.getString("request"))).collect(Collectors.toList());
+    }
+
+    /** The Undertow app of samples/field, calling the upstream on {@code upstreamPort}. */
+    private static Harness.App undertow(int upstreamPort) throws Exception {
+        return new Harness.App(List.of(Harness.currentJava(), "-cp", classPath(), "io.wiretrace.field.UndertowApp",
+                String.valueOf(upstreamPort)));
     }
 
     /** The field apps' classes and their libraries, as samples/field builds them. */
