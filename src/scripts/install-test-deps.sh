@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what wiretrace's tests need on a Debian (bookworm) machine:
-#   * Debian packages: libpcap0.8 tcpdump tshark nftables iproute2 ethtool, and
-#     chromium with fonts-liberation (the report is rendered headless in a test)
+#   * Debian packages: libpcap0.8 tcpdump tshark nftables iproute2 ethtool,
+#     chromium with fonts-liberation (the report is rendered headless in a test),
+#     and the database servers the tests start on loopback: postgresql-15 and
+#     mariadb-server (their services are not used; the tests run their own)
 #   * a JDK 11 at ${WIRETRACE_JDK11:-/opt/wiretrace/jdk-11}, taken from Debian
 #     bullseye's openjdk-11-{jre,jdk}-headless packages (JDK 11 is not packaged
 #     for bookworm). The packages are fetched with a private, throw-away apt
@@ -21,7 +23,8 @@
 #                               bullseye-security)
 set -euo pipefail
 
-readonly DEB_PACKAGES=(libpcap0.8 tcpdump tshark nftables iproute2 ethtool chromium fonts-liberation)
+readonly DEB_PACKAGES=(libpcap0.8 tcpdump tshark nftables iproute2 ethtool chromium fonts-liberation
+  postgresql-15 mariadb-server)
 readonly JDK_PACKAGES=(openjdk-11-jre-headless openjdk-11-jdk-headless)
 readonly JVM_SUBDIR=usr/lib/jvm/java-11-openjdk-amd64
 readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg

@@ -77,6 +77,9 @@ public final class HttpExchanges {
     /** The connection's current or last exchange, as an opaque token for {@link #describe}; null if none. */
     public static Object current(Conn c) {
         Object p = c.protocol;
+        if (p instanceof Queries.State) {
+            return Queries.label((Queries.State) p);
+        }
         if (p instanceof State) {
             State s = (State) p;
             return s.phase == NOT_HTTP1 || s.method == null ? null : s.label;
@@ -92,7 +95,9 @@ public final class HttpExchanges {
     /** A read or write of the open exchange failed: the exchange's slow call names the exception. */
     static void failed(Conn c, Throwable thrown) {
         Object p = c.protocol;
-        if (p instanceof State) {
+        if (p instanceof Queries.State) {
+            Queries.failed((Queries.State) p, thrown);
+        } else if (p instanceof State) {
             ((State) p).failure = thrown;
         }
     }
@@ -142,6 +147,9 @@ public final class HttpExchanges {
     /** Whether an exchange is open on the connection: its reads and writes are part of it. */
     static boolean inExchange(Conn c) {
         Object p = c.protocol;
+        if (p instanceof Queries.State) {
+            return Queries.inExchange((Queries.State) p);
+        }
         if (p instanceof State) {
             int phase = ((State) p).phase;
             return phase == REQUEST || phase == RESPONSE;
@@ -154,6 +162,18 @@ public final class HttpExchanges {
      * {@code data}, a byte[] or a ByteBuffer, from index {@code offset}.
      */
     static void read(Conn c, Object data, int offset, long n, long total, long now) {
+        Object p = c.protocol;
+        if (p instanceof Queries.State) {
+            Queries.read(c, (Queries.State) p, data, offset, n, total, now);
+            return;
+        }
+        if (p == null && total > 0 && c.role == Conn.CLIENT && c.tcp == null && c.bytesWritten.get() == 0) {
+            Queries.State q = Queries.serverStart(c, data, offset, n); // the server speaks first: MySQL
+            if (q != null) {
+                Queries.read(c, q, data, offset, n, total, now);
+                return;
+            }
+        }
         State s = state(c);
         int phase = s.phase;
         if (phase == NOT_HTTP1) {
@@ -174,6 +194,11 @@ public final class HttpExchanges {
      * another thread before the write returns.
      */
     static void beforeWrite(Conn c, Object data, int offset, long n) {
+        Object p = c.protocol;
+        if (p instanceof Queries.State) {
+            Queries.beforeWrite(c, (Queries.State) p, data, offset, n);
+            return;
+        }
         State s = state(c);
         int phase = s.phase;
         if (phase == NOT_HTTP1 || n <= 0) {
@@ -194,6 +219,14 @@ public final class HttpExchanges {
                 context(c, s);
                 return;
             }
+            if (phase == IDLE && s.exchanges == 0) {
+                Queries.State q = c.role == Conn.CLIENT ? Queries.clientStart(c, data, offset, n) : null;
+                q = q == null ? Queries.midStream(c, data, offset, n) : q;
+                if (q != null) {
+                    Queries.beforeWrite(c, q, data, offset, n); // a database's
+                    return;
+                }
+            }
             if (c.role == Conn.CLIENT) {
                 if (phase == IDLE) {
                     notHttp1(c, s, data, offset, n); // its first bytes are not HTTP/1.x: never look again
@@ -208,6 +241,11 @@ public final class HttpExchanges {
 
     /** After a write of {@code total} bytes, the first {@code n} of them in {@code data}: how far the exchange got. */
     static void write(Conn c, Object data, int offset, long n, long total, long now) {
+        Object p = c.protocol;
+        if (p instanceof Queries.State) {
+            Queries.write(c, (Queries.State) p, total, now);
+            return;
+        }
         State s = state(c);
         int phase = s.phase;
         if (total <= 0) {
@@ -389,7 +427,9 @@ public final class HttpExchanges {
     /** The connection closes: an open exchange ends here (with status 0 if nothing answered it). */
     static void close(Conn c) {
         Object p = c.protocol;
-        if (p instanceof State) {
+        if (p instanceof Queries.State) {
+            Queries.close(c, (Queries.State) p);
+        } else if (p instanceof State) {
             State s = (State) p;
             int phase = s.phase;
             if (phase == REQUEST || phase == RESPONSE) {

@@ -194,6 +194,16 @@ public final class Tracer implements Dispatcher.Hooks {
             if (c == null || data == null) {
                 return start;
             }
+            if (data instanceof ByteBuffer[] && c.protocol instanceof Queries.State) {
+                ByteBuffer[] all = (ByteBuffer[]) data;
+                for (int i = Math.max(0, offset); i < all.length; i++) { // a database's reader is fed every byte
+                    ByteBuffer b = all[i];
+                    if (b != null && b.hasRemaining()) {
+                        HttpExchanges.beforeWrite(c, b, b.position(), b.remaining());
+                    }
+                }
+                return start;
+            }
             if (data instanceof ByteBuffer[]) {
                 ByteBuffer[] all = (ByteBuffer[]) data;
                 data = null;

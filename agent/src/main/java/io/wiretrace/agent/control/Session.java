@@ -321,6 +321,7 @@ final class Session {
         r.enable("wiretrace.SocketRead").withThreshold(threshold);
         r.enable("wiretrace.SocketWrite").withThreshold(threshold);
         r.enable("wiretrace.HttpExchange").withThreshold(threshold);
+        r.enable("wiretrace.DatabaseQuery").withThreshold(threshold);
         r.enable("wiretrace.DnsLookup").withThreshold(threshold);
         r.setToDisk(true);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
@@ -366,6 +367,7 @@ final class Session {
         r.enable("wiretrace.SocketWrite").withoutStackTrace();
         r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));
         r.enable("wiretrace.HttpExchange").withoutStackTrace();
+        r.enable("wiretrace.DatabaseQuery").withoutStackTrace();
         r.enable("wiretrace.SlowCall").withoutStackTrace();
         r.enable("wiretrace.DnsLookup").withoutStackTrace();
         r.enable("wiretrace.TcpConnection").withoutStackTrace();

@@ -669,7 +669,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
         Explanation v = packets ? VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError)
                 : VerdictRules.withoutPackets(c, s, e, http);
-        if (c.kind == AppCall.HTTP && !c.incoming) {
+        if (c.exchange() && !c.incoming) {
             handshakeInside(conn, s, e, v);
         }
         if (c.kind == AppCall.HTTP && c.incoming && v.verdict == Verdict.UNKNOWN) {

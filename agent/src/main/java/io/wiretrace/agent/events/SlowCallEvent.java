@@ -16,12 +16,12 @@ import jdk.jfr.Timestamp;
  */
 @Name("wiretrace.SlowCall")
 @Label("Slow Call")
-@Description("A socket call or HTTP exchange slower than the threshold, or failed, with the verdict its packets support.")
+@Description("A socket call, HTTP exchange or database query slower than the threshold, or failed, with the verdict its packets support.")
 @Category({"Wiretrace", "Diagnosis"})
 @StackTrace(false)
 public final class SlowCallEvent extends ConnectionEvent {
     @Label("Call")
-    @Description("connect, read, write, or http (an HTTP exchange).")
+    @Description("connect, read, write, http (an HTTP exchange), query (a database round trip), tls or dns.")
     public String call;
 
     @Label("Verdict")
@@ -57,7 +57,7 @@ public final class SlowCallEvent extends ConnectionEvent {
     public String failure;
 
     @Label("Request")
-    @Description("For an HTTP exchange: the method and the path (query redacted).")
+    @Description("For an HTTP exchange: the method and the path (query redacted); for a database query: the statement, normalised.")
     public String request;
 
     @Label("Retransmissions")

@@ -37,8 +37,8 @@ class EventContractTest {
     /** Every event of this package. */
     private static final List<Class<? extends Event>> ALL = List.of(
             SocketConnectEvent.class, SocketAcceptEvent.class, SocketReadEvent.class, SocketWriteEvent.class,
-            SocketCloseEvent.class, HttpExchangeEvent.class, DnsLookupEvent.class, TlsHandshakeEvent.class,
-            TcpConnectionEvent.class, SlowCallEvent.class, CaptureStatisticsEvent.class);
+            SocketCloseEvent.class, HttpExchangeEvent.class, DatabaseQueryEvent.class, DnsLookupEvent.class,
+            TlsHandshakeEvent.class, TcpConnectionEvent.class, SlowCallEvent.class, CaptureStatisticsEvent.class);
     /** The fields JFR itself gives every event. */
     private static final Set<String> IMPLICIT = Set.of("startTime", "duration", "eventThread", "stackTrace");
     private static final Pattern DURATION = Pattern.compile("rtt(Min|Avg|Max)|handshakeRtt|\\w+Duration|lifetime"
@@ -100,7 +100,7 @@ class EventContractTest {
             assertEquals("true", settings.get(e + "#stackTrace"), e);
         }
         for (String e : List.of("wiretrace.SocketRead", "wiretrace.SocketWrite", "wiretrace.HttpExchange",
-                "wiretrace.DnsLookup")) {
+                "wiretrace.DatabaseQuery", "wiretrace.DnsLookup")) {
             assertEquals("0 ms", settings.get(e + "#threshold"), e);
         }
         assertEquals("1 s", settings.get("wiretrace.CaptureStatistics#period"));

@@ -13,6 +13,8 @@ public class Call {
     public static final int HTTP = 4;
     public static final int DNS = 5;
     public static final int TLS = 6;
+    /** A database round trip: an exchange like an outgoing HTTP one, its request the statement. */
+    public static final int QUERY = 7;
 
     public final int kind;
     public final long start;
@@ -35,13 +37,13 @@ public class Call {
     public boolean queued;
     /** For a queued request: its first packet's capture time (ns since the epoch). */
     public long arrival;
-    // an HTTP exchange: its request ("GET /path?…"), direction and app-side times (0: not reached)
+    // an HTTP exchange or a query: its request ("GET /path?…", the statement), direction and app-side times (0: not reached)
     public String request;
     public boolean incoming;
     public long requestSent;
     public long firstByte;
     public long lastByte;
-    /** The response's status; 0: none came (the connection ended first). */
+    /** The response's status (a query: 1 when answered in full); 0: none came (the connection ended first). */
     public int status;
 
     public Call(int kind, long start, long end, String thread, String failure) {
@@ -50,6 +52,11 @@ public class Call {
         this.end = end;
         this.thread = thread;
         this.failure = failure;
+    }
+
+    /** An exchange: a request and its response (HTTP, or a query). */
+    public boolean exchange() {
+        return kind == HTTP || kind == QUERY;
     }
 
     public String kindName() {
@@ -64,6 +71,8 @@ public class Call {
                 return "http";
             case TLS:
                 return "tls";
+            case QUERY:
+                return "query";
             default:
                 return "dns";
         }

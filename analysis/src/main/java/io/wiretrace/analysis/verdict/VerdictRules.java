@@ -68,11 +68,11 @@ public final class VerdictRules {
         if (c.kind == Call.CONNECT) {
             return connect(c, v, w, dur);
         }
-        boolean failed = c.failure != null || (c.kind == Call.HTTP && c.status == 0);
+        boolean failed = c.failure != null || (c.exchange() && c.status == 0);
         if (failed && w.peerReset != 0) {
             v.frame(w.peerReset);
             return v.set(PEER_RESET, dur, "the peer reset the connection " + ms(w.peerReset - s) + " into the "
-                    + (c.kind == Call.HTTP ? "exchange" : c.kindName()) + (c.kind == Call.HTTP ? ", before a complete response" : ""));
+                    + (c.kind == Call.HTTP ? "exchange" : c.kindName()) + (c.exchange() ? ", before a complete response" : ""));
         }
         if (w.lossNanos * 2 >= dur) {
             return loss(v, w, dur);
@@ -81,6 +81,7 @@ public final class VerdictRules {
             case Call.TLS:
                 return tls(c, v, w, s, dur);
             case Call.HTTP:
+            case Call.QUERY:
                 return c.incoming ? incoming(c, v, w, s, e, http) : outgoing(c, v, w, s, e, http);
             case Call.WRITE:
                 return write(c, v, w, s, e);
@@ -108,6 +109,7 @@ public final class VerdictRules {
                 return v.set(TLS_HANDSHAKE_SLOW, dur, "the TLS handshake took " + ms(dur) + failed
                         + " (packets were off: loss during it is not ruled out)");
             case Call.HTTP:
+            case Call.QUERY:
                 if (c.incoming) {
                     return v.set(UNKNOWN, 0, "the app " + (http[1] != 0 ? "began its response " + ms(http[1] - s)
                             + " after it read the request" : "wrote no response") + " of the " + ms(dur) + NO_PACKETS);

@@ -235,6 +235,12 @@ final class Recording {
                         kind = "http";
                         detail = e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status");
                         break;
+                    case "wiretrace.DatabaseQuery":
+                        kind = "query";
+                        detail = e.getString("system") + " " + e.getString("statement") + " → "
+                                + (e.getString("error") != null ? "error " + e.getString("error")
+                                        : e.getLong("rows") >= 0 ? e.getLong("rows") + " rows" : "done");
+                        break;
                     case "wiretrace.TlsHandshake":
                         kind = "tls";
                         detail = String.valueOf(e.getString("protocol"));

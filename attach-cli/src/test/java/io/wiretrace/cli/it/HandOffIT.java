@@ -197,7 +197,7 @@ class HandOffIT {
     }
 
     /** The field apps' classes and their libraries, as samples/field builds them. */
-    private static String classPath() throws IOException {
+    static String classPath() throws IOException {
         Path target = Paths.get(System.getProperty("wiretrace.fieldApps"));
         List<String> cp = new ArrayList<>(List.of(target.resolve("classes").toString()));
         try (Stream<Path> jars = Files.list(target.resolve("lib"))) {

@@ -1,0 +1,126 @@
+package io.wiretrace.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedEvent;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Database round trips as exchanges, against real servers from Debian started on loopback and
+ * the drivers apps use, through HikariCP (samples/field's DbApp): each query is a
+ * {@code wiretrace.DatabaseQuery} with its statement normalised, its rows or its error; a slow
+ * one's SlowCall names its statement, and so do the request that waited on it, the packet
+ * comments and the bundle's report. No literal of a statement is recorded anywhere but in the
+ * packets themselves.
+ */
+class DatabaseIT {
+    private static final String SECRET = "secret-literal";
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0} through {1} on JDK {2}")
+    @CsvSource({
+        "postgresql, pgjdbc, 17",
+        "postgresql, pgjdbc, 25",
+        "mysql, mariadb, 17",
+        "mysql, mysql-connector-j server-prepared, 25",
+    })
+    void queriesThroughAPool(String system, String driver, String jdk) throws Exception {
+        boolean pg = system.equals("postgresql");
+        String sleep = pg ? "SELECT pg_sleep($1), $2 AS tag" : "SELECT SLEEP(?), ? AS tag";
+        String rows = pg ? "SELECT $1 AS n UNION ALL SELECT $2 UNION ALL SELECT $3" : "SELECT ? AS n UNION ALL SELECT ? UNION ALL SELECT ?";
+        String missing = pg ? "SELECT * FROM no_such_table WHERE secret = $1" : "SELECT * FROM no_such_table WHERE secret = ?";
+        try (Databases db = pg ? Databases.postgres() : Databases.mariadb()) {
+            String url = pg ? "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres"
+                    : driver.startsWith("mariadb") ? "jdbc:mariadb://127.0.0.1:" + db.port + "/mysql"
+                    : "jdbc:mysql://127.0.0.1:" + db.port + "/mysql?sslMode=DISABLED&useServerPrepStmts=true";
+            String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
+            try (Harness.App app = new Harness.App(List.of(java, "-cp", HandOffIT.classPath(), "io.wiretrace.field.DbApp", url,
+                    pg ? "wt" : "root", "", system))) {
+                CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
+                        "tcp port " + app.port + " or tcp port " + db.port);
+                collect.awaitOutput("collecting from " + app.pid());
+                assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
+                assertTrue(Harness.get(app.port, "/rows")[1].contains("3 rows"));
+                assertTrue(Harness.get(app.port, "/fail")[1].startsWith("HTTP/1.1 500"));
+                // the slow query and the request that waited on it
+                Harness.awaitStatus(app.pid(), "slow or failed calls: 2 explained");
+                assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
+                String printed = collect.finish(0);
+                Path bundle = Paths.get(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
+                Path files = tmp.resolve("unpacked");
+                CollectIT.unzip(bundle, files);
+                List<RecordedEvent> events = Evidence.events(files.resolve("recording.jfr"));
+                String seen = events.stream().filter(e -> e.getEventType().getName().matches("wiretrace.(DatabaseQuery|SlowCall)"))
+                        .map(RecordedEvent::toString).collect(Collectors.joining("\n"));
+
+                // Connector/J prepares on the server in a round trip of its own, then executes
+                List<RecordedEvent> sleeps = queries(events, sleep);
+                assertEquals(driver.contains("server-prepared") ? 2 : 1, sleeps.size(), seen);
+                RecordedEvent slow = sleeps.stream().max(Comparator.comparing(RecordedEvent::getDuration)).get();
+                assertEquals(system, slow.getString("system"), seen);
+                assertEquals(1, slow.getLong("rows"), seen);
+                assertTrue(slow.getBoolean("answered"), seen);
+                assertTrue(slow.getDuration().toMillis() >= 400 && slow.getLong("firstByte") >= 400_000_000L, seen);
+                assertEquals(db.port, slow.getInt("remotePort"), seen);
+                assertEquals(3, query(events, rows, seen).getLong("rows"), seen);
+                RecordedEvent failed = query(events, missing, seen);
+                assertEquals(pg ? "42P01" : "1146", failed.getString("error"), seen);
+
+                RecordedEvent call = slowCall(events, sleep, seen);
+                assertEquals("query", call.getString("call"), seen);
+                assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+                RecordedEvent request = slowCall(events, "GET /orders", seen);
+                assertEquals("SERVER_THINK", request.getString("verdict"), seen);
+                assertTrue(request.getString("evidence").contains("query call " + sleep + " to 127.0.0.1:" + db.port), seen);
+
+                Map<String, Object> report = CollectIT.json(files.resolve("report.json"));
+                List<Object> reported = CollectIT.list(report, "slowCalls").stream()
+                        .filter(c -> sleep.equals(((Map<?, ?>) c).get("request"))).collect(Collectors.toList());
+                assertEquals(1, reported.size(), report.toString());
+                assertEquals("SERVER_THINK", ((Map<?, ?>) reported.get(0)).get("verdict"));
+
+                String comments = Evidence.tshark("-r", files.resolve("trace.pcapng").toString(), "-Y", "frame.comment",
+                        "-T", "fields", "-e", "frame.comment");
+                assertTrue(comments.contains(system + " " + sleep), comments);
+                for (Path f : List.of(files.resolve("recording.jfr"), files.resolve("report.json"))) {
+                    assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(SECRET),
+                            "a literal recorded in " + f);
+                }
+                assertFalse(comments.contains(SECRET), comments);
+                assertFalse(Files.readString(files.resolve("report.html")).contains(SECRET));
+            }
+        }
+    }
+
+    private static RecordedEvent query(List<RecordedEvent> events, String statement, String seen) {
+        List<RecordedEvent> found = queries(events, statement);
+        assertEquals(1, found.size(), "one query " + statement + " expected:\n" + seen);
+        return found.get(0);
+    }
+
+    private static List<RecordedEvent> queries(List<RecordedEvent> events, String statement) {
+        return events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.DatabaseQuery"))
+                .filter(e -> statement.equals(e.getString("statement"))).collect(Collectors.toList());
+    }
+
+    private static RecordedEvent slowCall(List<RecordedEvent> events, String request, String seen) {
+        List<RecordedEvent> found = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                .filter(e -> request.equals(e.getString("request"))).collect(Collectors.toList());
+        assertEquals(1, found.size(), "one slow call " + request + " expected:\n" + seen);
+        return found.get(0);
+    }
+}
