@@ -24,7 +24,7 @@
 set -euo pipefail
 
 readonly DEB_PACKAGES=(libpcap0.8 tcpdump tshark nftables iproute2 ethtool chromium fonts-liberation
-  postgresql-15 mariadb-server)
+  openssl postgresql-15 mariadb-server)
 readonly JDK_PACKAGES=(openjdk-11-jre-headless openjdk-11-jdk-headless)
 readonly JVM_SUBDIR=usr/lib/jvm/java-11-openjdk-amd64
 readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg

@@ -122,13 +122,24 @@ public final class MysqlWire extends Wire {
         return w; // the caller feeds it the commands
     }
 
-    /** Whether a server's first bytes are a MySQL greeting (protocol 10: a version, a NUL). */
+    /**
+     * Whether a server's first bytes are a MySQL greeting: a packet of sequence 0 whose body is
+     * protocol 10 and a printable version (ended by a NUL, or cut where the read ended). Four
+     * bytes alone, a header of that kind, count too: MySQL Connector/J reads no more when the
+     * greeting has not all arrived. (No server of HTTP speaks first.)
+     */
     public static boolean isGreeting(Object data, int offset, int n) {
-        if (n < 10) {
+        if (n < 4) {
             return false;
         }
         long length = Wire.at(data, offset) | (Wire.at(data, offset + 1) << 8) | (Wire.at(data, offset + 2) << 16);
-        if (Wire.at(data, offset + 3) != 0 || Wire.at(data, offset + 4) != 10 || length < 6 || length > 1024) {
+        if (Wire.at(data, offset + 3) != 0 || length < 6 || length > 1024) {
+            return false;
+        }
+        if (n == 4) {
+            return true;
+        }
+        if (Wire.at(data, offset + 4) != 10) {
             return false;
         }
         for (int i = 5; i < n && i < 4 + length; i++) {
@@ -140,7 +151,7 @@ public final class MysqlWire extends Wire {
                 return false;
             }
         }
-        return false;
+        return true;
     }
 
     @Override

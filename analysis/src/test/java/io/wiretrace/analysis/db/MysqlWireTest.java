@@ -59,6 +59,7 @@ class MysqlWireTest {
         int caps = PROTOCOL_41 | (deprecate ? DEPRECATE_EOF : 0);
         byte[] greeting = greeting(caps);
         assertTrue(MysqlWire.isGreeting(greeting, 0, greeting.length));
+        assertTrue(MysqlWire.isGreeting(greeting, 0, 4), "its header alone, as Connector/J may read it");
         MysqlWire w = new MysqlWire();
         server(w, greeting, way);
         client(w, login(caps, false), way);
@@ -167,5 +168,7 @@ class MysqlWireTest {
         client(w, login(caps, true), way);
         assertEquals("TLS began", w.lost);
         assertFalse(MysqlWire.isGreeting("HTTP/1.1 200 OK\r\n".getBytes(), 0, 17));
+        assertFalse(MysqlWire.isGreeting("SSH-2.0-OpenSSH\r\n".getBytes(), 0, 4));
+        assertFalse(MysqlWire.isGreeting("220 smtp ready\r\n".getBytes(), 0, 4));
     }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Database round trips as exchanges, against real servers from Debian started on loopback and
- * the drivers apps use, through HikariCP (samples/field's DbApp): each query is a
+ * the drivers apps use, through HikariCP (samples/field's DbApp), in the clear and over TLS, on
+ * pooled connections opened before the capture and on one opened during it: each query is a
  * {@code wiretrace.DatabaseQuery} with its statement normalised, its rows or its error; a slow
  * one's SlowCall names its statement, and so do the request that waited on it, the packet
  * comments and the bundle's report. No literal of a statement is recorded anywhere but in the
@@ -35,6 +36,7 @@ class DatabaseIT {
     @CsvSource({
         "postgresql, pgjdbc, 17",
         "postgresql, pgjdbc, 25",
+        "postgresql, pgjdbc over TLS, 17",
         "mysql, mariadb, 17",
         "mysql, mysql-connector-j server-prepared, 25",
     })
@@ -43,8 +45,9 @@ class DatabaseIT {
         String sleep = pg ? "SELECT pg_sleep($1), $2 AS tag" : "SELECT SLEEP(?), ? AS tag";
         String rows = pg ? "SELECT $1 AS n UNION ALL SELECT $2 UNION ALL SELECT $3" : "SELECT ? AS n UNION ALL SELECT ? UNION ALL SELECT ?";
         String missing = pg ? "SELECT * FROM no_such_table WHERE secret = $1" : "SELECT * FROM no_such_table WHERE secret = ?";
-        try (Databases db = pg ? Databases.postgres() : Databases.mariadb()) {
-            String url = pg ? "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres"
+        boolean tls = driver.contains("TLS");
+        try (Databases db = pg ? Databases.postgres(tls) : Databases.mariadb()) {
+            String url = pg ? "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres" + (tls ? "?sslmode=require" : "") // without: pgjdbc asks for TLS, is refused
                     : driver.startsWith("mariadb") ? "jdbc:mariadb://127.0.0.1:" + db.port + "/mysql"
                     : "jdbc:mysql://127.0.0.1:" + db.port + "/mysql?sslMode=DISABLED&useServerPrepStmts=true";
             String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();

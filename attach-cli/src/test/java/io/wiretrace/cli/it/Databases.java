@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * Real database servers from Debian, started for a test as the unprivileged user {@code nobody} in a
  * directory of their own, listening on loopback on a port below the ephemeral range: PostgreSQL
- * (trust authentication, user {@code wt}) and MariaDB (no grant tables: any user gets in).
+ * (trust authentication, user {@code wt}; TLS with a self-signed certificate if asked) and MariaDB (no grant tables: any user gets in).
  */
 final class Databases implements AutoCloseable {
     static final String POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
@@ -57,16 +57,27 @@ final class Databases implements AutoCloseable {
         }
     }
 
-    /** PostgreSQL 15, its cluster made anew (trust authentication for user wt). */
-    static Databases postgres() throws Exception {
+    /** PostgreSQL 15, its cluster made anew (trust authentication for user wt); with {@code tls}, a self-signed certificate. */
+    static Databases postgres(boolean tls) throws Exception {
         Path dir = ownedByNobody();
         Path data = dir.resolve("data");
         run(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", POSTGRES_BIN + "/initdb", "-D",
                 data.toString(), "-U", "wt", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
-        int port = freePort();
-        return new Databases(dir, port, List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                POSTGRES_BIN + "/postgres", "-D", data.toString(), "-p", String.valueOf(port), "-k", dir.toString(),
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                POSTGRES_BIN + "/postgres", "-D", data.toString(), "-k", dir.toString(),
                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "shared_buffers=16MB"));
+        if (tls) {
+            Path key = dir.resolve("server.key");
+            Path cert = dir.resolve("server.crt");
+            run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out",
+                    cert.toString(), "-subj", "/CN=localhost", "-days", "1"));
+            run(List.of("chown", "nobody:nogroup", key.toString(), cert.toString()));
+            run(List.of("chmod", "600", key.toString()));
+            command.addAll(List.of("-c", "ssl=on", "-c", "ssl_cert_file=" + cert, "-c", "ssl_key_file=" + key));
+        }
+        int port = freePort();
+        command.addAll(List.of("-p", String.valueOf(port)));
+        return new Databases(dir, port, command);
     }
 
     /** MariaDB, its data directory made anew, without grant tables. */

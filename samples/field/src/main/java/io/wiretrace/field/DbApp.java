@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,7 +20,8 @@ import java.util.concurrent.Executors;
  * A web app that talks to its database through HikariCP and a JDBC driver, on a JDK HTTP server:
  * {@code /orders} runs a slow query (a prepared statement that sleeps for {@code ?sleep=} seconds,
  * with a literal that must never be recorded), {@code /rows} a plain statement that returns three
- * rows, {@code /fail} a query on a table that does not exist. Prints {@code READY port=N}.
+ * rows on a connection of its own (opened for it, not from the pool), {@code /fail} a query on a
+ * table that does not exist. Prints {@code READY port=N}.
  *
  * <p>Usage: {@code DbApp JDBC_URL USER PASSWORD postgresql|mysql}.
  */
@@ -49,7 +51,7 @@ public final class DbApp {
             }
         }));
         server.createContext("/rows", x -> answer(x, () -> {
-            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+            try (Connection c = DriverManager.getConnection(args[0], args[1], args[2]); Statement s = c.createStatement();
                     ResultSet r = s.executeQuery("SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3")) {
                 int n = 0;
                 while (r.next()) {
