@@ -15,6 +15,21 @@ public final class AppCall extends Call {
         this(kind, conn, start, end, failure == null ? null : failure.toString());
     }
 
+    /** A slow or failed exchange (HTTP, HTTP/2 stream, query) with its app-side times, made for request {@code context}. */
+    static AppCall exchange(int kind, Conn conn, long start, long end, Object failure, String thread, String request,
+            boolean incoming, long requestSent, long firstByte, long lastByte, int status, long context) {
+        AppCall call = new AppCall(kind, conn, start, end, failure == null ? null : failure.toString());
+        call.thread = thread;
+        call.request = request;
+        call.incoming = incoming;
+        call.requestSent = requestSent;
+        call.firstByte = firstByte;
+        call.lastByte = lastByte;
+        call.status = status;
+        call.context = context;
+        return call;
+    }
+
     public AppCall(int kind, Conn conn, long start, long end, String failure) {
         super(kind, start, end, Thread.currentThread().getName(), failure);
         this.conn = conn;

@@ -80,6 +80,9 @@ public final class HttpExchanges {
         if (p instanceof Queries.State) {
             return Queries.label((Queries.State) p);
         }
+        if (p instanceof H2Exchanges.State) {
+            return H2Exchanges.label((H2Exchanges.State) p);
+        }
         if (p instanceof State) {
             State s = (State) p;
             return s.phase == NOT_HTTP1 || s.method == null ? null : s.label;
@@ -150,6 +153,9 @@ public final class HttpExchanges {
         if (p instanceof Queries.State) {
             return Queries.inExchange((Queries.State) p);
         }
+        if (p instanceof H2Exchanges.State) {
+            return H2Exchanges.inExchange((H2Exchanges.State) p);
+        }
         if (p instanceof State) {
             int phase = ((State) p).phase;
             return phase == REQUEST || phase == RESPONSE;
@@ -165,6 +171,10 @@ public final class HttpExchanges {
         Object p = c.protocol;
         if (p instanceof Queries.State) {
             Queries.read(c, (Queries.State) p, data, offset, n, total, now);
+            return;
+        }
+        if (p instanceof H2Exchanges.State) {
+            H2Exchanges.read((H2Exchanges.State) p, data, offset, n, total, now);
             return;
         }
         if (p == null && total > 0 && c.role == Conn.CLIENT && c.tcp == null && c.bytesWritten.get() == 0) {
@@ -199,6 +209,10 @@ public final class HttpExchanges {
             Queries.beforeWrite(c, (Queries.State) p, data, offset, n);
             return;
         }
+        if (p instanceof H2Exchanges.State) {
+            H2Exchanges.beforeWrite((H2Exchanges.State) p, data, offset, n);
+            return;
+        }
         State s = state(c);
         int phase = s.phase;
         if (phase == NOT_HTTP1 || n <= 0) {
@@ -230,6 +244,9 @@ public final class HttpExchanges {
             if (c.role == Conn.CLIENT) {
                 if (phase == IDLE) {
                     notHttp1(c, s, data, offset, n); // its first bytes are not HTTP/1.x: never look again
+                    if (c.protocol instanceof H2Exchanges.State) {
+                        H2Exchanges.beforeWrite((H2Exchanges.State) c.protocol, data, offset, n);
+                    }
                 }
                 return;
             }
@@ -244,6 +261,10 @@ public final class HttpExchanges {
         Object p = c.protocol;
         if (p instanceof Queries.State) {
             Queries.write(c, (Queries.State) p, total, now);
+            return;
+        }
+        if (p instanceof H2Exchanges.State) {
+            H2Exchanges.write((H2Exchanges.State) p, total);
             return;
         }
         State s = state(c);
@@ -292,6 +313,9 @@ public final class HttpExchanges {
             if (server) {
                 if (phase == IDLE) {
                     notHttp1(c, s, data, offset, n);
+                    if (c.protocol instanceof H2Exchanges.State) {
+                        H2Exchanges.read((H2Exchanges.State) c.protocol, data, offset, n, total, now);
+                    }
                 }
                 return;
             }
@@ -414,10 +438,14 @@ public final class HttpExchanges {
         return true;
     }
 
-    /** The first bytes are not HTTP/1.x: say what they are, if they are HTTP/2 or TLS, and look no more. */
+    /**
+     * The first bytes are not HTTP/1.x: say what they are, if they are HTTP/2 or TLS, and look no
+     * more. HTTP/2's are read from here on by {@link H2Exchanges}.
+     */
     private static void notHttp1(Conn c, State s, Object data, int offset, long n) {
         if (startsWith(data, offset, n, H2_PREFACE)) {
-            c.application = RequestLine.H2;
+            H2Exchanges.install(c, c.role == Conn.SERVER);
+            return;
         } else if (n >= 3 && at(data, offset, 0) == 0x16 && at(data, offset, 1) == 0x03) {
             c.application = RequestLine.TLS; // a handshake record
         }
@@ -429,6 +457,8 @@ public final class HttpExchanges {
         Object p = c.protocol;
         if (p instanceof Queries.State) {
             Queries.close(c, (Queries.State) p);
+        } else if (p instanceof H2Exchanges.State) {
+            H2Exchanges.close((H2Exchanges.State) p);
         } else if (p instanceof State) {
             State s = (State) p;
             int phase = s.phase;
@@ -510,16 +540,8 @@ public final class HttpExchanges {
         e.end();
         if (e.shouldCommit()) {
             c.into(e);
-            e.direction = s.incoming ? "incoming" : "outgoing";
-            e.method = s.method;
-            e.path = s.path;
-            e.status = s.status;
-            e.requestThread = s.thread;
-            e.requestSent = s.requestSent - s.start;
-            e.firstByte = s.firstByte == 0 ? 0 : s.firstByte - s.start;
-            e.lastByte = s.lastByte == 0 ? 0 : s.lastByte - s.start;
-            e.requestBytes = s.requestBytes;
-            e.responseBytes = s.responseBytes;
+            e.set(s.incoming, s.method, s.path, s.status, s.thread, s.start, s.requestSent, s.firstByte, s.lastByte,
+                    s.requestBytes, s.responseBytes);
             if (s.exchanges == 1) { // what opening the connection took, on its first exchange
                 Conn tcp = c.tcp != null ? c.tcp : c;
                 e.dns = tcp.dnsNanos;
@@ -538,16 +560,8 @@ public final class HttpExchanges {
         if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
             return;
         }
-        AppCall call = new AppCall(AppCall.HTTP, c, s.start, end, s.failure);
-        call.thread = s.thread;
-        call.request = s.method + " " + s.path;
-        call.incoming = s.incoming;
-        call.requestSent = s.requestSent;
-        call.firstByte = s.firstByte;
-        call.lastByte = s.lastByte;
-        call.status = s.status;
-        call.context = s.context;
-        k.call(call);
+        k.call(AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.method + " " + s.path, s.incoming,
+                s.requestSent, s.firstByte, s.lastByte, s.status, s.context));
     }
 
     /** The index in METHODS of the request line's method, or -1. */

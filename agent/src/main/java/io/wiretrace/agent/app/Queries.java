@@ -16,7 +16,7 @@ import io.wiretrace.analysis.db.Wire;
  * PostgreSQL batch. Each round trip allocates its event, and its statement's text once.
  */
 public final class Queries {
-    static final class State {
+    static final class State extends ByteFed {
         final Wire wire;
         volatile boolean open;
         DatabaseQueryEvent event;
@@ -31,9 +31,6 @@ public final class Queries {
         String thread;
         long context;
         Throwable failure;
-        /** Bytes of the last write fed but not yet written, and of them, what the next write offers again. */
-        long offered;
-        long again;
         volatile String label;
 
         State(Wire wire) {
@@ -90,13 +87,9 @@ public final class Queries {
         if (w.lost != null || n <= 0) {
             return;
         }
-        if (s.again > 0) { // the rest of a partial write, offered again
-            long k = Math.min(s.again, n);
-            s.again -= k;
-            offset += (int) k;
-            n -= k;
-        }
-        s.offered += n;
+        long before = s.fedBefore(n); // the rest of a partial write, offered again
+        offset += (int) before;
+        n -= before;
         int begun = w.begun;
         w.fromClient(data, offset, (int) n);
         if (w.begun != begun && !s.open) {
@@ -112,8 +105,7 @@ public final class Queries {
         if (total <= 0) {
             return;
         }
-        s.again += Math.max(0, s.offered - total);
-        s.offered = 0;
+        s.written(total);
         if (s.open) {
             s.requestSent = now;
             s.requestBytes += total;
@@ -217,15 +209,9 @@ public final class Queries {
         if (k == null || (end - s.start < k.slowNanos() && answered)) {
             return;
         }
-        AppCall call = new AppCall(AppCall.QUERY, c, s.start, end, s.failure);
-        call.thread = s.thread;
-        call.request = statement != null ? statement : w.system() + " (statement not seen)";
-        call.requestSent = s.requestSent;
-        call.firstByte = s.firstByte;
-        call.lastByte = s.lastByte;
-        call.status = answered ? 1 : 0;
-        call.context = s.context;
-        k.call(call);
+        k.call(AppCall.exchange(AppCall.QUERY, c, s.start, end, s.failure, s.thread,
+                statement != null ? statement : w.system() + " (statement not seen)", false, s.requestSent, s.firstByte,
+                s.lastByte, answered ? 1 : 0, s.context));
     }
 
     static boolean inExchange(State s) {

@@ -130,6 +130,13 @@ final class Tls {
         if (v == null || produced <= 0) {
             return;
         }
+        if (dsts.length - offset == 1) { // one destination: the bytes just produced end at its position
+            int from = dsts[offset].position() - produced;
+            if (from >= 0) {
+                HttpExchanges.read(v, dsts[offset], from, produced, produced, System.nanoTime());
+            }
+            return;
+        }
         // like a scattering read: the destinations are taken to have started at position 0
         for (int i = offset; i < dsts.length; i++) {
             if (dsts[i].position() > 0) {

@@ -194,9 +194,9 @@ public final class Tracer implements Dispatcher.Hooks {
             if (c == null || data == null) {
                 return start;
             }
-            if (data instanceof ByteBuffer[] && c.protocol instanceof Queries.State) {
+            if (data instanceof ByteBuffer[] && c.protocol instanceof ByteFed) {
                 ByteBuffer[] all = (ByteBuffer[]) data;
-                for (int i = Math.max(0, offset); i < all.length; i++) { // a database's reader is fed every byte
+                for (int i = Math.max(0, offset); i < all.length; i++) { // a reader fed every byte gets them all
                     ByteBuffer b = all[i];
                     if (b != null && b.hasRemaining()) {
                         HttpExchanges.beforeWrite(c, b, b.position(), b.remaining());
@@ -204,12 +204,16 @@ public final class Tracer implements Dispatcher.Hooks {
                 }
                 return start;
             }
+            ByteBuffer[] rest = null;
+            int next = 0;
             if (data instanceof ByteBuffer[]) {
                 ByteBuffer[] all = (ByteBuffer[]) data;
                 data = null;
                 for (int i = offset; i < all.length && data == null; i++) {
                     if (all[i].hasRemaining()) {
                         data = all[i];
+                        rest = all;
+                        next = i + 1;
                     }
                 }
                 if (data == null) {
@@ -225,6 +229,14 @@ public final class Tracer implements Dispatcher.Hooks {
             }
             // Before the bytes leave: the answer may be read on another thread before this write returns.
             HttpExchanges.beforeWrite(c, data, offset, length);
+            if (rest != null && c.protocol instanceof ByteFed) { // its first bytes began HTTP/2: it reads them all
+                for (int i = next; i < rest.length; i++) {
+                    ByteBuffer b = rest[i];
+                    if (b != null && b.hasRemaining()) {
+                        HttpExchanges.beforeWrite(c, b, b.position(), b.remaining());
+                    }
+                }
+            }
             return start;
         } catch (Throwable t) {
             error(t);

@@ -10,13 +10,13 @@ import jdk.jfr.Threshold;
 import jdk.jfr.Timespan;
 
 /**
- * One HTTP/1.x request and its response on a connection, seen in the bytes the app wrote and
- * read. It starts when the request's first bytes were written (outgoing) or read (incoming)
- * and ends with the response's last bytes.
+ * One HTTP/1.x request and its response on a connection, or one HTTP/2 stream, seen in the bytes
+ * the app wrote and read. It starts when the request's first bytes were written (outgoing) or read
+ * (incoming) and ends with the response's last bytes.
  */
 @Name("wiretrace.HttpExchange")
 @Label("HTTP Exchange")
-@Description("An HTTP/1.x request and its response, from the bytes the app wrote and read on one connection.")
+@Description("An HTTP request and its response (HTTP/1.x, or one HTTP/2 stream), from the bytes the app wrote and read on one connection.")
 @Category({"Wiretrace", "HTTP"})
 @StackTrace(false)
 @Threshold("20 ms")
@@ -32,6 +32,10 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     @Label("Path")
     @Description("The request path; a query string is replaced by '?…'.")
     public String path;
+
+    @Label("Stream")
+    @Description("The HTTP/2 stream id; 0 for HTTP/1.x.")
+    public int streamId;
 
     @Label("Status")
     @Description("The response status code, or 0 when no response came before the connection ended.")
@@ -81,4 +85,19 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     @Description("Bytes of the response, headers and body, as the app read (outgoing) or wrote (incoming) them.")
     @DataAmount
     public long responseBytes;
+
+    /** The exchange's fields; times are System.nanoTime() (0: not reached), made relative to its start. */
+    public void set(boolean incoming, String method, String path, int status, String thread, long start, long sent,
+            long first, long last, long requestBytes, long responseBytes) {
+        this.direction = incoming ? "incoming" : "outgoing";
+        this.method = method;
+        this.path = path;
+        this.status = status;
+        this.requestThread = thread;
+        this.requestSent = sent - start;
+        this.firstByte = first == 0 ? 0 : first - start;
+        this.lastByte = last == 0 ? 0 : last - start;
+        this.requestBytes = requestBytes;
+        this.responseBytes = responseBytes;
+    }
 }

@@ -45,6 +45,15 @@ public class Call {
     public long lastByte;
     /** The response's status (a query: 1 when answered in full); 0: none came (the connection ended first). */
     public int status;
+    /**
+     * An HTTP/2 stream: its connection may carry other streams, so a packet is not its by being on
+     * the connection; {@code shared}: other streams were open while it was.
+     */
+    public boolean multiplexed;
+    public boolean shared;
+    /** For an HTTP/2 stream: how long its bytes waited for a flow-control window, and whether the peer's (else the app's). */
+    public long windowWait;
+    public boolean peerWindow;
 
     public Call(int kind, long start, long end, String thread, String failure) {
         this.kind = kind;

@@ -82,6 +82,9 @@ public final class VerdictRules {
                 return tls(c, v, w, s, dur);
             case Call.HTTP:
             case Call.QUERY:
+                if (c.multiplexed) {
+                    return stream(c, v, w, t, localIsClient, s, e, http, margin);
+                }
                 return c.incoming ? incoming(c, v, w, s, e, http) : outgoing(c, v, w, s, e, http);
             case Call.WRITE:
                 return write(c, v, w, s, e);
@@ -110,6 +113,9 @@ public final class VerdictRules {
                         + " (packets were off: loss during it is not ruled out)");
             case Call.HTTP:
             case Call.QUERY:
+                if (c.multiplexed && c.windowWait * 2 >= dur) {
+                    return windowWait(c, v, dur);
+                }
                 if (c.incoming) {
                     return v.set(UNKNOWN, 0, "the app " + (http[1] != 0 ? "began its response " + ms(http[1] - s)
                             + " after it read the request" : "wrote no response") + " of the " + ms(dur) + NO_PACKETS);
@@ -241,6 +247,53 @@ public final class VerdictRules {
                     + ms(dur) + v.evidence);
         }
         return v.set(UNKNOWN, 0, "no response data was captured during the exchange" + v.evidence);
+    }
+
+    /**
+     * An HTTP/2 stream. Its connection carries other streams, so a packet is not the stream's by
+     * being on it: a window the stream's bytes waited for (read from its frames) is its own
+     * evidence, and so is the server's silence — no data at all from the peer after the request
+     * left — while the first data after it may be any stream's, so a late read is never claimed.
+     */
+    private static Explanation stream(Call c, Explanation v, Window w, EvidenceRing t, boolean localIsClient, long s,
+            long e, long[] http, long margin) {
+        long dur = e - s;
+        String shared = c.shared ? " (other streams shared the connection)" : "";
+        if (c.windowWait * 2 >= dur) {
+            return windowWait(c, v, dur);
+        }
+        if (c.incoming) {
+            return incoming(c, v, w, s, e, http);
+        }
+        if (w.shutIn * 2 >= dur) {
+            v.frame(w.firstZeroIn);
+            return v.set(RECEIVER_STALLED, w.shutIn, "the server's TCP window was shut " + ms(w.shutIn) + " of the "
+                    + ms(dur) + v.evidence);
+        }
+        long sent = http[0] != 0 ? http[0] : s;
+        Window after = scan(t, localIsClient, sent, e + margin);
+        if (after.peerTurn != 0) {
+            long silence = after.peerTurn - sent;
+            if (silence * 2 >= dur) {
+                v.frame(after.peerTurn);
+                return v.set(SERVER_THINK, silence, "the request's last bytes left " + ms(sent - s)
+                        + " after it began; the server sent nothing at all for " + ms(silence) + " after them" + shared
+                        + v.evidence);
+            }
+            return v.set(UNKNOWN, 0, "the server's first bytes after the request came " + ms(silence)
+                    + " later, the response's headers were read " + (http[1] != 0 ? ms(http[1] - sent) : "never")
+                    + " after it" + shared + ": on an HTTP/2 connection those bytes may be another stream's" + v.evidence);
+        }
+        return v.set(UNKNOWN, 0, "no data from the server was captured after the request" + shared + v.evidence);
+    }
+
+    /** A stream whose bytes waited for an HTTP/2 flow-control window most of its time. */
+    private static Explanation windowWait(Call c, Explanation v, long dur) {
+        String whose = c.peerWindow ? (c.incoming ? "the client's" : "the server's") : "the app's own";
+        String what = c.peerWindow == c.incoming ? "response" : "request";
+        return v.set(RECEIVER_STALLED, Math.min(dur, c.windowWait), "the " + what + "'s bytes waited "
+                + ms(c.windowWait) + " for " + whose + " HTTP/2 flow-control window" + (c.peerWindow ? ""
+                        : ": the app did not read") + v.evidence);
     }
 
     private static Explanation incoming(Call c, Explanation v, Window w, long s, long e, long[] http) {

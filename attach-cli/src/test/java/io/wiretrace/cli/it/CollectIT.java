@@ -242,6 +242,15 @@ class CollectIT {
         }
     }
 
+    /** Ends a collect with Ctrl+C, as a user would, and unpacks its bundle into {@code dir}. */
+    static Path interruptAndUnpack(Collect collect, Path dir) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
+        String printed = collect.finish(0);
+        Path bundle = Paths.get(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
+        unzip(bundle, dir);
+        return dir;
+    }
+
     /** The bundle's files into {@code dir}; returns their names. */
     static Set<String> unzip(Path zip, Path dir) throws IOException {
         Files.createDirectories(dir);

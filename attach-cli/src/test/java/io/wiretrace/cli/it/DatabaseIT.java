@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -61,11 +60,7 @@ class DatabaseIT {
                 assertTrue(Harness.get(app.port, "/fail")[1].startsWith("HTTP/1.1 500"));
                 // the slow query and the request that waited on it
                 Harness.awaitStatus(app.pid(), "slow or failed calls: 2 explained");
-                assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
-                String printed = collect.finish(0);
-                Path bundle = Paths.get(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
-                Path files = tmp.resolve("unpacked");
-                CollectIT.unzip(bundle, files);
+                Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
                 List<RecordedEvent> events = Evidence.events(files.resolve("recording.jfr"));
                 String seen = events.stream().filter(e -> e.getEventType().getName().matches("wiretrace.(DatabaseQuery|SlowCall)"))
                         .map(RecordedEvent::toString).collect(Collectors.joining("\n"));

@@ -155,11 +155,7 @@ class HandOffIT {
                 "tcp port " + app.port + " or tcp port " + upstreamPort);
         collect.awaitOutput("collecting from " + app.pid());
         ask(app, paths);
-        assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(collect.process.pid())).start().waitFor());
-        String printed = collect.finish(0);
-        Path bundle = Paths.get(printed.strip().lines().reduce((a, b) -> b).orElseThrow());
-        Path files = tmp.resolve("unpacked");
-        CollectIT.unzip(bundle, files);
+        Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
         report[0] = CollectIT.json(files.resolve("report.json"));
         return Evidence.events(files.resolve("recording.jfr"));
     }

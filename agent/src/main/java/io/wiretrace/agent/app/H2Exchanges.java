@@ -1,0 +1,359 @@
+package io.wiretrace.agent.app;
+
+import io.wiretrace.agent.events.HttpExchangeEvent;
+import io.wiretrace.analysis.h2.FrameListener;
+import io.wiretrace.analysis.h2.FrameReader;
+import io.wiretrace.analysis.http.RequestLine;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * HTTP/2 exchanges from the bytes an app writes and reads on a connection whose first bytes were
+ * HTTP/2's (the client preface, in the clear or in TLS): each direction has its frame reader, fed
+ * every byte in order (the client's before they leave), and each stream is an exchange — its
+ * request's HEADERS begin it, its response's HEADERS answer it, END_STREAM or RST_STREAM ends it.
+ * A connection opened before the capture is not read: its header table cannot be known.
+ *
+ * <p>The two directions run on different threads (the JDK HttpClient writes on the caller's
+ * thread, reads on its selector): a stream is made by the thread that reads or writes its request
+ * and published through a lock-free table; whichever thread removes it from the table ends it.
+ * The HTTP/2 flow-control windows are followed each way, so a stream whose bytes waited for the
+ * receiver's window says how long. Each stream allocates its event and its strings.
+ */
+final class H2Exchanges {
+    private static final int SLOTS = 1024;
+    private static final int DEFAULT_WINDOW = 65_535;
+
+    static final class Stream {
+        final int id;
+        final HttpExchangeEvent event = new HttpExchangeEvent();
+        long start;
+        long requestSent;
+        long firstByte;
+        long lastByte;
+        long requestBytes;
+        long responseBytes;
+        int status;
+        String method;
+        String path;
+        String thread;
+        long context;
+        String failure;
+        /** Its request, and its response, went out whole (END_STREAM). */
+        volatile boolean requestEnded;
+        /** How long its bytes waited for a flow-control window, and whose: the peer's (it did not read) or the app's. */
+        long windowWait;
+        boolean peerWindow;
+        /** Other streams open on the connection while it was (their bytes shared its packets). */
+        boolean shared;
+
+        Stream(int id) {
+            this.id = id;
+        }
+    }
+
+    static final class State extends ByteFed {
+        /** The app serves the connection (it read the client's preface), or calls over it. */
+        final boolean server;
+        final FrameReader clientFrames;
+        final FrameReader serverFrames;
+        final AtomicReferenceArray<Stream> streams = new AtomicReferenceArray<>(SLOTS);
+        final Conn conn;
+        /** Set before each feed, on the feeding thread: when its frames were read or written. */
+        long clientNow;
+        long serverNow;
+        /** Flow control: each sender's connection window. */
+        final Window fromClient = new Window();
+        final Window fromServer = new Window();
+        volatile int open;
+        volatile String label;
+        volatile String lost;
+
+        State(Conn conn, boolean server) {
+            this.conn = conn;
+            this.server = server;
+            this.clientFrames = new FrameReader(true, new Frames(this, true));
+            this.serverFrames = new FrameReader(false, new Frames(this, false));
+        }
+    }
+
+    /** One sender's connection-level window (65,535 at first, whatever the settings say); when it ran out (0: open). */
+    static final class Window {
+        volatile long size = DEFAULT_WINDOW;
+        volatile long shutSince;
+    }
+
+    private H2Exchanges() {
+    }
+
+    /** The first bytes of a connection are HTTP/2's client preface: a state that reads it, written by the app (client) or read (server). */
+    static State install(Conn c, boolean server) {
+        State s = new State(c, server);
+        c.protocol = s;
+        c.application = RequestLine.H2;
+        return s;
+    }
+
+    /** Before a write: the app's frames are read (the client's if it calls, the server's if it serves). */
+    static void beforeWrite(State s, Object data, int offset, long n) {
+        if (n <= 0) {
+            return;
+        }
+        long before = s.fedBefore(n);
+        int k = (int) Math.min(n - before, Integer.MAX_VALUE);
+        long now = System.nanoTime();
+        if (s.server) {
+            s.serverNow = now;
+            s.serverFrames.feed(data, offset + (int) before, k);
+        } else {
+            s.clientNow = now;
+            s.clientFrames.feed(data, offset + (int) before, k);
+        }
+    }
+
+    static void write(State s, long total) {
+        if (total > 0) {
+            s.written(total);
+        }
+    }
+
+    /** A read of {@code total} bytes (-1: the end of the stream), the first {@code n} in {@code data}. */
+    static void read(State s, Object data, int offset, long n, long total, long now) {
+        if (total < 0) {
+            close(s);
+            return;
+        }
+        FrameReader r = s.server ? s.clientFrames : s.serverFrames;
+        if (n != total) {
+            s.lost = "a read not seen whole";
+        }
+        if (s.lost != null || r.lost()) {
+            return;
+        }
+        if (s.server) {
+            s.clientNow = now;
+        } else {
+            s.serverNow = now;
+        }
+        r.feed(data, offset, (int) n);
+    }
+
+    /** The connection closes: its open streams end without their responses. */
+    static void close(State s) {
+        for (int i = 0; i < SLOTS; i++) {
+            Stream st = s.streams.get(i);
+            if (st != null) {
+                end(s, st, "the connection ended");
+            }
+        }
+    }
+
+    static boolean inExchange(State s) {
+        return s.open > 0;
+    }
+
+    static String label(State s) {
+        return s.label;
+    }
+
+    private static Stream find(State s, int id) {
+        Stream st = s.streams.get((id >>> 1) & (SLOTS - 1));
+        return st != null && st.id == id ? st : null;
+    }
+
+    /** A stream's request begins (its HEADERS read by a server, written by a client). */
+    private static void begin(State s, int id, String method, String path, long now) {
+        Stream st = new Stream(id);
+        st.event.begin();
+        st.start = now;
+        st.requestSent = now;
+        st.method = method != null ? method : "?";
+        st.path = path != null ? path : "";
+        st.thread = Thread.currentThread().getName();
+        if (s.server) {
+            st.context = RequestContext.next();
+            RequestContext.swap(st.context); // a worker it is handed to carries it
+        } else {
+            st.context = RequestContext.current();
+        }
+        st.shared = s.open > 0;
+        int slot = (id >>> 1) & (SLOTS - 1);
+        Stream old = s.streams.get(slot);
+        if (old != null) {
+            end(s, old, "over " + SLOTS + " streams open"); // its slot is needed: it ends here
+        }
+        s.streams.set(slot, st);
+        int open = s.open + 1;
+        s.open = open;
+        if (open > 1) {
+            for (int i = 0; i < SLOTS; i++) { // the others share their packets with it now
+                Stream o = s.streams.get(i);
+                if (o != null) {
+                    o.shared = true;
+                }
+            }
+        }
+        s.label = st.thread + " · " + st.method + " " + st.path + " (h2 stream " + id + ")";
+    }
+
+    /** Ends a stream once: whichever thread takes it out of the table. */
+    private static void end(State s, Stream st, String failure) {
+        int slot = (st.id >>> 1) & (SLOTS - 1);
+        if (!s.streams.compareAndSet(slot, st, null)) {
+            return;
+        }
+        s.open = Math.max(0, s.open - 1);
+        if (failure != null && st.failure == null) {
+            st.failure = failure;
+        }
+        if (s.server) {
+            RequestContext.leave(st.context);
+        }
+        slow(s, st);
+        HttpExchangeEvent e = st.event;
+        e.end();
+        if (e.shouldCommit()) {
+            s.conn.into(e);
+            e.set(s.server, st.method, st.path, st.status, st.thread, st.start, st.requestSent, st.firstByte, st.lastByte,
+                    st.requestBytes, st.responseBytes);
+            e.streamId = st.id;
+            e.commit();
+        }
+    }
+
+    private static void slow(State s, Stream st) {
+        CallSink k = HttpExchanges.sink;
+        long end = st.lastByte != 0 ? st.lastByte : System.nanoTime();
+        if (k == null || (end - st.start < k.slowNanos() && st.status != 0 && st.failure == null)) {
+            return;
+        }
+        AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread,
+                st.method + " " + st.path, s.server, st.requestSent, st.firstByte, st.lastByte, st.status, st.context);
+        call.multiplexed = true;
+        call.shared = st.shared;
+        call.windowWait = st.windowWait;
+        call.peerWindow = st.peerWindow;
+        k.call(call);
+    }
+
+    /** What one direction's reader found. */
+    private static final class Frames implements FrameListener {
+        private final State s;
+        private final boolean client;
+
+        Frames(State s, boolean client) {
+            this.s = s;
+            this.client = client;
+        }
+
+        private long now() {
+            return client ? s.clientNow : s.serverNow;
+        }
+
+        @Override
+        public void headers(int streamId, boolean endStream, String method, String path, int status, String grpcStatus) {
+            long now = now();
+            Stream st = find(s, streamId);
+            if (client) {
+                if (st == null && method != null) {
+                    begin(s, streamId, method, path, now);
+                    st = find(s, streamId);
+                }
+                if (st != null && endStream) {
+                    st.requestSent = now;
+                    st.requestEnded = true;
+                }
+                return;
+            }
+            if (st == null) {
+                return;
+            }
+            if (status >= 200) { // not an interim 1xx
+                st.status = status;
+                st.firstByte = now;
+            }
+            st.lastByte = now;
+            if (endStream) {
+                end(s, st, null);
+            }
+        }
+
+        @Override
+        public void data(int streamId, int length, boolean endStream) {
+            long now = now();
+            Window w = client ? s.fromClient : s.fromServer;
+            long left = w.size - length;
+            w.size = left;
+            if (left <= 0 && w.shutSince == 0) {
+                w.shutSince = now;
+            }
+            Stream st = find(s, streamId);
+            if (st == null) {
+                return;
+            }
+            if (client) {
+                st.requestBytes += length;
+                if (endStream) {
+                    st.requestSent = now;
+                    st.requestEnded = true;
+                }
+            } else {
+                st.responseBytes += length;
+                st.lastByte = now;
+                if (endStream) {
+                    end(s, st, null);
+                }
+            }
+        }
+
+        @Override
+        public void reset(int streamId, long errorCode) {
+            Stream st = find(s, streamId);
+            if (st != null) {
+                end(s, st, "RST_STREAM " + errorCode + " from the " + (client ? "client" : "server"));
+            }
+        }
+
+        @Override
+        public void goAway(int lastStreamId, long errorCode) {
+            // streams above lastStreamId end with the connection, or are retried on another
+        }
+
+        @Override
+        public void windowUpdate(int streamId, int increment) {
+            if (streamId != 0) {
+                return; // stream windows: the connection's is where senders wait in practice
+            }
+            // this direction's update opens the other direction's sender's window
+            Window w = client ? s.fromServer : s.fromClient;
+            long shut = w.shutSince;
+            w.size += increment;
+            if (shut != 0 && w.size > 0) {
+                w.shutSince = 0;
+                long waited = now() - shut;
+                // the streams whose bytes waited: those the blocked sender was sending; the window
+                // was the peer's (it did not read) when the blocked sender is the app
+                boolean peer = client == s.server;
+                for (int i = 0; i < SLOTS; i++) {
+                    Stream st = s.streams.get(i);
+                    if (st != null && (client ? st.firstByte != 0 : !st.requestEnded)) {
+                        st.windowWait += waited;
+                        st.peerWindow = peer;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void settings(int initialWindowSize, int headerTableSize) {
+            // a side's table size bounds the other side's encoder
+            if (headerTableSize >= 0) {
+                (client ? s.serverFrames : s.clientFrames).maxHeaderTableSize(headerTableSize);
+            }
+        }
+
+        @Override
+        public void lost(String why) {
+            s.lost = why;
+        }
+    }
+}

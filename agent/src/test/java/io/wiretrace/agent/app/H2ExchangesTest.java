@@ -1,0 +1,143 @@
+package io.wiretrace.agent.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP/2 streams as exchanges, from frames written and read on one connection, as an app's threads see them. */
+class H2ExchangesTest {
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private final HttpExchangeEndsTest.Calls calls = new HttpExchangeEndsTest.Calls(0);
+
+    @BeforeEach
+    void sink() {
+        HttpExchanges.sink = calls;
+    }
+
+    @AfterEach
+    void noSink() {
+        HttpExchanges.sink = null;
+    }
+
+    static byte[] frame(int type, int flags, int stream, byte[] payload) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int n = payload.length;
+        b.write(n >>> 16);
+        b.write(n >>> 8);
+        b.write(n);
+        b.write(type);
+        b.write(flags);
+        b.write(stream >>> 24);
+        b.write(stream >>> 16);
+        b.write(stream >>> 8);
+        b.write(stream);
+        b.write(payload, 0, n);
+        return b.toByteArray();
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.write(p, 0, p.length);
+        }
+        return b.toByteArray();
+    }
+
+    /** A request's header block: GET, https, and the path as a literal (indexed name :path), no Huffman. */
+    static byte[] get(String path) {
+        byte[] p = path.getBytes(StandardCharsets.US_ASCII);
+        return concat(new byte[] {(byte) 0x82, (byte) 0x87, 0x04, (byte) p.length}, p);
+    }
+
+    static final byte[] SETTINGS = frame(4, 0, 0, new byte[0]);
+    static final byte[] STATUS_200 = {(byte) 0x88};
+
+    private static void write(Conn c, byte[] b) {
+        HttpExchanges.beforeWrite(c, b, 0, b.length);
+        HttpExchanges.write(c, b, 0, b.length, b.length, System.nanoTime());
+    }
+
+    private static void read(Conn c, byte[] b) {
+        HttpExchanges.read(c, b, 0, b.length, b.length, System.nanoTime());
+    }
+
+    @Test
+    void eachStreamIsAnExchangeWhateverItsNeighbours() {
+        Conn c = new Conn(1, "127.0.0.1", 40000, "127.0.0.1", 8443);
+        c.role = Conn.CLIENT;
+        write(c, concat(PREFACE, SETTINGS, frame(1, 0x5, 1, get("/slow?token=secret"))));
+        assertEquals("h2", c.application);
+        assertTrue(HttpExchanges.inExchange(c));
+        write(c, frame(1, 0x5, 3, get("/fast")));
+        read(c, concat(SETTINGS, frame(1, 0x4, 3, STATUS_200), frame(0, 0x1, 3, new byte[10])));
+        assertEquals(1, calls.list.size(), "stream 3 answered first");
+        AppCall fast = calls.list.get(0);
+        assertEquals("GET /fast", fast.request);
+        assertEquals(200, fast.status);
+        assertTrue(fast.multiplexed && fast.shared, "two streams were open");
+        assertTrue(HttpExchanges.inExchange(c), "stream 1 goes on");
+        read(c, concat(frame(1, 0x4, 1, STATUS_200), frame(0, 0, 1, new byte[5])));
+        read(c, frame(0, 0x1, 1, new byte[5]));
+        AppCall slow = calls.list.get(1);
+        assertEquals("GET /slow?…", slow.request, "the query is never kept");
+        assertEquals(200, slow.status);
+        assertFalse(HttpExchanges.inExchange(c));
+        assertTrue(slow.firstByte - slow.requestSent >= 0 && slow.lastByte - slow.firstByte >= 0);
+    }
+
+    @Test
+    void aServerReadsTheRequestsAndAResetEndsAStream() {
+        Conn c = new Conn(2, "127.0.0.1", 8443, "127.0.0.1", 40001);
+        c.role = Conn.SERVER;
+        read(c, concat(PREFACE, SETTINGS, frame(1, 0x5, 1, get("/a")), frame(1, 0x5, 3, get("/b"))));
+        assertTrue(HttpExchanges.inExchange(c));
+        write(c, concat(SETTINGS, frame(1, 0x4, 1, STATUS_200), frame(0, 0x1, 1, new byte[3])));
+        read(c, frame(3, 0, 3, new byte[] {0, 0, 0, 8})); // the client cancels stream 3
+        assertEquals(2, calls.list.size());
+        assertTrue(calls.list.get(0).incoming);
+        assertEquals("GET /a", calls.list.get(0).request);
+        assertEquals("GET /b", calls.list.get(1).request);
+        assertEquals(0, calls.list.get(1).status);
+        assertTrue(calls.list.get(1).failure.contains("RST_STREAM 8"), calls.list.get(1).failure);
+        assertFalse(HttpExchanges.inExchange(c));
+    }
+
+    @Test
+    void aRequestBodyThatWaitedForTheServersWindowSaysHowLong() throws Exception {
+        Conn c = new Conn(3, "127.0.0.1", 40002, "127.0.0.1", 8443);
+        c.role = Conn.CLIENT;
+        write(c, concat(PREFACE, SETTINGS, frame(1, 0x4, 1, get("/upload"))));
+        for (int i = 0; i < 3; i++) {
+            write(c, frame(0, 0, 1, new byte[16384]));
+        }
+        write(c, frame(0, 0, 1, new byte[65535 - 3 * 16384])); // the connection's window is spent
+        long shut = System.nanoTime();
+        while (System.nanoTime() - shut < 5_000_000L) {
+            Thread.onSpinWait(); // the server takes its time to open it
+        }
+        read(c, concat(SETTINGS, frame(8, 0, 0, new byte[] {0, 1, 0, 0})));
+        write(c, frame(0, 0x1, 1, new byte[100]));
+        read(c, concat(frame(1, 0x5, 1, STATUS_200)));
+        AppCall call = calls.list.get(0);
+        assertTrue(call.windowWait >= 5_000_000L, "waited " + call.windowWait);
+        assertTrue(call.peerWindow, "the server's window");
+    }
+
+    @Test
+    void bytesThatAreNotHttp2EndTheReadingAndTheCloseEndsOpenStreams() {
+        Conn c = new Conn(4, "127.0.0.1", 40003, "127.0.0.1", 8443);
+        c.role = Conn.CLIENT;
+        write(c, concat(PREFACE, SETTINGS, frame(1, 0x5, 1, get("/x"))));
+        read(c, "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        HttpExchanges.close(c);
+        assertEquals(1, calls.list.size());
+        assertEquals(0, calls.list.get(0).status);
+        assertEquals("the connection ended", calls.list.get(0).failure);
+    }
+}
