@@ -25,7 +25,7 @@ final class H2Exchanges {
 
     static final class Stream {
         final int id;
-        final HttpExchangeEvent event = new HttpExchangeEvent();
+        HttpExchangeEvent event = new HttpExchangeEvent();
         long start;
         long requestSent;
         long firstByte;
@@ -90,6 +90,33 @@ final class H2Exchanges {
         State s = new State(c, server);
         c.protocol = s;
         c.application = RequestLine.H2;
+        return s;
+    }
+
+    /**
+     * The connection goes on in HTTP/2 after a 101 answered its request's {@code Upgrade: h2c}: that
+     * request is stream 1, begun when it was, its event the one begun then. The client's preface
+     * comes next; the server's SETTINGS follow its 101.
+     */
+    static State upgraded(Conn c, boolean server, HttpExchangeEvent event, String method, String path, String thread,
+            long start, long requestSent, long context) {
+        State s = install(c, server);
+        Stream st = new Stream(1);
+        if (event != null) {
+            st.event = event;
+        } else {
+            st.event.begin();
+        }
+        st.start = start;
+        st.requestSent = requestSent;
+        st.requestEnded = true;
+        st.method = method;
+        st.path = path;
+        st.thread = thread;
+        st.context = context;
+        s.streams.set(0, st);
+        s.open = 1;
+        s.label = thread + " · " + method + " " + path + " (h2 stream 1)";
         return s;
     }
 

@@ -29,6 +29,7 @@ public final class HttpExchanges {
     private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRANSFER_ENCODING = "transfer-encoding: chunked".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UPGRADE_H2C = "upgrade: h2c".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
 
     static {
@@ -66,6 +67,8 @@ public final class HttpExchanges {
         Throwable failure;
         /** "thread · method path", made when the exchange begins (the packet comments name it). */
         volatile String label;
+        /** The request asks to go on in HTTP/2 (Upgrade: h2c): a 101 hands the connection over. */
+        boolean h2c;
     }
 
     /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
@@ -253,6 +256,30 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, System.nanoTime());
+            if (s.status == 101 && s.h2c && s.responseLength >= 0) {
+                upgrade(c, s, data, offset, n, System.nanoTime());
+            }
+        }
+    }
+
+    /**
+     * A 101 answered an upgrade to h2c: the connection goes on in HTTP/2, whose stream 1 is the
+     * upgrade's request (its response comes there). The bytes after the 101's headers are the
+     * server's first frames.
+     */
+    private static void upgrade(Conn c, State s, Object data, int offset, long n, long now) {
+        HttpExchangeEvent e = s.event;
+        s.event = null;
+        s.phase = NOT_HTTP1;
+        H2Exchanges.State h2 = H2Exchanges.upgraded(c, s.incoming, e, s.method, s.path, s.thread, s.start, s.requestSent,
+                s.context);
+        int after = (int) s.responseLength;
+        if (n > after) {
+            if (s.incoming) {
+                H2Exchanges.beforeWrite(h2, data, offset + after, n - after);
+            } else {
+                H2Exchanges.read(h2, data, offset + after, n - after, n - after, now);
+            }
         }
     }
 
@@ -323,6 +350,10 @@ public final class HttpExchanges {
         if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, now);
             phase = s.phase;
+            if (s.status == 101 && s.h2c && s.responseLength >= 0) {
+                upgrade(c, s, data, offset, n, now); // its response, and the rest, come in HTTP/2
+                return;
+            }
         }
         if (phase == RESPONSE && !s.incoming) {
             moreResponse(c, s, data, offset, n, total, now);
@@ -501,7 +532,24 @@ public final class HttpExchanges {
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
         s.label = s.thread + " · " + s.method + " " + s.path;
+        s.h2c = upgradesToH2c(data, offset, n);
         s.phase = REQUEST;
+    }
+
+    /** Whether a request's header block (in its first bytes) has {@code Upgrade: h2c}. */
+    private static boolean upgradesToH2c(Object data, int offset, long n) {
+        int end = (int) Math.min(n, 8192);
+        for (int i = 0; i + 3 < end; i++) {
+            if (at(data, offset, i) == '\r' && at(data, offset, i + 1) == '\n') {
+                if (at(data, offset, i + 2) == '\r') {
+                    return false; // the end of the headers
+                }
+                if (header(data, offset, end, i + 2, UPGRADE_H2C)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** An incoming request begins a context on the thread that read it; an outgoing one joins its sender's. */

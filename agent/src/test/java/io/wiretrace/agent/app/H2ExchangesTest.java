@@ -140,4 +140,39 @@ class H2ExchangesTest {
         assertEquals(0, calls.list.get(0).status);
         assertEquals("the connection ended", calls.list.get(0).failure);
     }
+
+    @Test
+    void anUpgradeToH2cGoesOnAsStreamOneBothWays() {
+        byte[] upgrade = ("GET /up?secret=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] switching = concat("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII), SETTINGS);
+        byte[] answer = concat(frame(1, 0x4, 1, STATUS_200), frame(0, 0x1, 1, new byte[2]));
+
+        Conn client = new Conn(5, "127.0.0.1", 40004, "127.0.0.1", 8080);
+        client.role = Conn.CLIENT;
+        write(client, upgrade);
+        read(client, switching);
+        assertEquals("h2", client.application);
+        assertTrue(HttpExchanges.inExchange(client), "stream 1 is the upgrade's request, still open");
+        write(client, concat(PREFACE, SETTINGS));
+        read(client, answer);
+
+        Conn server = new Conn(6, "127.0.0.1", 8080, "127.0.0.1", 40004);
+        server.role = Conn.SERVER;
+        read(server, upgrade);
+        write(server, switching);
+        read(server, concat(PREFACE, SETTINGS));
+        write(server, answer);
+
+        assertEquals(2, calls.list.size());
+        for (AppCall call : calls.list) {
+            assertEquals("GET /up?…", call.request);
+            assertEquals(200, call.status);
+            assertTrue(call.multiplexed);
+        }
+        assertFalse(calls.list.get(0).incoming);
+        assertTrue(calls.list.get(1).incoming);
+        assertFalse(HttpExchanges.inExchange(client) || HttpExchanges.inExchange(server));
+    }
 }

@@ -18,10 +18,14 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * HTTP/2 both ways in one app: an Undertow server speaking h2 over TLS (chosen by ALPN), whose
- * {@code /slow} answers after 400 ms on a worker and {@code /fast} at once, and a plain HTTP/1.1
- * listener whose {@code /call/PATH} asks the h2 server's {@code /PATH} through one JDK HttpClient
- * (HTTP/2, its connection kept for the app's life). Prints {@code READY port=N} (the HTTP/1.1 port).
+ * HTTP/2 both ways in one app: Undertow servers speaking h2 over TLS (chosen by ALPN) and h2c in
+ * the clear, whose {@code /slow} answers after 400 ms on a worker and {@code /fast} at once, and a
+ * plain HTTP/1.1 listener that calls them: {@code /call/PATH} the TLS server's {@code /PATH}
+ * through one JDK HttpClient (HTTP/2, its connection kept for the app's life), {@code /prior/PATH}
+ * the h2c server's through OkHttp by prior knowledge, {@code /okhttps/PATH} the TLS server's through
+ * OkHttp (an SSLSocket, h2 by ALPN), {@code /upgrade/PATH} the h2c server's
+ * through a new JDK HttpClient, which asks for h2c by an HTTP/1.1 upgrade. Prints
+ * {@code READY port=N h2=N h2c=N} (N: the HTTP/1.1 port).
  *
  * <p>Usage: {@code H2App KEYSTORE.p12 PASSWORD} (the server's key, and what the client trusts).
  */
@@ -44,23 +48,34 @@ public final class H2App {
         SSLContext client = SSLContext.getInstance("TLS");
         client.init(null, tm.getTrustManagers(), null);
 
-        Undertow h2 = Undertow.builder().setServerOption(UndertowOptions.ENABLE_HTTP2, true)
-                .addHttpsListener(0, "127.0.0.1", server).setIoThreads(1).setWorkerThreads(4)
-                .setHandler(new BlockingHandler((HttpServerExchange x) -> {
-                    if (x.getRelativePath().equals("/slow")) {
-                        Thread.sleep(400);
-                    }
-                    x.getResponseSender().send(x.getProtocol() + " " + x.getRelativePath());
-                })).build();
-        h2.start();
-        int h2Port = ((InetSocketAddress) h2.getListenerInfo().get(0).getAddress()).getPort();
+        int h2Port = serve(Undertow.builder().addHttpsListener(0, "127.0.0.1", server));
+        // the same in the clear (h2c): by prior knowledge, or by an HTTP/1.1 upgrade
+        int h2cPort = serve(Undertow.builder().addHttpListener(0, "127.0.0.1"));
+        okhttp3.OkHttpClient prior = new okhttp3.OkHttpClient.Builder()
+                .protocols(java.util.List.of(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE)).build();
+        // OkHttp over TLS: an SSLSocket that chose h2 by ALPN
+        okhttp3.OkHttpClient secure = new okhttp3.OkHttpClient.Builder()
+                .sslSocketFactory(client.getSocketFactory(), (javax.net.ssl.X509TrustManager) tm.getTrustManagers()[0])
+                .build();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(client).build();
 
         Undertow front = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1).setWorkerThreads(4)
                 .setHandler(new BlockingHandler((HttpServerExchange x) -> {
-                    String path = x.getRelativePath().replaceFirst("^/call", "");
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                            URI.create("https://localhost:" + h2Port + path)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (x.getRelativePath().startsWith("/prior") || x.getRelativePath().startsWith("/okhttps")) {
+                        boolean tls = x.getRelativePath().startsWith("/okhttps");
+                        String url = (tls ? "https://localhost:" + h2Port : "http://127.0.0.1:" + h2cPort)
+                                + x.getRelativePath().replaceFirst("^/(prior|okhttps)", "");
+                        try (okhttp3.Response r = (tls ? secure : prior).newCall(new okhttp3.Request.Builder().url(url).build())
+                                .execute()) {
+                            x.getResponseSender().send(r.protocol() + " said " + r.body().string());
+                        }
+                        return;
+                    }
+                    boolean upgrade = x.getRelativePath().startsWith("/upgrade");
+                    String path = x.getRelativePath().replaceFirst("^/(call|upgrade)", "");
+                    URI uri = URI.create(upgrade ? "http://127.0.0.1:" + h2cPort + path : "https://localhost:" + h2Port + path);
+                    HttpResponse<String> r = (upgrade ? HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build() : http)
+                            .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
                     x.getResponseSender().send(r.version() + " said " + r.body());
                 })).build();
         front.start();
@@ -68,7 +83,20 @@ public final class H2App {
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(client).build().send(HttpRequest.newBuilder(
                 URI.create("https://localhost:" + h2Port + "/fast")).build(), HttpResponse.BodyHandlers.ofString());
         int port = ((InetSocketAddress) front.getListenerInfo().get(0).getAddress()).getPort();
-        System.out.println("READY port=" + port + " h2=" + h2Port);
+        System.out.println("READY port=" + port + " h2=" + h2Port + " h2c=" + h2cPort);
         System.out.flush();
+    }
+
+    /** Starts an Undertow server speaking HTTP/2 on the builder's listener: /slow answers after 400 ms. Its port. */
+    private static int serve(Undertow.Builder builder) {
+        Undertow u = builder.setServerOption(UndertowOptions.ENABLE_HTTP2, true).setIoThreads(1).setWorkerThreads(4)
+                .setHandler(new BlockingHandler((HttpServerExchange x) -> {
+                    if (x.getRelativePath().equals("/slow")) {
+                        Thread.sleep(400);
+                    }
+                    x.getResponseSender().send(x.getProtocol() + " " + x.getRelativePath());
+                })).build();
+        u.start();
+        return ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
     }
 }
