@@ -4,6 +4,7 @@ import io.wiretrace.agent.events.HttpExchangeEvent;
 import io.wiretrace.analysis.h2.FrameListener;
 import io.wiretrace.analysis.h2.FrameReader;
 import io.wiretrace.analysis.http.RequestLine;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -64,7 +65,7 @@ final class H2Exchanges {
         /** Flow control: each sender's connection window. */
         final Window fromClient = new Window();
         final Window fromServer = new Window();
-        volatile int open;
+        final AtomicInteger open = new AtomicInteger();
         volatile String label;
         volatile String lost;
 
@@ -115,7 +116,7 @@ final class H2Exchanges {
         st.thread = thread;
         st.context = context;
         s.streams.set(0, st);
-        s.open = 1;
+        s.open.set(1);
         s.label = thread + " · " + method + " " + path + " (h2 stream 1)";
         return s;
     }
@@ -127,6 +128,9 @@ final class H2Exchanges {
         }
         long before = s.fedBefore(n);
         int k = (int) Math.min(n - before, Integer.MAX_VALUE);
+        if (s.lost != null) {
+            return;
+        }
         long now = System.nanoTime();
         if (s.server) {
             s.serverNow = now;
@@ -150,10 +154,11 @@ final class H2Exchanges {
             return;
         }
         FrameReader r = s.server ? s.clientFrames : s.serverFrames;
-        if (n != total) {
-            s.lost = "a read not seen whole";
+        if (s.lost != null) {
+            return;
         }
-        if (s.lost != null || r.lost()) {
+        if (n != total) {
+            abandon(s, "a read not seen whole");
             return;
         }
         if (s.server) {
@@ -174,8 +179,25 @@ final class H2Exchanges {
         }
     }
 
+    /**
+     * A direction's frames can no longer be followed: the open streams are let go, not reported
+     * (how they ended is not known), and the connection is not read again.
+     */
+    private static void abandon(State s, String why) {
+        s.lost = why;
+        for (int i = 0; i < SLOTS; i++) {
+            Stream st = s.streams.get(i);
+            if (st != null && s.streams.compareAndSet(i, st, null)) {
+                s.open.decrementAndGet();
+                if (s.server) {
+                    RequestContext.leave(st.context);
+                }
+            }
+        }
+    }
+
     static boolean inExchange(State s) {
-        return s.open > 0;
+        return s.open.get() > 0;
     }
 
     static String label(State s) {
@@ -202,16 +224,14 @@ final class H2Exchanges {
         } else {
             st.context = RequestContext.current();
         }
-        st.shared = s.open > 0;
+        st.shared = s.open.get() > 0;
         int slot = (id >>> 1) & (SLOTS - 1);
         Stream old = s.streams.get(slot);
         if (old != null) {
             end(s, old, "over " + SLOTS + " streams open"); // its slot is needed: it ends here
         }
         s.streams.set(slot, st);
-        int open = s.open + 1;
-        s.open = open;
-        if (open > 1) {
+        if (s.open.incrementAndGet() > 1) {
             for (int i = 0; i < SLOTS; i++) { // the others share their packets with it now
                 Stream o = s.streams.get(i);
                 if (o != null) {
@@ -228,7 +248,7 @@ final class H2Exchanges {
         if (!s.streams.compareAndSet(slot, st, null)) {
             return;
         }
-        s.open = Math.max(0, s.open - 1);
+        s.open.decrementAndGet();
         if (failure != null && st.failure == null) {
             st.failure = failure;
         }
@@ -380,7 +400,7 @@ final class H2Exchanges {
 
         @Override
         public void lost(String why) {
-            s.lost = why;
+            abandon(s, why);
         }
     }
 }

@@ -96,7 +96,7 @@ public final class Queries {
             begin(c, s);
         }
         if (w.lost != null && s.open) {
-            finish(c, s, false);
+            abandon(s);
         }
     }
 
@@ -135,12 +135,20 @@ public final class Queries {
             }
             s.lastByte = now;
             s.responseBytes += total;
-            if (!w.open() || w.lost != null) {
-                finish(c, s, w.lost == null);
+            if (w.lost != null) {
+                abandon(s);
+            } else if (!w.open()) {
+                finish(c, s, true);
             }
         } else if (w.begun != w.ended && w.lost == null) {
             begin(c, s); // began on another thread's write, read first here
         }
+    }
+
+    /** The reader lost track in a round trip: how it ended is not known, so nothing is said of it. */
+    private static void abandon(State s) {
+        s.event = null;
+        s.open = false;
     }
 
     static void failed(State s, Throwable thrown) {

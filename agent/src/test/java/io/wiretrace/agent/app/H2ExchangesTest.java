@@ -130,15 +130,22 @@ class H2ExchangesTest {
     }
 
     @Test
-    void bytesThatAreNotHttp2EndTheReadingAndTheCloseEndsOpenStreams() {
+    void theCloseEndsOpenStreamsAndBytesThatAreNotHttp2LetThemGo() {
         Conn c = new Conn(4, "127.0.0.1", 40003, "127.0.0.1", 8443);
         c.role = Conn.CLIENT;
         write(c, concat(PREFACE, SETTINGS, frame(1, 0x5, 1, get("/x"))));
-        read(c, "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         HttpExchanges.close(c);
         assertEquals(1, calls.list.size());
         assertEquals(0, calls.list.get(0).status);
         assertEquals("the connection ended", calls.list.get(0).failure);
+
+        Conn lost = new Conn(7, "127.0.0.1", 40005, "127.0.0.1", 8443);
+        lost.role = Conn.CLIENT;
+        write(lost, concat(PREFACE, SETTINGS, frame(1, 0x5, 1, get("/y"))));
+        read(lost, "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertFalse(HttpExchanges.inExchange(lost), "how its streams ended is not known: they are let go");
+        HttpExchanges.close(lost);
+        assertEquals(1, calls.list.size(), "nothing is said of them");
     }
 
     @Test
