@@ -95,6 +95,32 @@ final class H2Exchanges {
     }
 
     /**
+     * Whether bytes seen on a connection whose start was not seen are whole HTTP/2 frames (at least
+     * one; known types, lengths within the default maximum, reserved bits clear, each header
+     * followed by its payload to the end): the connection is then marked, not read.
+     */
+    static boolean frames(Object data, int offset, long n) {
+        long i = 0;
+        while (i < n) {
+            if (n - i < 9) {
+                return false;
+            }
+            int at = offset + (int) i;
+            long length = (at(data, at) << 16) | (at(data, at + 1) << 8) | at(data, at + 2);
+            int type = at(data, at + 3);
+            if (type > 9 || length > 16_384 || (at(data, at + 5) & 0x80) != 0 || length > n - i - 9) {
+                return false;
+            }
+            i += 9 + length;
+        }
+        return n > 0;
+    }
+
+    private static int at(Object data, int i) {
+        return data instanceof byte[] ? ((byte[]) data)[i] & 0xFF : ((java.nio.ByteBuffer) data).get(i) & 0xFF;
+    }
+
+    /**
      * The connection goes on in HTTP/2 after a 101 answered its request's {@code Upgrade: h2c}: that
      * request is stream 1, begun when it was, its event the one begun then. The client's preface
      * comes next; the server's SETTINGS follow its 101.

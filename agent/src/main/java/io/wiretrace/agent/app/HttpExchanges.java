@@ -243,6 +243,9 @@ public final class HttpExchanges {
                     Queries.beforeWrite(c, q, data, offset, n); // a database's
                     return;
                 }
+                if (c.role == 0 && unreadH2(c, s, data, offset, n)) {
+                    return;
+                }
             }
             if (c.role == Conn.CLIENT) {
                 if (phase == IDLE) {
@@ -335,6 +338,9 @@ public final class HttpExchanges {
                 c.application = RequestLine.HTTP1;
                 begin(s, true, m, data, offset, n, total);
                 context(c, s);
+                return;
+            }
+            if (c.role == 0 && phase == IDLE && s.exchanges == 0 && unreadH2(c, s, data, offset, n)) {
                 return;
             }
             if (server) {
@@ -481,6 +487,16 @@ public final class HttpExchanges {
             c.application = RequestLine.TLS; // a handshake record
         }
         s.phase = NOT_HTTP1;
+    }
+
+    /** Whether bytes of a connection whose start was not seen are whole HTTP/2 frames: it is marked so, and not read. */
+    private static boolean unreadH2(Conn c, State s, Object data, int offset, long n) {
+        if (!H2Exchanges.frames(data, offset, n)) {
+            return false;
+        }
+        c.application = RequestLine.H2_UNREAD;
+        s.phase = NOT_HTTP1;
+        return true;
     }
 
     /** The connection closes: an open exchange ends here (with status 0 if nothing answered it). */

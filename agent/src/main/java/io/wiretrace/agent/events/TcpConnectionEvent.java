@@ -24,7 +24,8 @@ public final class TcpConnectionEvent extends ConnectionEvent {
     public String role;
 
     @Label("Application")
-    @Description("What its bytes showed it carries: http/1.1, h2 (HTTP/2), tls, tls+http/1.1, tls+h2; empty if not known.")
+    @Description("What its bytes showed it carries: http/1.1, h2 (HTTP/2), tls, tls+http/1.1, tls+h2, postgresql, mysql, redis; "
+            + "h2 (not read: opened before the capture) for HTTP/2 whose start was not seen; empty if not known.")
     public String application;
 
     @Label("Ended")

@@ -182,4 +182,23 @@ class H2ExchangesTest {
         assertTrue(calls.list.get(1).incoming);
         assertFalse(HttpExchanges.inExchange(client) || HttpExchanges.inExchange(server));
     }
+
+    @Test
+    void aConnectionWhoseStartWasNotSeenIsMarkedNotRead() {
+        Conn c = new Conn(8, "127.0.0.1", 40006, "127.0.0.1", 8443); // opened before the capture: role not seen
+        write(c, concat(frame(1, 0x5, 41, new byte[] {(byte) 0xbe, (byte) 0x83}), frame(8, 0, 0, new byte[] {0, 0, 1, 0})));
+        assertEquals(io.wiretrace.analysis.http.RequestLine.H2_UNREAD, c.application);
+        assertFalse(HttpExchanges.inExchange(c));
+        read(c, frame(1, 0x5, 41, STATUS_200));
+        assertEquals(0, calls.list.size(), "its header tables are not known: nothing is guessed");
+
+        Conn http = new Conn(9, "127.0.0.1", 40007, "127.0.0.1", 8080);
+        byte[] request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        write(http, request);
+        assertEquals("http/1.1", http.application);
+        byte[] tls = {0x17, 0x03, 0x03, 0x00, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+        Conn other = new Conn(10, "127.0.0.1", 40008, "127.0.0.1", 8443);
+        write(other, tls);
+        assertEquals(null, other.application);
+    }
 }

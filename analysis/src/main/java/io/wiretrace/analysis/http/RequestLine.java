@@ -18,6 +18,8 @@ public final class RequestLine {
     // What a connection's bytes showed it carries; constants, so that they compare by reference.
     public static final String HTTP1 = "http/1.1";
     public static final String H2 = "h2";
+    /** HTTP/2 seen on a connection whose start was not: its header tables cannot be known, so it is not read. */
+    public static final String H2_UNREAD = "h2 (not read: opened before the capture)";
     public static final String TLS = "tls";
 
     private RequestLine() {

@@ -38,6 +38,7 @@ class DatabaseIT {
         "postgresql, pgjdbc over TLS, 17",
         "mysql, mariadb, 17",
         "mysql, mysql-connector-j server-prepared, 25",
+        "mysql, mariadb over TLS, 17",
     })
     void queriesThroughAPool(String system, String driver, String jdk) throws Exception {
         boolean pg = system.equals("postgresql");
@@ -45,9 +46,10 @@ class DatabaseIT {
         String rows = pg ? "SELECT $1 AS n UNION ALL SELECT $2 UNION ALL SELECT $3" : "SELECT ? AS n UNION ALL SELECT ? UNION ALL SELECT ?";
         String missing = pg ? "SELECT * FROM no_such_table WHERE secret = $1" : "SELECT * FROM no_such_table WHERE secret = ?";
         boolean tls = driver.contains("TLS");
-        try (Databases db = pg ? Databases.postgres(tls) : Databases.mariadb()) {
+        try (Databases db = pg ? Databases.postgres(tls) : Databases.mariadb(tls)) {
             String url = pg ? "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres" + (tls ? "?sslmode=require" : "") // without: pgjdbc asks for TLS, is refused
                     : driver.startsWith("mariadb") ? "jdbc:mariadb://127.0.0.1:" + db.port + "/mysql"
+                            + (tls ? "?sslMode=trust" : "")
                     : "jdbc:mysql://127.0.0.1:" + db.port + "/mysql?sslMode=DISABLED&useServerPrepStmts=true";
             String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
             try (Harness.App app = new Harness.App(List.of(java, "-cp", HandOffIT.classPath(), "io.wiretrace.field.DbApp", url,

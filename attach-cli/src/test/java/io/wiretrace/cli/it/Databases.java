@@ -67,30 +67,42 @@ final class Databases implements AutoCloseable {
                 POSTGRES_BIN + "/postgres", "-D", data.toString(), "-k", dir.toString(),
                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "shared_buffers=16MB"));
         if (tls) {
-            Path key = dir.resolve("server.key");
-            Path cert = dir.resolve("server.crt");
-            run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out",
-                    cert.toString(), "-subj", "/CN=localhost", "-days", "1"));
-            run(List.of("chown", "nobody:nogroup", key.toString(), cert.toString()));
-            run(List.of("chmod", "600", key.toString()));
-            command.addAll(List.of("-c", "ssl=on", "-c", "ssl_cert_file=" + cert, "-c", "ssl_key_file=" + key));
+            Path[] pair = certificate(dir);
+            command.addAll(List.of("-c", "ssl=on", "-c", "ssl_cert_file=" + pair[1], "-c", "ssl_key_file=" + pair[0]));
         }
         int port = freePort();
         command.addAll(List.of("-p", String.valueOf(port)));
         return new Databases(dir, port, command);
     }
 
-    /** MariaDB, its data directory made anew, without grant tables. */
-    static Databases mariadb() throws Exception {
+    /** MariaDB, its data directory made anew, without grant tables; with {@code tls}, a self-signed certificate. */
+    static Databases mariadb(boolean tls) throws Exception {
         Path dir = ownedByNobody();
         Path data = dir.resolve("data");
         run(List.of("mariadb-install-db", "--no-defaults", "--datadir=" + data, "--user=nobody", "--skip-test-db",
                 "--auth-root-authentication-method=normal"));
-        int port = freePort();
-        return new Databases(dir, port, List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "mariadbd", "--no-defaults", "--datadir=" + data, "--port=" + port, "--bind-address=127.0.0.1",
+        List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "mariadbd", "--no-defaults", "--datadir=" + data, "--bind-address=127.0.0.1",
                 "--socket=" + dir.resolve("mysqld.sock"), "--pid-file=" + dir.resolve("mysqld.pid"), "--skip-grant-tables",
                 "--skip-log-bin", "--innodb-buffer-pool-size=16M", "--skip-name-resolve"));
+        if (tls) {
+            Path[] pair = certificate(dir);
+            command.addAll(List.of("--ssl-cert=" + pair[1], "--ssl-key=" + pair[0]));
+        }
+        int port = freePort();
+        command.add("--port=" + port);
+        return new Databases(dir, port, command);
+    }
+
+    /** A self-signed key and certificate for localhost in {@code dir}, readable by nobody alone: {key, certificate}. */
+    private static Path[] certificate(Path dir) throws Exception {
+        Path key = dir.resolve("server.key");
+        Path cert = dir.resolve("server.crt");
+        run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out",
+                cert.toString(), "-subj", "/CN=localhost", "-days", "1"));
+        run(List.of("chown", "nobody:nogroup", key.toString(), cert.toString()));
+        run(List.of("chmod", "600", key.toString()));
+        return new Path[] {key, cert};
     }
 
     private static Path ownedByNobody() throws Exception {

@@ -67,7 +67,8 @@ class H2IT {
      */
     @Test
     void inTheClearByPriorKnowledgeAndByUpgradeAndThroughAnSslSocket() throws Exception {
-        Run run = run("17", List.of("/prior/fast", "/prior/slow", "/upgrade/slow", "/okhttps/fast", "/okhttps/slow"), 7);
+        Run run = run("17", List.of("/prior/fast", "/prior/slow", "/upgrade/slow", "/okhttps/fast", "/okhttps/slow",
+                "/early/fast"), 7);
         List<RecordedEvent> events = run.events;
         String seen = run.seen;
         int h2c = run.h2c;
@@ -76,7 +77,14 @@ class H2IT {
         assertTrue(out.stream().allMatch(e -> e.getInt("status") == 200 && e.getInt("streamId") > 0), seen);
         assertTrue(out.stream().anyMatch(e -> e.getInt("streamId") == 1), "the upgrade's request is stream 1:\n" + seen);
         assertEquals(2, exchanges(events, "incoming", "/slow", h2c).size(), seen);
-        assertEquals(1, exchanges(events, "incoming", "/fast", h2c).size(), seen);
+        assertEquals(1, exchanges(events, "incoming", "/fast", h2c).size(), "the early connection's stream is not read:\n" + seen);
+        assertEquals(1, exchanges(events, "outgoing", "/fast", h2c).size(), seen);
+        // the connection opened before the capture: marked at both ends, not read
+        List<RecordedEvent> unread = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.TcpConnection"))
+                .filter(e -> "h2 (not read: opened before the capture)".equals(e.getString("application")))
+                .collect(Collectors.toList());
+        assertEquals(2, unread.size(), events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.TcpConnection"))
+                .map(RecordedEvent::toString).collect(Collectors.joining("\n")));
 
         List<RecordedEvent> slow = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
                 .filter(e -> "GET /slow".equals(e.getString("request")) && e.getInt("remotePort") == h2c)

@@ -23,7 +23,8 @@ import javax.net.ssl.TrustManagerFactory;
  * plain HTTP/1.1 listener that calls them: {@code /call/PATH} the TLS server's {@code /PATH}
  * through one JDK HttpClient (HTTP/2, its connection kept for the app's life), {@code /prior/PATH}
  * the h2c server's through OkHttp by prior knowledge, {@code /okhttps/PATH} the TLS server's through
- * OkHttp (an SSLSocket, h2 by ALPN), {@code /upgrade/PATH} the h2c server's
+ * OkHttp (an SSLSocket, h2 by ALPN), {@code /early/PATH} the h2c server's by prior knowledge over
+ * a connection opened at the start, {@code /upgrade/PATH} the h2c server's
  * through a new JDK HttpClient, which asks for h2c by an HTTP/1.1 upgrade. Prints
  * {@code READY port=N h2=N h2c=N} (N: the HTTP/1.1 port).
  *
@@ -53,6 +54,13 @@ public final class H2App {
         int h2cPort = serve(Undertow.builder().addHttpListener(0, "127.0.0.1"));
         okhttp3.OkHttpClient prior = new okhttp3.OkHttpClient.Builder()
                 .protocols(java.util.List.of(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE)).build();
+        // the same, its connection opened now, before anyone captures
+        okhttp3.OkHttpClient early = new okhttp3.OkHttpClient.Builder()
+                .protocols(java.util.List.of(okhttp3.Protocol.H2_PRIOR_KNOWLEDGE)).build();
+        try (okhttp3.Response r = early.newCall(new okhttp3.Request.Builder().url("http://127.0.0.1:" + h2cPort + "/fast")
+                .build()).execute()) {
+            r.body().string();
+        }
         // OkHttp over TLS: an SSLSocket that chose h2 by ALPN
         okhttp3.OkHttpClient secure = new okhttp3.OkHttpClient.Builder()
                 .sslSocketFactory(client.getSocketFactory(), (javax.net.ssl.X509TrustManager) tm.getTrustManagers()[0])
@@ -61,12 +69,13 @@ public final class H2App {
 
         Undertow front = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1).setWorkerThreads(4)
                 .setHandler(new BlockingHandler((HttpServerExchange x) -> {
-                    if (x.getRelativePath().startsWith("/prior") || x.getRelativePath().startsWith("/okhttps")) {
-                        boolean tls = x.getRelativePath().startsWith("/okhttps");
+                    String via = x.getRelativePath().replaceFirst("^/(prior|okhttps|early)/.*", "$1");
+                    if (!via.equals(x.getRelativePath())) {
+                        boolean tls = via.equals("okhttps");
                         String url = (tls ? "https://localhost:" + h2Port : "http://127.0.0.1:" + h2cPort)
-                                + x.getRelativePath().replaceFirst("^/(prior|okhttps)", "");
-                        try (okhttp3.Response r = (tls ? secure : prior).newCall(new okhttp3.Request.Builder().url(url).build())
-                                .execute()) {
+                                + x.getRelativePath().substring(via.length() + 1);
+                        okhttp3.OkHttpClient okhttp = tls ? secure : via.equals("early") ? early : prior;
+                        try (okhttp3.Response r = okhttp.newCall(new okhttp3.Request.Builder().url(url).build()).execute()) {
                             x.getResponseSender().send(r.protocol() + " said " + r.body().string());
                         }
                         return;
