@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>The two directions run on different threads (the JDK HttpClient writes on the caller's
  * thread, reads on its selector): a stream is made by the thread that reads or writes its request
  * and published through a lock-free table; whichever thread removes it from the table ends it.
- * The HTTP/2 flow-control windows are followed each way, so a stream whose bytes waited for the
- * receiver's window says how long. Each stream allocates its event and its strings.
+ * The HTTP/2 flow-control windows — the connection's and each stream's — are followed each way, so
+ * a stream whose bytes waited for the receiver's window says how long. Each stream allocates its event and its strings.
  */
 final class H2Exchanges {
     private static final int SLOTS = 1024;
@@ -44,6 +44,11 @@ final class H2Exchanges {
         /** How long its bytes waited for a flow-control window, and whose: the peer's (it did not read) or the app's. */
         long windowWait;
         boolean peerWindow;
+        /** Its own flow-control windows, for its request's bytes and its response's; since when each way was blocked (0: not). */
+        long requestWindow;
+        long responseWindow;
+        long requestShut;
+        long responseShut;
         /** Other streams open on the connection while it was (their bytes shared its packets). */
         boolean shared;
 
@@ -65,6 +70,9 @@ final class H2Exchanges {
         /** Flow control: each sender's connection window. */
         final Window fromClient = new Window();
         final Window fromServer = new Window();
+        /** Each side's SETTINGS_INITIAL_WINDOW_SIZE: the window the other side's streams start with. */
+        volatile long clientInitial = DEFAULT_WINDOW;
+        volatile long serverInitial = DEFAULT_WINDOW;
         final AtomicInteger open = new AtomicInteger();
         volatile String label;
         volatile String lost;
@@ -77,10 +85,9 @@ final class H2Exchanges {
         }
     }
 
-    /** One sender's connection-level window (65,535 at first, whatever the settings say); when it ran out (0: open). */
+    /** One sender's connection-level window (65,535 at first, whatever the settings say). */
     static final class Window {
         volatile long size = DEFAULT_WINDOW;
-        volatile long shutSince;
     }
 
     private H2Exchanges() {
@@ -141,6 +148,8 @@ final class H2Exchanges {
         st.path = path;
         st.thread = thread;
         st.context = context;
+        st.requestWindow = DEFAULT_WINDOW;
+        st.responseWindow = DEFAULT_WINDOW;
         s.streams.set(0, st);
         s.open.set(1);
         s.label = thread + " · " + method + " " + path + " (h2 stream 1)";
@@ -251,6 +260,8 @@ final class H2Exchanges {
             st.context = RequestContext.current();
         }
         st.shared = s.open.get() > 0;
+        st.requestWindow = s.serverInitial;
+        st.responseWindow = s.clientInitial;
         int slot = (id >>> 1) & (SLOTS - 1);
         Stream old = s.streams.get(slot);
         if (old != null) {
@@ -354,24 +365,24 @@ final class H2Exchanges {
         public void data(int streamId, int length, boolean endStream) {
             long now = now();
             Window w = client ? s.fromClient : s.fromServer;
-            long left = w.size - length;
-            w.size = left;
-            if (left <= 0 && w.shutSince == 0) {
-                w.shutSince = now;
-            }
+            w.size -= length;
             Stream st = find(s, streamId);
             if (st == null) {
                 return;
             }
             if (client) {
                 st.requestBytes += length;
+                st.requestWindow -= length;
                 if (endStream) {
                     st.requestSent = now;
                     st.requestEnded = true;
                 }
+                settle(st, now);
             } else {
                 st.responseBytes += length;
+                st.responseWindow -= length;
                 st.lastByte = now;
+                settle(st, now);
                 if (endStream) {
                     end(s, st, null);
                 }
@@ -394,30 +405,79 @@ final class H2Exchanges {
         @Override
         public void windowUpdate(int streamId, int increment) {
             if (streamId != 0) {
-                return; // stream windows: the connection's is where senders wait in practice
+                stream(streamId, increment);
+                return;
             }
-            // this direction's update opens the other direction's sender's window
+            // this direction's update opens the other direction's sender's window, for every stream
             Window w = client ? s.fromServer : s.fromClient;
-            long shut = w.shutSince;
             w.size += increment;
-            if (shut != 0 && w.size > 0) {
-                w.shutSince = 0;
-                long waited = now() - shut;
-                // the streams whose bytes waited: those the blocked sender was sending; the window
-                // was the peer's (it did not read) when the blocked sender is the app
-                boolean peer = client == s.server;
-                for (int i = 0; i < SLOTS; i++) {
-                    Stream st = s.streams.get(i);
-                    if (st != null && (client ? st.firstByte != 0 : !st.requestEnded)) {
-                        st.windowWait += waited;
-                        st.peerWindow = peer;
-                    }
+            long now = now();
+            for (int i = 0; i < SLOTS; i++) {
+                Stream st = s.streams.get(i);
+                if (st != null) {
+                    settle(st, now);
                 }
             }
         }
 
+        /**
+         * Whether each way of a stream is blocked by a flow-control window now — its own or the
+         * connection's spent while it has bytes to send — and since when; a wait that ends counts.
+         * Whose window: the peer's when the blocked sender is the app.
+         */
+        private void settle(Stream st, long now) {
+            boolean request = !st.requestEnded && (s.fromClient.size <= 0 || st.requestWindow <= 0);
+            if (request && st.requestShut == 0) {
+                st.requestShut = now;
+            } else if (!request && st.requestShut != 0) {
+                st.windowWait += now - st.requestShut;
+                st.requestShut = 0;
+                st.peerWindow = !s.server;
+            }
+            boolean response = st.firstByte != 0 && (s.fromServer.size <= 0 || st.responseWindow <= 0);
+            if (response && st.responseShut == 0) {
+                st.responseShut = now;
+            } else if (!response && st.responseShut != 0) {
+                st.windowWait += now - st.responseShut;
+                st.responseShut = 0;
+                st.peerWindow = s.server;
+            }
+        }
+
+        /** A stream's window opened: by the client's update, the server's sending (its response); by the server's, the client's (its request). */
+        private void stream(int streamId, int increment) {
+            Stream st = find(s, streamId);
+            if (st == null) {
+                return;
+            }
+            if (client) {
+                st.responseWindow += increment;
+            } else {
+                st.requestWindow += increment;
+            }
+            settle(st, now());
+        }
+
         @Override
         public void settings(int initialWindowSize, int headerTableSize) {
+            if (initialWindowSize >= 0) { // the other side's streams start with it, and open ones move by the change
+                long change = initialWindowSize - (client ? s.clientInitial : s.serverInitial);
+                if (client) {
+                    s.clientInitial = initialWindowSize;
+                } else {
+                    s.serverInitial = initialWindowSize;
+                }
+                for (int i = 0; i < SLOTS && change != 0; i++) {
+                    Stream st = s.streams.get(i);
+                    if (st != null) {
+                        if (client) {
+                            st.responseWindow += change;
+                        } else {
+                            st.requestWindow += change;
+                        }
+                    }
+                }
+            }
             // a side's table size bounds the other side's encoder
             if (headerTableSize >= 0) {
                 (client ? s.serverFrames : s.clientFrames).maxHeaderTableSize(headerTableSize);

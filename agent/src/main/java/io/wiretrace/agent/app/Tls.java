@@ -130,20 +130,29 @@ final class Tls {
         if (v == null || produced <= 0) {
             return;
         }
-        if (dsts.length - offset == 1) { // one destination: the bytes just produced end at its position
-            int from = dsts[offset].position() - produced;
-            if (from >= 0) {
-                HttpExchanges.read(v, dsts[offset], from, produced, produced, System.nanoTime());
-            }
-            return;
+        // The bytes just produced end at the last destination written; they fill the destinations
+        // before it from position 0, and the first of them from where it was (it may have held some).
+        int last = dsts.length - 1;
+        while (last >= offset && dsts[last].position() == 0) {
+            last--;
         }
-        // like a scattering read: the destinations are taken to have started at position 0
-        for (int i = offset; i < dsts.length; i++) {
-            if (dsts[i].position() > 0) {
-                if (dsts[i].position() == produced) {
-                    HttpExchanges.read(v, dsts[i], 0, produced, produced, System.nanoTime());
-                }
-                return;
+        int first = last;
+        int from = 0;
+        for (int left = produced, i = last; left > 0; i--) {
+            if (i < offset) {
+                return; // not where they should be: not read
+            }
+            int k = Math.min(dsts[i].position(), left);
+            left -= k;
+            first = i;
+            from = dsts[i].position() - k;
+        }
+        long now = System.nanoTime();
+        for (int i = first; i <= last; i++) {
+            int start = i == first ? from : 0;
+            int n = dsts[i].position() - start;
+            if (n > 0) {
+                HttpExchanges.read(v, dsts[i], start, n, n, now);
             }
         }
     }

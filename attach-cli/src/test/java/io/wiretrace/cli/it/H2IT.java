@@ -29,7 +29,7 @@ class H2IT {
     @ParameterizedTest(name = "JDK {0}")
     @ValueSource(strings = {"17", "25"})
     void streamsOverTlsBothWays(String jdk) throws Exception {
-        Run run = run(jdk, List.of("/call/fast", "/call/slow"), 3);
+        Run run = run(jdk, List.of("/call/fast", "/call/slow", "/post/upload"), 6);
         List<RecordedEvent> events = run.events;
         String seen = run.seen;
         int h2Port = run.h2;
@@ -50,6 +50,15 @@ class H2IT {
         RecordedEvent front = slowCall(events, "GET /call/slow", "incoming", run.port, seen);
         assertEquals("SERVER_THINK", front.getString("verdict"), seen);
         assertTrue(front.getString("evidence").contains("http call GET /slow to 127.0.0.1:" + h2Port), seen);
+
+        // a body that waited for the server to read it: the client for the server's window, the server for its own
+        RecordedEvent upload = slowCall(events, "POST /upload", "outgoing", h2Port, seen);
+        assertEquals("RECEIVER_STALLED", upload.getString("verdict"), seen);
+        assertTrue(upload.getString("evidence").contains("for the server's HTTP/2 flow-control window"), seen);
+        RecordedEvent unread = slowCall(events, "POST /upload", "incoming", h2Port, seen);
+        assertEquals("RECEIVER_STALLED", unread.getString("verdict"), seen);
+        assertTrue(unread.getString("evidence").contains("for the app's own HTTP/2 flow-control window: the app did not read"),
+                seen);
 
         Map<String, Object> report = CollectIT.json(run.files.resolve("report.json"));
         assertTrue(CollectIT.list(report, "slowCalls").stream()
