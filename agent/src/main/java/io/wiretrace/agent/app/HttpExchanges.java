@@ -67,8 +67,6 @@ public final class HttpExchanges {
         Throwable failure;
         /** "thread · method path", made when the exchange begins (the packet comments name it). */
         volatile String label;
-        /** The request asks to go on in HTTP/2 (Upgrade: h2c): a 101 hands the connection over. */
-        boolean h2c;
     }
 
     /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
@@ -259,14 +257,14 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, System.nanoTime());
-            if (s.status == 101 && s.h2c && s.responseLength >= 0) {
+            if (s.status == 101 && s.responseLength >= 0 && upgradesToH2c(data, offset, s.responseLength)) {
                 upgrade(c, s, data, offset, n, System.nanoTime());
             }
         }
     }
 
     /**
-     * A 101 answered an upgrade to h2c: the connection goes on in HTTP/2, whose stream 1 is the
+     * A 101 switched to h2c: the connection goes on in HTTP/2, whose stream 1 is the
      * upgrade's request (its response comes there). The bytes after the 101's headers are the
      * server's first frames.
      */
@@ -356,7 +354,7 @@ public final class HttpExchanges {
         if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, now);
             phase = s.phase;
-            if (s.status == 101 && s.h2c && s.responseLength >= 0) {
+            if (s.status == 101 && s.responseLength >= 0 && upgradesToH2c(data, offset, s.responseLength)) {
                 upgrade(c, s, data, offset, n, now); // its response, and the rest, come in HTTP/2
                 return;
             }
@@ -548,11 +546,10 @@ public final class HttpExchanges {
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
         s.label = s.thread + " · " + s.method + " " + s.path;
-        s.h2c = upgradesToH2c(data, offset, n);
         s.phase = REQUEST;
     }
 
-    /** Whether a request's header block (in its first bytes) has {@code Upgrade: h2c}. */
+    /** Whether a 101's header block (its first bytes) has {@code Upgrade: h2c}: looked at only then, so requests pay nothing. */
     private static boolean upgradesToH2c(Object data, int offset, long n) {
         int end = (int) Math.min(n, 8192);
         for (int i = 0; i + 3 < end; i++) {
