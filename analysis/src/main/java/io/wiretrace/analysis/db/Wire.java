@@ -159,6 +159,7 @@ public abstract class Wire {
 
         /** The NUL-ended string at {@code i} of the kept body (to its end if cut), as text. */
         String cString(int i) {
+            i = Math.min(i, bodyHave);
             int j = i;
             while (j < bodyHave && body[j] != 0) {
                 j++;

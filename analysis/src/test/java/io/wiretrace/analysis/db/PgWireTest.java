@@ -117,4 +117,21 @@ class PgWireTest {
         assertNull(PgWire.midStream("GET / HTTP/1.1\r\n\r\n".getBytes(), 0, 18));
         assertFalse(PgWire.isStart("GET / HTTP/1.1\r\n\r\n".getBytes(), 0, 18));
     }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})
+    void aStatementLongerThanWhatIsKeptIsCutNotAFault(int way) {
+        PgWire w = new PgWire();
+        client(w, STARTUP, way);
+        server(w, LOGGED_IN, way);
+        String name = "S_" + "x".repeat(9000); // longer than the bytes kept of a message
+        client(w, concat(pg('P', new Bytes().cstring(name).cstring("select 1").u8(0, 0)), pg('S', new Bytes())), way);
+        assertEquals(1, w.begun);
+        server(w, concat(pg('1', new Bytes()), READY), way);
+        assertFalse(w.open());
+        assertNull(w.lost);
+        String query = "select '" + "y".repeat(20_000) + "'";
+        client(w, pg('Q', new Bytes().cstring(query)), way);
+        assertEquals("select $1", w.statement, "a literal cut open hides the rest");
+    }
 }
