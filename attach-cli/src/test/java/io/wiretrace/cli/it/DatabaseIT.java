@@ -61,7 +61,7 @@ class DatabaseIT {
                 assertTrue(Harness.get(app.port, "/rows")[1].contains("3 rows"));
                 assertTrue(Harness.get(app.port, "/fail")[1].startsWith("HTTP/1.1 500"));
                 // the slow query and the request that waited on it
-                Harness.awaitStatus(app.pid(), "slow or failed calls: 2 explained");
+                Harness.awaitExplained(app.pid(), 2);
                 Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
                 List<RecordedEvent> events = Evidence.events(files.resolve("recording.jfr"));
                 String seen = events.stream().filter(e -> e.getEventType().getName().matches("wiretrace.(DatabaseQuery|SlowCall)"))

@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import org.junit.jupiter.api.Test;
@@ -144,12 +142,7 @@ class H2IT {
                 String[] reply = Harness.get(app.port, path);
                 assertTrue(reply[1].startsWith("HTTP/1.1 200") && reply[1].contains("said HTTP/2.0"), reply[1]);
             }
-            // the slow calls (and the handshakes of new TLS connections, should a busy machine make them slow)
-            Pattern explained = Pattern.compile("slow or failed calls: (\\d+) explained");
-            assertTrue(Harness.await(Harness.DEADLINE, () -> {
-                Matcher m = explained.matcher(Harness.cli("status", app.pid()).out);
-                return m.find() && Integer.parseInt(m.group(1)) >= slowCalls;
-            }), slowCalls + " slow calls explained");
+            Harness.awaitExplained(app.pid(), slowCalls);
             run.files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
             run.events = Evidence.events(run.files.resolve("recording.jfr"));
             run.seen = run.events.stream().filter(e -> e.getEventType().getName().matches("wiretrace.(HttpExchange|SlowCall)"))

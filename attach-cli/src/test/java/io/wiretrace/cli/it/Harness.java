@@ -277,6 +277,21 @@ final class Harness {
         return last[0];
     }
 
+    /**
+     * Asks {@code status} until at least {@code calls} slow or failed calls are explained: the
+     * ones a test makes, and others the app may add (a TLS handshake a busy machine made slow, a
+     * write that failed as a driver closed its connection).
+     */
+    static String awaitExplained(String pid, int calls) throws Exception {
+        java.util.regex.Pattern explained = java.util.regex.Pattern.compile("slow or failed calls: (\\d+) explained");
+        String[] last = {""};
+        assertTrue(await(DEADLINE, () -> {
+            java.util.regex.Matcher m = explained.matcher(last[0] = cli("status", pid).expect(0).out);
+            return m.find() && Integer.parseInt(m.group(1)) >= calls;
+        }), "status never said " + calls + " slow or failed calls explained:\n" + last[0]);
+        return last[0];
+    }
+
     /** Calls advice made since the probe was installed in the target; see ProbeAgent. */
     static long probe(String pid, String command) throws Exception {
         Path file = Files.createTempFile("probe", ".txt");
