@@ -49,8 +49,9 @@ final class H2Exchanges {
         long responseWindow;
         long requestShut;
         long responseShut;
-        /** Other streams open on the connection while it was (their bytes shared its packets). */
+        /** Other streams were open when it began (their bytes shared its packets); and the connection's count of streams begun, its own included. */
         boolean shared;
+        int begunAt;
 
         Stream(int id) {
             this.id = id;
@@ -74,6 +75,8 @@ final class H2Exchanges {
         volatile long clientInitial = DEFAULT_WINDOW;
         volatile long serverInitial = DEFAULT_WINDOW;
         final AtomicInteger open = new AtomicInteger();
+        /** Streams begun on it (by the one direction that begins them): one begun later than a stream, while it was open, shared it. */
+        volatile int begun;
         volatile String label;
         volatile String lost;
 
@@ -113,18 +116,15 @@ final class H2Exchanges {
                 return false;
             }
             int at = offset + (int) i;
-            long length = (at(data, at) << 16) | (at(data, at + 1) << 8) | at(data, at + 2);
-            int type = at(data, at + 3);
-            if (type > 9 || length > 16_384 || (at(data, at + 5) & 0x80) != 0 || length > n - i - 9) {
+            long length = (HttpExchanges.at(data, at, 0) << 16) | (HttpExchanges.at(data, at, 1) << 8)
+                    | HttpExchanges.at(data, at, 2);
+            int type = HttpExchanges.at(data, at, 3);
+            if (type > 9 || length > 16_384 || (HttpExchanges.at(data, at, 5) & 0x80) != 0 || length > n - i - 9) {
                 return false;
             }
             i += 9 + length;
         }
         return n > 0;
-    }
-
-    private static int at(Object data, int i) {
-        return data instanceof byte[] ? ((byte[]) data)[i] & 0xFF : ((java.nio.ByteBuffer) data).get(i) & 0xFF;
     }
 
     /**
@@ -150,6 +150,8 @@ final class H2Exchanges {
         st.context = context;
         st.requestWindow = DEFAULT_WINDOW;
         st.responseWindow = DEFAULT_WINDOW;
+        st.begunAt = 1;
+        s.begun = 1;
         s.streams.set(0, st);
         s.open.set(1);
         s.label = thread + " · " + method + " " + path + " (h2 stream 1)";
@@ -267,15 +269,10 @@ final class H2Exchanges {
         if (old != null) {
             end(s, old, "over " + SLOTS + " streams open"); // its slot is needed: it ends here
         }
+        st.begunAt = s.begun + 1;
+        s.begun = st.begunAt;
         s.streams.set(slot, st);
-        if (s.open.incrementAndGet() > 1) {
-            for (int i = 0; i < SLOTS; i++) { // the others share their packets with it now
-                Stream o = s.streams.get(i);
-                if (o != null) {
-                    o.shared = true;
-                }
-            }
-        }
+        s.open.incrementAndGet();
         s.label = st.thread + " · " + st.method + " " + st.path + " (h2 stream " + id + ")";
     }
 
@@ -313,7 +310,7 @@ final class H2Exchanges {
         AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread,
                 st.method + " " + st.path, s.server, st.requestSent, st.firstByte, st.lastByte, st.status, st.context);
         call.multiplexed = true;
-        call.shared = st.shared;
+        call.shared = st.shared || s.begun != st.begunAt; // another began while it was open
         call.windowWait = st.windowWait;
         call.peerWindow = st.peerWindow;
         k.call(call);
@@ -410,7 +407,11 @@ final class H2Exchanges {
             }
             // this direction's update opens the other direction's sender's window, for every stream
             Window w = client ? s.fromServer : s.fromClient;
+            boolean shut = w.size <= 0;
             w.size += increment;
+            if (!shut || w.size <= 0) {
+                return; // no stream waited for it, or all still do
+            }
             long now = now();
             for (int i = 0; i < SLOTS; i++) {
                 Stream st = s.streams.get(i);

@@ -685,7 +685,7 @@ public final class HttpExchanges {
     }
 
     /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
-    private static int at(Object data, int offset, int i) {
+    static int at(Object data, int offset, int i) {
         if (data instanceof byte[]) {
             return ((byte[]) data)[offset + i] & 0xFF;
         }

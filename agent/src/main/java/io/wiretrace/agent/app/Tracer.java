@@ -194,16 +194,6 @@ public final class Tracer implements Dispatcher.Hooks {
             if (c == null || data == null) {
                 return start;
             }
-            if (data instanceof ByteBuffer[] && c.protocol instanceof ByteFed) {
-                ByteBuffer[] all = (ByteBuffer[]) data;
-                for (int i = Math.max(0, offset); i < all.length; i++) { // a reader fed every byte gets them all
-                    ByteBuffer b = all[i];
-                    if (b != null && b.hasRemaining()) {
-                        HttpExchanges.beforeWrite(c, b, b.position(), b.remaining());
-                    }
-                }
-                return start;
-            }
             ByteBuffer[] rest = null;
             int next = 0;
             if (data instanceof ByteBuffer[]) {
@@ -229,7 +219,7 @@ public final class Tracer implements Dispatcher.Hooks {
             }
             // Before the bytes leave: the answer may be read on another thread before this write returns.
             HttpExchanges.beforeWrite(c, data, offset, length);
-            if (rest != null && c.protocol instanceof ByteFed) { // its first bytes began HTTP/2: it reads them all
+            if (rest != null && c.protocol instanceof ByteFed) { // a reader fed every byte gets the other buffers too
                 for (int i = next; i < rest.length; i++) {
                     ByteBuffer b = rest[i];
                     if (b != null && b.hasRemaining()) {
