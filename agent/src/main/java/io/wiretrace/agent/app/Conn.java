@@ -15,6 +15,14 @@ public final class Conn {
     public final String thread = Thread.currentThread().getName();
     public final AtomicLong bytesRead = new AtomicLong();
     public final AtomicLong bytesWritten = new AtomicLong();
+    /**
+     * Whether its byte counts start at the connection's first byte (the agent saw it connected or
+     * accepted); else they start where the agent first saw it, and the correlator anchors them on
+     * the packets (src/docs/verdicts.md, "The join").
+     */
+    public volatile boolean counted;
+    /** The first bytes the agent saw on it were read: bytes may have waited in the kernel before it was seen. */
+    public volatile boolean readFirst;
     /** Who opened it: {@link #CLIENT} (the app connected), {@link #SERVER} (it accepted) or 0, not seen. */
     public volatile int role;
     /** The application protocol's state (HTTP/1.x), kept by the agent's core. */

@@ -48,6 +48,9 @@ public final class HttpExchanges {
         long lastByte;
         long requestBytes;
         long responseBytes;
+        /** The request's last byte and the response's first, by their offsets in the TCP stream (-1: not known). */
+        long sentByte = -1;
+        long answerByte = -1;
         /** Response bytes that end the exchange (headers + Content-Length), or -1: the end is not known. */
         long responseLength;
         boolean chunked;
@@ -302,6 +305,7 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && !s.incoming) {
             s.requestSent = now;
+            s.sentByte = lastOut(c);
             if (s.firstWrite) {
                 s.requestBytes = total; // begin() counted what the first write offered
                 s.firstWrite = false;
@@ -353,6 +357,7 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && !s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, now);
+            s.answerByte = readFrom(c, total);
             phase = s.phase;
             if (s.status == 101 && s.responseLength >= 0 && upgradesToH2c(data, offset, s.responseLength)) {
                 upgrade(c, s, data, offset, n, now); // its response, and the rest, come in HTTP/2
@@ -533,6 +538,8 @@ public final class HttpExchanges {
         s.requestSent = start;
         s.firstByte = 0;
         s.lastByte = 0;
+        s.sentByte = -1;
+        s.answerByte = -1;
         s.requestBytes = total;
         s.firstWrite = !incoming;
         s.responseBytes = 0;
@@ -621,8 +628,36 @@ public final class HttpExchanges {
         if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
             return;
         }
-        k.call(AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.method + " " + s.path, s.incoming,
-                s.requestSent, s.firstByte, s.lastByte, s.status, s.context));
+        AppCall call = AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.method + " " + s.path,
+                s.incoming, s.requestSent, s.firstByte, s.lastByte, s.status, s.context);
+        call.outByte = s.sentByte;
+        call.inByte = s.answerByte;
+        k.call(call);
+    }
+
+    /**
+     * The offset in its TCP stream of the last byte written on {@code c}, as the app counts them;
+     * -1 when not known: an SSLEngine's records leave after its wrap, when the app writes them.
+     */
+    static long lastOut(Conn c) {
+        Conn tcp = c.tcp;
+        if (tcp == null) {
+            return c.bytesWritten.get() - 1;
+        }
+        return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesWritten.get() - 1 : -1;
+    }
+
+    /**
+     * The offset of the first byte of a read of {@code total} bytes that just returned; over an
+     * SSLSocket, the last byte of the TLS record its plaintext came in (the socket reads a record
+     * at a time: its plaintext was there once the record's last byte was); -1 when not known.
+     */
+    static long readFrom(Conn c, long total) {
+        Conn tcp = c.tcp;
+        if (tcp == null) {
+            return c.bytesRead.get() - total;
+        }
+        return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesRead.get() - 1 : -1;
     }
 
     /** The index in METHODS of the request line's method, or -1. */

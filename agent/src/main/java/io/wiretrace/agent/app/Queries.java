@@ -26,6 +26,9 @@ public final class Queries {
         long lastByte;
         long requestBytes;
         long responseBytes;
+        /** The request's last byte and the answer's first, by their offsets in the TCP stream (-1: not known). */
+        long sentByte = -1;
+        long answerByte = -1;
         String statement;
         int statements;
         String thread;
@@ -108,6 +111,7 @@ public final class Queries {
         s.written(total);
         if (s.open) {
             s.requestSent = now;
+            s.sentByte = HttpExchanges.lastOut(c);
             s.requestBytes += total;
         }
     }
@@ -132,6 +136,7 @@ public final class Queries {
         if (s.open) {
             if (s.firstByte == 0) {
                 s.firstByte = now;
+                s.answerByte = HttpExchanges.readFrom(c, total);
             }
             s.lastByte = now;
             s.responseBytes += total;
@@ -171,6 +176,8 @@ public final class Queries {
         s.requestSent = start;
         s.firstByte = 0;
         s.lastByte = 0;
+        s.sentByte = -1;
+        s.answerByte = -1;
         s.requestBytes = 0;
         s.responseBytes = 0;
         s.failure = null;
@@ -217,9 +224,12 @@ public final class Queries {
         if (k == null || (end - s.start < k.slowNanos() && answered)) {
             return;
         }
-        k.call(AppCall.exchange(AppCall.QUERY, c, s.start, end, s.failure, s.thread,
+        AppCall call = AppCall.exchange(AppCall.QUERY, c, s.start, end, s.failure, s.thread,
                 statement != null ? statement : w.system() + " (statement not seen)", false, s.requestSent, s.firstByte,
-                s.lastByte, answered ? 1 : 0, s.context));
+                s.lastByte, answered ? 1 : 0, s.context);
+        call.outByte = s.sentByte;
+        call.inByte = s.answerByte;
+        k.call(call);
     }
 
     static boolean inExchange(State s) {

@@ -491,6 +491,15 @@ public final class Tracer implements Dispatcher.Hooks {
         }
         AppCall call = new AppCall(op == Dispatcher.READ ? AppCall.READ : AppCall.WRITE, c, start, now, thrown);
         call.bytes = Math.max(0, result);
+        // the bytes it moved, by their offsets in the connection's stream as the app counts them
+        long written = c.bytesWritten.get();
+        if (op == Dispatcher.READ) {
+            call.inByte = result > 0 ? c.bytesRead.get() - result : -1;
+            call.inLast = result > 0 ? call.inByte + result - 1 : -1;
+            call.outByte = written - 1;
+        } else {
+            call.outByte = result > 0 ? written - 1 : -1;
+        }
         correlator.call(call);
     }
 
@@ -565,8 +574,8 @@ public final class Tracer implements Dispatcher.Hooks {
             return null;
         }
         reads.increment();
-        if (n > 0) {
-            c.bytesRead.addAndGet(n);
+        if (n > 0 && c.bytesRead.addAndGet(n) == n && !c.counted && c.bytesWritten.get() == 0) {
+            c.readFirst = true;
         }
         SocketReadEvent e = slots.get().read;
         e.end();
@@ -615,6 +624,7 @@ public final class Tracer implements Dispatcher.Hooks {
             Conn c = register(socket);
             if (c != null) {
                 c.role = Conn.CLIENT;
+                c.counted = c.bytesRead.get() == 0 && c.bytesWritten.get() == 0;
                 c.connectNanos = System.nanoTime() - start;
                 c.dnsNanos = dns(slot, start, remote);
                 c.openContext = RequestContext.current();
@@ -659,6 +669,7 @@ public final class Tracer implements Dispatcher.Hooks {
         Conn c = register(socket);
         if (c != null) {
             c.role = Conn.CLIENT;
+            c.counted = c.bytesRead.get() == 0 && c.bytesWritten.get() == 0;
             if (p != null) {
                 c.connectNanos = System.nanoTime() - p.start;
                 c.dnsNanos = p.dns;
@@ -698,6 +709,7 @@ public final class Tracer implements Dispatcher.Hooks {
         Conn c = register(accepted);
         if (c != null) {
             c.role = Conn.SERVER;
+            c.counted = c.bytesRead.get() == 0 && c.bytesWritten.get() == 0;
         }
         accepts.increment();
         SocketAcceptEvent e = slots.get().accept;
@@ -826,6 +838,7 @@ public final class Tracer implements Dispatcher.Hooks {
         }
         if (NativeSockets.is(socket) && nativeAccepted.remove(NativeSockets.fd(socket)) != null) {
             c.role = Conn.SERVER; // accepted by Netty's native transport a moment ago
+            c.counted = true;
             accepts.increment();
             SocketAcceptEvent e = new SocketAcceptEvent();
             if (e.shouldCommit()) {

@@ -18,6 +18,8 @@ import io.wiretrace.analysis.tcp.Flow;
 import io.wiretrace.analysis.tcp.FlowKey;
 import io.wiretrace.analysis.tcp.FlowTable;
 import io.wiretrace.analysis.tcp.Side;
+import io.wiretrace.analysis.verdict.Budget;
+import io.wiretrace.analysis.verdict.ByteTimes;
 import io.wiretrace.analysis.verdict.Call;
 import io.wiretrace.analysis.verdict.Explanation;
 import io.wiretrace.analysis.verdict.Verdict;
@@ -96,6 +98,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private final Map<FlowKey, Conn> conns = new HashMap<>();
     private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
     private final List<AppCall> pending = new ArrayList<>();
+    /** The memory the flows' evidence may take, and how far back it is kept. */
+    private final Budget budget = new Budget();
     /** Flows whose request arrived at the app's server end, until the app is seen reading it. */
     private final List<Track> arrivals = new ArrayList<>();
     /** Recently explained outgoing calls, for the incoming exchanges that waited on them. */
@@ -225,7 +229,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         Flow f = table.lastFlow();
         Track t = (Track) f.attachment;
         if (t == null) {
-            t = new Track();
+            t = new Track(budget);
             f.attachment = t;
             if ((a & Analysis.NEW_FLOW) != 0 && (table.frame().flags & 0x12) == 0x02) { // a SYN without ACK
                 if (recentSyns.size() == RECENT_SYNS) {
@@ -340,6 +344,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     @Override
     public void evicted(Flow f) {
         Track t = (Track) f.attachment;
+        if (t != null) {
+            t.release();
+        }
         if (t != null && !t.joined() && t.calls != null) {
             t.calls.ended(f, slowNanos, this);
         }
@@ -633,6 +640,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         ev.request = c.request;
         ev.retransmissions = v.retransmissions;
         ev.evidenceFrames = v.frames.toString();
+        ev.join = v.join != null ? v.join : "";
         ev.packetsOnly = true;
         ev.commit();
     }
@@ -666,6 +674,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             if (t != null) {
                 t.claimed = true; // its packets-only verdict, if held, is not needed
             }
+        }
+        if (t != null && packets) {
+            offsets(c, c.conn, t, localIsClient);
         }
         Explanation v = packets ? VerdictRules.explain(c, s, e, http, t, localIsClient, MARGIN_NANOS + clockError)
                 : VerdictRules.withoutPackets(c, s, e, http);
@@ -713,7 +724,41 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         ev.request = c.request;
         ev.retransmissions = v.retransmissions;
         ev.evidenceFrames = v.frames.toString();
+        ev.join = v.join != null ? v.join : "";
         ev.commit();
+    }
+
+    /**
+     * Puts the call's byte offsets, as the app counted them, on its stream's (see
+     * {@link ByteTimes}). A connection the agent saw open counts from its first byte, as the
+     * stream does from its SYN. One first seen later counts from then: its count starts at the
+     * first byte captured after that moment, each way, since the capture was running before the
+     * app's calls were followed (and a way whose first bytes were read may have had bytes waiting
+     * in the kernel: not that way). Where no offset can be known, the call is joined by time and
+     * {@code timeJoin} says why.
+     */
+    private void offsets(AppCall c, Conn conn, Track t, boolean localIsClient) {
+        if (c.inByte < 0 && c.outByte < 0) {
+            return;
+        }
+        Conn tcp = conn.tcp != null ? conn.tcp : conn;
+        ByteTimes in = t.in(localIsClient);
+        ByteTimes out = t.out(localIsClient);
+        long inDelta;
+        long outDelta;
+        if (tcp.counted) {
+            inDelta = in.fromSyn() ? 0 : ByteTimes.UNKNOWN;
+            outDelta = out.fromSyn() ? 0 : ByteTimes.UNKNOWN;
+            c.timeJoin = inDelta < 0 || outDelta < 0 ? "its connection's handshake was not captured" : null;
+        } else {
+            long seen = epoch(tcp.openedNanos) - clockError;
+            inDelta = tcp.readFirst ? ByteTimes.UNKNOWN : in.capturedFrom(seen);
+            outDelta = out.capturedFrom(seen);
+            c.timeJoin = inDelta < 0 || outDelta < 0 ? "its connection was opened before the capture" : null;
+        }
+        c.inByte = c.inByte < 0 || inDelta < 0 ? -1 : c.inByte + inDelta;
+        c.inLast = c.inLast < 0 || inDelta < 0 ? -1 : c.inLast + inDelta;
+        c.outByte = c.outByte < 0 || outDelta < 0 ? -1 : c.outByte + outDelta;
     }
 
     /** The verdict, as a comment on its evidence packets in the capture file (where they got room for it). */
@@ -832,6 +877,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 + (x.request != null ? " " + x.request : "") + " to " + x.remoteAddress + ":" + x.remotePort
                 + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + made + ": " + longest.verdict.evidence);
         v.frames.append(longest.verdict.frames);
+        v.join = longest.verdict.join;
     }
 
     /** The flow of a connect that produced no connection: the latest SYN to its peer in its time. */
@@ -902,6 +948,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');
         }
         if (packets) {
+            b.append("\n").append(budget.describe());
             b.append("\ntcp flows: ").append(table.size()).append(" in the table, ").append(connections)
                     .append(" joined to the app's connections, ").append(conns.size())
                     .append(" connections known to the join, ").append(own.size())

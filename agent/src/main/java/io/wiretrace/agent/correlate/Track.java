@@ -57,6 +57,10 @@ final class Track extends EvidenceRing {
         return comment[end];
     }
 
+    Track(io.wiretrace.analysis.verdict.Budget budget) {
+        super(budget);
+    }
+
     boolean joined() {
         return client != null || server != null;
     }

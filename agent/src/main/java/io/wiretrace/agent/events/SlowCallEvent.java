@@ -72,4 +72,9 @@ public final class SlowCallEvent extends ConnectionEvent {
     @Description("The call was made up from the packets alone, on a TCP connection of this JVM's that no instrumented"
             + " socket call made (a native transport such as Netty's epoll): it has no thread and no connection id.")
     public boolean packetsOnly;
+
+    @Label("Join")
+    @Description("How the call was put on its packets: \"bytes\" (each byte it moved found in the packet that carried it),"
+            + " \"time\" (the packets of its time window, within the clock's error), or empty (no packets were needed).")
+    public String join;
 }

@@ -173,7 +173,7 @@ class EventContractTest {
         });
         EventType slow = EventType.getEventType(SlowCallEvent.class);
         for (String f : List.of("connectionId", "localAddress", "localPort", "remoteAddress", "remotePort", "call",
-                "verdict", "evidence", "callThread", "request", "failure", "evidenceFrames")) {
+                "verdict", "evidence", "callThread", "request", "failure", "evidenceFrames", "join")) {
             assertNotNull(slow.getField(f), f);
         }
         for (String f : List.of("callDuration", "explained")) {

@@ -55,6 +55,21 @@ public class Call {
     public long windowWait;
     public boolean peerWindow;
 
+    /**
+     * The byte-exact join: offsets in the TCP stream of the call's connection (byte 0 the first
+     * after the SYN), -1 where not known. {@code inByte}: the first byte of the answer (a read: the
+     * first byte it returned; an exchange: the response's first byte, over TLS the last byte of the
+     * record that carried it); {@code inLast}: a read's last byte; {@code outByte}: the last byte
+     * the app sent before the answer (a read: the last written before it ended; an exchange: the
+     * request's last byte; a write: its own last byte). The agent counts them as the app moves
+     * them; the correlator puts them on the packets' offsets.
+     */
+    public long inByte = -1;
+    public long inLast = -1;
+    public long outByte = -1;
+    /** Why the call was joined to its packets by time, when it was not by bytes (null: by bytes, or not said). */
+    public String timeJoin;
+
     public Call(int kind, long start, long end, String thread, String failure) {
         this.kind = kind;
         this.start = start;

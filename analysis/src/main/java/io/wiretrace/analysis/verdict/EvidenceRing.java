@@ -11,8 +11,13 @@ import io.wiretrace.analysis.tcp.Frame;
  * the offline analysis.
  */
 public class EvidenceRing {
-    /** The ring starts small and doubles, up to this, for flows with much to remember (loss, stalls). */
+    /**
+     * The ring starts small and doubles, up to this, for flows with much to remember (loss, stalls);
+     * with a {@link Budget}, on while its oldest record is within the budget's horizon.
+     */
     public static final int CAPACITY = 1024;
+    /** Per record: its time, kind, aux and comment room. */
+    static final int RECORD_BYTES = 28;
     private static final int INITIAL = 16;
     /** Data after this long without data from the same side is a turn: something was waited for. */
     public static final long PAUSE_NANOS = 10_000_000L;
@@ -42,6 +47,36 @@ public class EvidenceRing {
     public final long[] lastData = new long[2];
     public final long[] shutSince = new long[2];
     public long lastPacket;
+    /** The memory all flows' evidence may take (null: {@link #CAPACITY} records, no byte times). */
+    private final Budget budget;
+    /** When each byte of the stream was captured, from the client and from the server (null: no budget). */
+    public final ByteTimes clientBytes;
+    public final ByteTimes serverBytes;
+
+    /** A ring of at most {@link #CAPACITY} records, without byte times (the offline analysis). */
+    public EvidenceRing() {
+        this(null);
+    }
+
+    /** A ring that keeps its records, and its bytes' times, as far back as {@code budget} allows. */
+    public EvidenceRing(Budget budget) {
+        this.budget = budget;
+        clientBytes = budget == null ? null : new ByteTimes(budget);
+        serverBytes = budget == null ? null : new ByteTimes(budget);
+        if (budget != null) {
+            budget.take((long) INITIAL * RECORD_BYTES);
+        }
+    }
+
+    /** The byte times of the direction the app's end receives (localIsClient: from the server), or null. */
+    public ByteTimes in(boolean localIsClient) {
+        return localIsClient ? serverBytes : clientBytes;
+    }
+
+    /** The byte times of the direction the app's end sends, or null. */
+    public ByteTimes out(boolean localIsClient) {
+        return localIsClient ? clientBytes : serverBytes;
+    }
 
     /** Records the packet the table has just analysed, if it can be evidence; returns its ring index, or -1. */
     public int packet(Frame f, int analysis, long nanos) {
@@ -88,13 +123,20 @@ public class EvidenceRing {
             lastData[side] = nanos;
         }
         lastPacket = nanos;
+        ByteTimes bytes = fromClient ? clientBytes : serverBytes;
+        if (bytes != null) {
+            if ((flags & Frame.SYN) != 0) {
+                bytes.syn(f.seq);
+            } else if (f.payloadLength > 0) {
+                bytes.data(f.seq, f.payloadLength, nanos);
+            }
+            if ((flags & (Frame.ACK | Frame.RST)) == Frame.ACK) {
+                (fromClient ? serverBytes : clientBytes).acked(f.ack, nanos);
+            }
+        }
         if (k != 0) {
-            int cap = time.length;
-            if (written == cap && cap < CAPACITY) {
-                time = java.util.Arrays.copyOf(time, cap * 2);
-                kind = java.util.Arrays.copyOf(kind, cap * 2);
-                aux = java.util.Arrays.copyOf(aux, cap * 2);
-                where = java.util.Arrays.copyOf(where, cap * 2);
+            if (written - first() == time.length) {
+                grow(nanos);
             }
             int i = (int) (written++ % time.length);
             time[i] = nanos;
@@ -104,6 +146,63 @@ public class EvidenceRing {
             return i;
         }
         return -1;
+    }
+
+    /** A full ring doubles: up to {@link #CAPACITY}, and past it while its oldest record is within the budget's horizon. */
+    private void grow(long nanos) {
+        int cap = time.length;
+        if (cap >= CAPACITY) {
+            long age = nanos - time[index(first())];
+            if (budget == null || age > budget.horizonNanos) {
+                return;
+            }
+            if (!budget.take((long) cap * RECORD_BYTES)) {
+                budget.refused(age);
+                return;
+            }
+        } else if (budget != null) {
+            budget.take((long) cap * RECORD_BYTES); // small rings are not refused: the budget counts them
+        }
+        long[] t = new long[cap * 2];
+        int[] k = new int[cap * 2];
+        long[] a = new long[cap * 2];
+        long[] w = new long[cap * 2];
+        for (long n = first(); n < written; n++) {
+            int from = index(n);
+            int to = (int) (n % (cap * 2));
+            t[to] = time[from];
+            k[to] = kind[from];
+            a[to] = aux[from];
+            w[to] = where[from];
+        }
+        time = t;
+        kind = k;
+        aux = a;
+        where = w;
+    }
+
+    /** The number of the first record at or after {@code nanos} (records are in time order), or {@link #written}. */
+    public long firstAt(long nanos) {
+        long lo = first();
+        long hi = written;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (time[index(mid)] >= nanos) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Gives its memory back to the budget: its flow has gone. */
+    public void release() {
+        if (budget != null) {
+            budget.give((long) time.length * RECORD_BYTES);
+            clientBytes.release();
+            serverBytes.release();
+        }
     }
 
     /** The ring index of the record made at {@code nanos}, or -1. */

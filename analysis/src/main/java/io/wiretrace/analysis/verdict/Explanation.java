@@ -10,6 +10,13 @@ public final class Explanation {
     /** The evidence packets' times, for their comments; the first {@link #count}. */
     public final long[] times = new long[8];
     public int count;
+    /**
+     * How the call was put on its packets: {@link #BYTES} (each byte it moved to the packet that
+     * carried it), {@link #TIME} (the packets of its time window), or null (no packets were needed).
+     */
+    public String join;
+    public static final String BYTES = "bytes";
+    public static final String TIME = "time";
 
     public Explanation frame(long nanos) {
         if (frames.length() < 400) {

@@ -85,11 +85,11 @@ public final class VerdictRules {
                 if (c.multiplexed) {
                     return stream(c, v, w, t, localIsClient, s, e, http, margin);
                 }
-                return c.incoming ? incoming(c, v, w, s, e, http) : outgoing(c, v, w, s, e, http);
+                return c.incoming ? incoming(c, v, w, s, e, http) : outgoing(c, v, w, t, localIsClient, s, e, http, margin);
             case Call.WRITE:
                 return write(c, v, w, s, e);
             default:
-                return read(c, v, w, s, e);
+                return read(c, v, w, t, localIsClient, s, e, margin);
         }
     }
 
@@ -176,26 +176,84 @@ public final class VerdictRules {
                 + (c.failure != null ? ", and failed" : "") + v.evidence);
     }
 
-    private static Explanation read(Call c, Explanation v, Window w, long s, long e) {
+    private static Explanation read(Call c, Explanation v, Window w, EvidenceRing t, boolean localIsClient, long s,
+            long e, long margin) {
         long dur = e - s;
+        ByteTimes in = t.in(localIsClient);
+        long answer = at(in, c.inByte);
+        long last = at(in, c.inLast);
+        if (answer != 0 && last != 0 && last <= e + margin) {
+            return readByBytes(v, s, e, answer, at(t.out(localIsClient), c.outByte), c.inByte);
+        }
+        String time = byTime(c, v, answer != 0 && last != 0 ? "its bytes' offsets disagreed with the packets"
+                : c.inByte >= 0 ? "the bytes it returned were not captured" : null, margin);
         if (w.peerTurn == 0) {
-            return v.set(UNKNOWN, 0, "no data from the peer was captured during the read" + v.evidence);
+            return v.set(UNKNOWN, 0, "no data from the peer was captured during the read" + v.evidence + time);
         }
         v.frame(w.peerTurn);
         long late = e - w.peerTurn;
         if (late * 2 >= dur) {
             return v.set(APP_READ_LATE, late, "the data was in the kernel " + ms(w.peerTurn - s)
-                    + " into the read, which returned " + ms(late) + " later" + v.evidence);
+                    + " into the read, which returned " + ms(late) + " later" + v.evidence + time);
         }
         if (w.peerTurnAfter != 0) {
             long think = w.peerTurn - Math.max(w.peerTurnAfter, s);
             v.frame(w.peerTurnAfter);
             if (think * 2 >= dur) {
                 return v.set(SERVER_THINK, think, "the app's last bytes left at " + ms(w.peerTurnAfter - s)
-                        + " and the peer's answer arrived " + ms(w.peerTurn - w.peerTurnAfter) + " later" + v.evidence);
+                        + " and the peer's answer arrived " + ms(w.peerTurn - w.peerTurnAfter) + " later" + v.evidence
+                        + time);
             }
         }
-        return v.set(UNKNOWN, 0, "the peer's data arrived " + ms(w.peerTurn - s) + " into the read" + v.evidence);
+        return v.set(UNKNOWN, 0, "the peer's data arrived " + ms(w.peerTurn - s) + " into the read" + v.evidence + time);
+    }
+
+    /**
+     * A read whose bytes were each found in the packets that carried them: {@code answer} is when
+     * the first byte it returned was in the kernel (with every byte before it), {@code left} when
+     * the app's last byte before it went out (0: none, or not known).
+     */
+    private static Explanation readByBytes(Explanation v, long s, long e, long answer, long left, long offset) {
+        long dur = e - s;
+        v.join = Explanation.BYTES;
+        v.frame(answer);
+        String exact = " (joined to its packets by bytes: the first it returned is byte " + offset + " of the connection)";
+        long late = e - answer;
+        if (late * 2 >= dur) {
+            return v.set(APP_READ_LATE, late, "the bytes it returned were in the kernel " + when(answer, s, "the read")
+                    + ", and it returned " + ms(late) + " later" + exact + v.evidence);
+        }
+        if (left != 0) {
+            long think = answer - Math.max(left, s);
+            if (think * 2 >= dur) {
+                v.frame(left);
+                return v.set(SERVER_THINK, think, "the app's last bytes left " + when(left, s, "the read")
+                        + " and the peer's answer arrived " + ms(answer - left) + " after them" + exact + v.evidence);
+            }
+        }
+        return v.set(UNKNOWN, 0, "the bytes it returned arrived " + when(answer, s, "the read")
+                + (left != 0 ? ", the app's last bytes having left " + when(left, s, "it") : "") + exact + v.evidence);
+    }
+
+    /** "12.0 ms into the read", or "3.0 ms before the read began". */
+    private static String when(long time, long s, String what) {
+        return time >= s ? ms(time - s) + " into " + what : ms(s - time) + " before " + what + " began";
+    }
+
+    /** When byte {@code offset} was captured, or 0: not known. */
+    private static long at(ByteTimes b, long offset) {
+        if (b == null || offset < 0) {
+            return 0;
+        }
+        long t = b.at(offset);
+        return t > 0 ? t : 0;
+    }
+
+    /** Marks a call joined by its time window; the evidence's tail says so, and why not by bytes. */
+    private static String byTime(Call c, Explanation v, String why, long margin) {
+        v.join = Explanation.TIME;
+        String reason = c.timeJoin != null ? c.timeJoin : why;
+        return "; joined to its packets by time (within " + ms(margin) + ")" + (reason != null ? ": " + reason : "");
     }
 
     private static Explanation write(Call c, Explanation v, Window w, long s, long e) {
@@ -212,7 +270,14 @@ public final class VerdictRules {
         return v.set(UNKNOWN, 0, "no loss or zero window was captured during the write" + v.evidence);
     }
 
-    private static Explanation outgoing(Call c, Explanation v, Window w, long s, long e, long[] http) {
+    /**
+     * An outgoing exchange (HTTP/1.x, a query): when its response's first bytes arrived and when
+     * its request's last bytes left, found by their byte offsets where they are known (the
+     * response's first byte must have arrived before the app read it, and the request's last byte
+     * left within the exchange), else from the turns of its time window.
+     */
+    private static Explanation outgoing(Call c, Explanation v, Window w, EvidenceRing t, boolean localIsClient, long s,
+            long e, long[] http, long margin) {
         long dur = e - s;
         if (w.shutIn * 2 >= dur) {
             v.frame(w.firstZeroIn);
@@ -220,33 +285,52 @@ public final class VerdictRules {
                     + ms(dur) + " (shut " + w.zeroWindowsIn + " times)" + v.evidence);
         }
         long firstByte = http[1];
-        if (w.peerTurn != 0) {
-            v.frame(w.peerTurn);
-            long late = firstByte != 0 ? firstByte - w.peerTurn : 0;
+        long answer = at(t.in(localIsClient), c.inByte);
+        long left = at(t.out(localIsClient), c.outByte);
+        boolean bytes = answer != 0 && left != 0 && (firstByte == 0 || answer <= firstByte + margin)
+                && left >= s - margin && left <= e + margin;
+        String how;
+        long peerTurn;
+        long sent;
+        if (bytes) {
+            v.join = Explanation.BYTES;
+            how = " (joined to its packets by bytes: the request's last is byte " + c.outByte
+                    + " of the connection, the response's first " + c.inByte + ")";
+            peerTurn = answer;
+            sent = left;
+        } else {
+            how = byTime(c, v, answer != 0 && left != 0 ? "its bytes' offsets disagreed with the packets"
+                    : c.inByte >= 0 && c.outByte >= 0 ? "its bytes were not captured" : null, margin);
+            peerTurn = w.peerTurn;
+            sent = w.peerTurnAfter != 0 ? w.peerTurnAfter : s;
+        }
+        if (peerTurn != 0) {
+            v.frame(peerTurn);
+            long late = firstByte != 0 ? firstByte - peerTurn : 0;
             if (late * 2 >= dur) {
                 return v.set(APP_READ_LATE, late, "the response's first bytes were in the kernel "
-                        + ms(w.peerTurn - s) + " after the request began, and the app read them "
-                        + ms(late) + " later" + v.evidence);
+                        + ms(peerTurn - s) + " after the request began, and the app read them "
+                        + ms(late) + " later" + how + v.evidence);
             }
             if (w.shutOut * 2 >= dur) {
                 v.frame(w.firstZeroOut);
                 return v.set(RECEIVER_STALLED, w.shutOut, "the app's receive window was shut " + ms(w.shutOut)
-                        + ": it did not read the response" + v.evidence);
+                        + ": it did not read the response" + how + v.evidence);
             }
-            long sent = w.peerTurnAfter != 0 ? w.peerTurnAfter : s;
-            long think = w.peerTurn - sent;
+            long think = peerTurn - sent;
             if (think * 2 >= dur) {
-                if (w.peerTurnAfter != 0) {
-                    v.frame(w.peerTurnAfter);
+                if (bytes || w.peerTurnAfter != 0) {
+                    v.frame(sent);
                 }
                 return v.set(SERVER_THINK, think, "the request's last bytes left " + ms(sent - s)
-                        + " after it began; the response's first bytes arrived " + ms(think) + " later" + v.evidence);
+                        + " after it began; the response's first bytes arrived " + ms(think) + " later" + how
+                        + v.evidence);
             }
             return v.set(UNKNOWN, 0, "request sent after " + ms(sent - s) + ", response arrived "
                     + ms(think) + " later, read " + ms(Math.max(0, late)) + " after that, exchange "
-                    + ms(dur) + v.evidence);
+                    + ms(dur) + how + v.evidence);
         }
-        return v.set(UNKNOWN, 0, "no response data was captured during the exchange" + v.evidence);
+        return v.set(UNKNOWN, 0, "no response data was captured during the exchange" + how + v.evidence);
     }
 
     /**
@@ -317,7 +401,7 @@ public final class VerdictRules {
 
     private static Window scan(EvidenceRing t, boolean localIsClient, long from, long to) {
         Window w = new Window();
-        for (long n = t.first(); n < t.written; n++) {
+        for (long n = t.firstAt(from); n < t.written; n++) {
             int i = t.index(n);
             long time = t.time[i];
             int k = t.kind[i];

@@ -106,6 +106,59 @@ class DatabaseIT {
         }
     }
 
+    /**
+     * A pool that validates every connection it lends (HikariCP with aliveBypassWindowMs=0, as apps
+     * set it): pgjdbc's validation is answered with 11 bytes a moment before the query leaves, so
+     * close that a join by time takes them for the slow query's answer and calls the query
+     * APP_READ_LATE. Joined by bytes, on pooled connections opened before the capture, the query
+     * is SERVER_THINK, and so is each request that waited on it.
+     */
+    @ParameterizedTest(name = "on JDK {0}")
+    @CsvSource({"17", "25"})
+    void aQueryRightAfterThePoolValidatedItsConnection(String jdk) throws Exception {
+        String sleep = "SELECT pg_sleep($1), $2 AS tag";
+        try (Databases db = Databases.postgres(false)) {
+            String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
+            try (Harness.App app = new Harness.App(List.of(java, "-Dcom.zaxxer.hikari.aliveBypassWindowMs=0", "-cp",
+                    HandOffIT.classPath(), "io.wiretrace.field.DbApp", "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres",
+                    "wt", "", "postgresql"))) {
+                CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
+                        "tcp port " + app.port + " or tcp port " + db.port);
+                collect.awaitOutput("collecting from " + app.pid());
+                int requests = 3;
+                for (int i = 0; i < requests; i++) {
+                    assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
+                }
+                Harness.awaitExplained(app.pid(), 2 * requests);
+                Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
+                List<RecordedEvent> events = Evidence.events(files.resolve("recording.jfr"));
+                String seen = events.stream().filter(e -> e.getEventType().getName().matches("wiretrace.(DatabaseQuery|SlowCall)"))
+                        .map(RecordedEvent::toString).collect(Collectors.joining("\n"));
+                List<RecordedEvent> validations = events.stream()
+                        .filter(e -> e.getEventType().getName().equals("wiretrace.DatabaseQuery"))
+                        .filter(e -> e.getDuration().toMillis() < 100).collect(Collectors.toList());
+                assertTrue(validations.size() >= requests, "each query was preceded by the pool's validation:\n" + seen);
+                List<RecordedEvent> slow = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                        .collect(Collectors.toList());
+                List<RecordedEvent> queries = slow.stream().filter(e -> sleep.equals(e.getString("request")))
+                        .collect(Collectors.toList());
+                List<RecordedEvent> orders = slow.stream().filter(e -> "GET /orders".equals(e.getString("request")))
+                        .collect(Collectors.toList());
+                assertEquals(requests, queries.size(), seen);
+                assertEquals(requests, orders.size(), seen);
+                for (RecordedEvent q : queries) {
+                    assertEquals("SERVER_THINK", q.getString("verdict"), seen);
+                    assertEquals("bytes", q.getString("join"), seen);
+                    assertTrue(q.getString("evidence").contains("joined to its packets by bytes"), seen);
+                }
+                for (RecordedEvent r : orders) {
+                    assertEquals("SERVER_THINK", r.getString("verdict"), seen);
+                    assertTrue(r.getString("evidence").contains("query call " + sleep), seen);
+                }
+            }
+        }
+    }
+
     private static RecordedEvent query(List<RecordedEvent> events, String statement, String seen) {
         List<RecordedEvent> found = queries(events, statement);
         assertEquals(1, found.size(), "one query " + statement + " expected:\n" + seen);
