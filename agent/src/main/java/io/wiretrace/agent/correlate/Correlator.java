@@ -122,6 +122,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** The last few verdicts, one line each, for status. */
     private final ArrayDeque<String> latest = new ArrayDeque<>();
     private long watermark;
+    /** When the first packet was captured (ns since the epoch): the capture ran from then at the latest. */
+    private long firstPacket;
     private Track reserveTrack;
     private int reserveIndex;
     /** Where verdict comments go; null: nowhere. */
@@ -225,6 +227,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
         if (nanos > watermark) {
             watermark = nanos;
+        }
+        if (firstPacket == 0) {
+            firstPacket = nanos;
         }
         Flow f = table.lastFlow();
         Track t = (Track) f.attachment;
@@ -732,9 +737,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
      * Puts the call's byte offsets, as the app counted them, on its stream's (see
      * {@link ByteTimes}). A connection the agent saw open counts from its first byte, as the
      * stream does from its SYN. One first seen later counts from then: its count starts at the
-     * first byte captured after that moment, each way, since the capture was running before the
-     * app's calls were followed (and a way whose first bytes were read may have had bytes waiting
-     * in the kernel: not that way). Where no offset can be known, the call is joined by time and
+     * first byte captured after that moment, each way, if a packet had been captured before it
+     * (the capture was running; a way whose first bytes were read may have had bytes waiting in
+     * the kernel: not that way). Where no offset can be known, the call is joined by time and
      * {@code timeJoin} says why.
      */
     private void offsets(AppCall c, Conn conn, Track t, boolean localIsClient) {
@@ -752,8 +757,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             c.timeJoin = inDelta < 0 || outDelta < 0 ? "its connection's handshake was not captured" : null;
         } else {
             long seen = epoch(tcp.openedNanos) - clockError;
-            inDelta = tcp.readFirst ? ByteTimes.UNKNOWN : in.capturedFrom(seen);
-            outDelta = out.capturedFrom(seen);
+            boolean capturing = firstPacket != 0 && firstPacket < seen; // else bytes since may have been missed
+            inDelta = tcp.readFirst || !capturing ? ByteTimes.UNKNOWN : in.capturedFrom(seen);
+            outDelta = capturing ? out.capturedFrom(seen) : ByteTimes.UNKNOWN;
             c.timeJoin = inDelta < 0 || outDelta < 0 ? "its connection was opened before the capture" : null;
         }
         c.inByte = c.inByte < 0 || inDelta < 0 ? -1 : c.inByte + inDelta;

@@ -159,6 +159,86 @@ class DatabaseIT {
         }
     }
 
+    /**
+     * The same pool at the most this machine sustains: clients hammer a quick query through eight
+     * pooled connections while three slow queries run on them. The busy connections' evidence is
+     * kept until the slow calls are explained (the load goes on until they are), so each is still
+     * SERVER_THINK, joined by bytes, and nothing was given up under the memory budget.
+     */
+    @org.junit.jupiter.api.Test
+    void slowQueriesUnderLoadKeepTheirVerdicts() throws Exception {
+        String sleep = "SELECT pg_sleep($1), $2 AS tag";
+        try (Databases db = Databases.postgres(false);
+                Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-Ddbapp.pool=8",
+                        "-Dcom.zaxxer.hikari.aliveBypassWindowMs=0", "-cp", HandOffIT.classPath(), "io.wiretrace.field.DbApp",
+                        "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres", "wt", "", "postgresql"))) {
+            CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "300s", "-i", "lo", "--slow", "200ms",
+                    "tcp port " + app.port + " or tcp port " + db.port);
+            collect.awaitOutput("collecting from " + app.pid());
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.LongAdder done = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.ExecutorService load = java.util.concurrent.Executors.newFixedThreadPool(12);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.net.http.HttpRequest fast = java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + app.port + "/fast")).build();
+            long began = System.nanoTime();
+            String[] status = {""};
+            try {
+                for (int i = 0; i < 12; i++) {
+                    load.submit(() -> {
+                        while (!stop.get()) {
+                            client.send(fast, java.net.http.HttpResponse.BodyHandlers.discarding());
+                            done.increment();
+                        }
+                        return null;
+                    });
+                }
+                assertTrue(Harness.await(Harness.DEADLINE, () -> done.sum() > 2000), "the load never got going");
+                for (int i = 0; i < 3; i++) {
+                    assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
+                }
+                // the load goes on until the slow queries and their requests are explained
+                java.util.regex.Pattern think = java.util.regex.Pattern.compile("SERVER_THINK (\\d+)");
+                assertTrue(Harness.await(Harness.DEADLINE, () -> {
+                    java.util.regex.Matcher m = think.matcher(status[0] = Harness.cli("status", app.pid()).expect(0).out);
+                    return m.find() && Integer.parseInt(m.group(1)) >= 6;
+                }), status[0]);
+            } finally {
+                stop.set(true);
+                load.shutdown();
+                assertTrue(load.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+            assertTrue(status[0].contains("evidence: ") && !status[0].contains("given up"), status[0]);
+            Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
+            List<RecordedEvent> events = Evidence.events(files.resolve("recording.jfr"));
+            List<RecordedEvent> slow = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                    .collect(Collectors.toList());
+            String seen = slow.stream().map(RecordedEvent::toString).collect(Collectors.joining("\n"));
+            List<RecordedEvent> queries = slow.stream().filter(e -> sleep.equals(e.getString("request")))
+                    .collect(Collectors.toList());
+            assertEquals(3, queries.size(), seen);
+            for (RecordedEvent q : queries) {
+                assertEquals("SERVER_THINK", q.getString("verdict"), seen);
+                assertEquals("bytes", q.getString("join"), seen);
+            }
+            List<RecordedEvent> orders = slow.stream().filter(e -> "GET /orders".equals(e.getString("request")))
+                    .collect(Collectors.toList());
+            assertEquals(3, orders.size(), seen);
+            for (RecordedEvent r : orders) {
+                assertEquals("SERVER_THINK", r.getString("verdict"), seen);
+            }
+            assertFalse(seen.contains("no longer kept"), seen);
+            Map<?, ?> capture = (Map<?, ?>) CollectIT.json(files.resolve("report.json")).get("capture");
+            Object packets = capture.get("packets");
+            Object dropped = capture.get("dropped");
+            System.out.printf(java.util.Locale.ROOT, "under load: %d requests in %.1f s (%.0f/s), %s packets captured,"
+                    + " %s dropped; %d slow calls%n", done.sum(), seconds, done.sum() / seconds, packets,
+                    dropped, slow.size());
+        }
+    }
+
     private static RecordedEvent query(List<RecordedEvent> events, String statement, String seen) {
         List<RecordedEvent> found = queries(events, statement);
         assertEquals(1, found.size(), "one query " + statement + " expected:\n" + seen);

@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
  * {@code /orders} runs a slow query (a prepared statement that sleeps for {@code ?sleep=} seconds,
  * with a literal that must never be recorded), {@code /rows} a plain statement that returns three
  * rows on a connection of its own (opened for it, not from the pool), {@code /fail} a query on a
- * table that does not exist. Prints {@code READY port=N}.
+ * table that does not exist, {@code /fast} a quick query through the pool (for load). The pool has
+ * two connections, or {@code -Ddbapp.pool=N}. Prints {@code READY port=N}.
  *
  * <p>Usage: {@code DbApp JDBC_URL USER PASSWORD postgresql|mysql}.
  */
@@ -34,13 +35,14 @@ public final class DbApp {
         config.setJdbcUrl(args[0]);
         config.setUsername(args[1]);
         config.setPassword(args[2]);
-        config.setMaximumPoolSize(2);
-        config.setMinimumIdle(2);
+        int size = Integer.getInteger("dbapp.pool", 2);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
         HikariDataSource pool = new HikariDataSource(config);
         String sleep = args[3].equals("postgresql") ? "SELECT pg_sleep(?), 'secret-literal' AS tag"
                 : "SELECT SLEEP(?), 'secret-literal' AS tag";
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(Executors.newFixedThreadPool(Math.max(4, 2 * size)));
         server.createContext("/orders", x -> answer(x, () -> {
             try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(sleep)) {
                 s.setDouble(1, 0.4);
@@ -58,6 +60,13 @@ public final class DbApp {
                     n++;
                 }
                 return n + " rows";
+            }
+        }));
+        server.createContext("/fast", x -> answer(x, () -> {
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT 1")) {
+                r.next();
+                return "fast";
             }
         }));
         server.createContext("/fail", x -> answer(x, () -> {
