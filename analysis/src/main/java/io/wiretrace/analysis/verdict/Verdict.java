@@ -16,6 +16,10 @@ public enum Verdict {
     APP_READ_LATE("The data was in the kernel, but the app read it late: a busy pool, a GC or a safepoint pause, a lock."),
     DNS_SLOW("Resolving the host name took the time."),
     TLS_HANDSHAKE_SLOW("The TLS handshake took the time (key exchange, certificate checks, or a slow peer)."),
+    APP_CPU("The network was not the cause: the thread was running; the evidence names its hottest frames."),
+    APP_LOCK("The network was not the cause: the thread waited to enter a monitor or to take a java.util.concurrent lock."),
+    APP_GC("The network was not the cause: GC pauses or safepoints stopped the JVM."),
+    APP_WAIT("The network was not the cause: the thread slept, parked or waited; the evidence says where."),
     UNKNOWN("No single cause accounts for half of the time; the evidence lists what was measured.");
 
     private final String meaning;

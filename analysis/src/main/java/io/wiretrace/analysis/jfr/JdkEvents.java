@@ -1,0 +1,86 @@
+package io.wiretrace.analysis.jfr;
+
+import io.wiretrace.analysis.verdict.InApp;
+import java.time.Instant;
+import java.util.List;
+import jdk.jfr.consumer.RecordedClass;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+
+/** The JDK events that say where a thread's time went, as {@link InApp.Event}s. */
+public final class JdkEvents {
+    /** The events {@link #of} reads; wiretrace.jfc enables each (the names a JDK lacks are ignored). */
+    public static final List<String> NAMES = List.of("jdk.ExecutionSample", "jdk.JavaMonitorEnter", "jdk.ThreadPark",
+            "jdk.ThreadSleep", "jdk.JavaMonitorWait", "jdk.VirtualThreadPinned", "jdk.GarbageCollection",
+            "jdk.SafepointBegin");
+    /** Frames kept per event: enough to get past the JDK's own (Unsafe.park, LockSupport, AQS, ReentrantLock) to the app's. */
+    public static final int FRAMES = 8;
+
+    private JdkEvents() {
+    }
+
+    /** The event as an {@link InApp.Event}, or null if it is not one of {@link #NAMES}. */
+    public static InApp.Event of(RecordedEvent e) {
+        long start = nanos(e.getStartTime());
+        long end = nanos(e.getEndTime());
+        switch (e.getEventType().getName()) {
+            case "jdk.ExecutionSample":
+                return new InApp.Event(InApp.SAMPLE, id(e.getThread("sampledThread")), start, start, null, null, 0,
+                        frames(e));
+            case "jdk.JavaMonitorEnter":
+                return new InApp.Event(InApp.MONITOR, id(e.getThread()), start, end, type(e, "monitorClass"),
+                        name(e.getThread("previousOwner")), 0, frames(e));
+            case "jdk.ThreadPark":
+                return new InApp.Event(InApp.PARK, id(e.getThread()), start, end, type(e, "parkedClass"), null, 0, frames(e));
+            case "jdk.ThreadSleep":
+                return new InApp.Event(InApp.SLEEP, id(e.getThread()), start, end, null, null, 0, frames(e));
+            case "jdk.JavaMonitorWait":
+                return new InApp.Event(InApp.WAIT, id(e.getThread()), start, end, type(e, "monitorClass"), null, 0, frames(e));
+            case "jdk.VirtualThreadPinned":
+                return new InApp.Event(InApp.PINNED, id(e.getThread()), start, end, null, null, 0, frames(e));
+            case "jdk.GarbageCollection":
+                return new InApp.Event(InApp.GC, -1, start, end, e.getString("name") + " (" + e.getString("cause") + ")",
+                        null, e.getDuration("sumOfPauses").toNanos(), null);
+            case "jdk.SafepointBegin":
+                return new InApp.Event(InApp.SAFEPOINT, -1, start, end, null, null, end - start, null);
+            default:
+                return null;
+        }
+    }
+
+    private static long id(RecordedThread t) {
+        return t == null ? -2 : t.getJavaThreadId();
+    }
+
+    private static String name(RecordedThread t) {
+        return t == null ? null : t.getJavaName();
+    }
+
+    private static String type(RecordedEvent e, String field) {
+        if (!e.hasField(field)) {
+            return null;
+        }
+        RecordedClass c = e.getClass(field);
+        return c == null ? null : c.getName();
+    }
+
+    private static String[] frames(RecordedEvent e) {
+        RecordedStackTrace st = e.getStackTrace();
+        if (st == null) {
+            return null;
+        }
+        List<RecordedFrame> fs = st.getFrames();
+        String[] out = new String[Math.min(FRAMES, fs.size())];
+        for (int i = 0; i < out.length; i++) {
+            RecordedFrame f = fs.get(i);
+            out[i] = f.getMethod().getType().getName() + "." + f.getMethod().getName();
+        }
+        return out;
+    }
+
+    static long nanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+}
