@@ -16,10 +16,11 @@ public final class AppCall extends Call {
     }
 
     /** A slow or failed exchange (HTTP, HTTP/2 stream, query) with its app-side times, made for request {@code context}. */
-    static AppCall exchange(int kind, Conn conn, long start, long end, Object failure, String thread, String request,
+    static AppCall exchange(int kind, Conn conn, long start, long end, Object failure, String thread, long threadId, String request,
             boolean incoming, long requestSent, long firstByte, long lastByte, int status, long context) {
         AppCall call = new AppCall(kind, conn, start, end, failure == null ? null : failure.toString());
         call.thread = thread;
+        call.threadId = threadId;
         call.request = request;
         call.incoming = incoming;
         call.requestSent = requestSent;
@@ -33,6 +34,7 @@ public final class AppCall extends Call {
     public AppCall(int kind, Conn conn, long start, long end, String failure) {
         super(kind, start, end, Thread.currentThread().getName(), failure);
         this.conn = conn;
+        this.threadId = Thread.currentThread().getId(); // threadId() is JDK 19+; the same number
         this.context = RequestContext.current();
         if (conn != null) {
             remoteAddress = conn.remoteAddress;

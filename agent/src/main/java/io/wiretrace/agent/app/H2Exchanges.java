@@ -37,6 +37,7 @@ final class H2Exchanges {
         String method;
         String path;
         String thread;
+        long threadId;
         long context;
         String failure;
         /** Its request, and its response, went out whole (END_STREAM). */
@@ -133,7 +134,7 @@ final class H2Exchanges {
      * comes next; the server's SETTINGS follow its 101.
      */
     static State upgraded(Conn c, boolean server, HttpExchangeEvent event, String method, String path, String thread,
-            long start, long requestSent, long context) {
+            long threadId, long start, long requestSent, long context) {
         State s = install(c, server);
         Stream st = new Stream(1);
         if (event != null) {
@@ -147,6 +148,7 @@ final class H2Exchanges {
         st.method = method;
         st.path = path;
         st.thread = thread;
+        st.threadId = threadId;
         st.context = context;
         st.requestWindow = DEFAULT_WINDOW;
         st.responseWindow = DEFAULT_WINDOW;
@@ -255,6 +257,7 @@ final class H2Exchanges {
         st.method = method != null ? method : "?";
         st.path = path != null ? path : "";
         st.thread = Thread.currentThread().getName();
+        st.threadId = Thread.currentThread().getId();
         if (s.server) {
             st.context = RequestContext.next();
             RequestContext.swap(st.context); // a worker it is handed to carries it
@@ -307,7 +310,7 @@ final class H2Exchanges {
         if (k == null || (end - st.start < k.slowNanos() && st.status != 0 && st.failure == null)) {
             return;
         }
-        AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread,
+        AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread, st.threadId,
                 st.method + " " + st.path, s.server, st.requestSent, st.firstByte, st.lastByte, st.status, st.context);
         call.multiplexed = true;
         call.shared = st.shared || s.begun != st.begunAt; // another began while it was open

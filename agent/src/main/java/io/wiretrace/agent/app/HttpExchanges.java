@@ -60,6 +60,7 @@ public final class HttpExchanges {
         String method;
         String path;
         String thread;
+        long threadId;
         /** The incoming request it is (incoming), or that it was sent for (outgoing); 0: none known. */
         long context;
         /** Exchanges begun on the connection, this one included. */
@@ -275,8 +276,8 @@ public final class HttpExchanges {
         HttpExchangeEvent e = s.event;
         s.event = null;
         s.phase = NOT_HTTP1;
-        H2Exchanges.State h2 = H2Exchanges.upgraded(c, s.incoming, e, s.method, s.path, s.thread, s.start, s.requestSent,
-                s.context);
+        H2Exchanges.State h2 = H2Exchanges.upgraded(c, s.incoming, e, s.method, s.path, s.thread, s.threadId, s.start,
+                s.requestSent, s.context);
         int after = (int) s.responseLength;
         if (n > after) {
             if (s.incoming) {
@@ -552,6 +553,7 @@ public final class HttpExchanges {
         s.method = METHODS[method];
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
+        s.threadId = Thread.currentThread().getId();
         s.label = s.thread + " · " + s.method + " " + s.path;
         s.phase = REQUEST;
     }
@@ -628,8 +630,8 @@ public final class HttpExchanges {
         if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
             return;
         }
-        AppCall call = AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.method + " " + s.path,
-                s.incoming, s.requestSent, s.firstByte, s.lastByte, s.status, s.context);
+        AppCall call = AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.threadId,
+                s.method + " " + s.path, s.incoming, s.requestSent, s.firstByte, s.lastByte, s.status, s.context);
         call.outByte = s.sentByte;
         call.inByte = s.answerByte;
         k.call(call);

@@ -32,6 +32,7 @@ public final class Queries {
         String statement;
         int statements;
         String thread;
+        long threadId;
         long context;
         Throwable failure;
         volatile String label;
@@ -183,6 +184,7 @@ public final class Queries {
         s.failure = null;
         s.statement = w.statement;
         s.thread = Thread.currentThread().getName();
+        s.threadId = Thread.currentThread().getId();
         s.context = RequestContext.current();
         s.label = s.thread + " · " + w.system() + (w.statement != null ? " " + w.statement : "");
         s.open = true;
@@ -224,7 +226,7 @@ public final class Queries {
         if (k == null || (end - s.start < k.slowNanos() && answered)) {
             return;
         }
-        AppCall call = AppCall.exchange(AppCall.QUERY, c, s.start, end, s.failure, s.thread,
+        AppCall call = AppCall.exchange(AppCall.QUERY, c, s.start, end, s.failure, s.thread, s.threadId,
                 statement != null ? statement : w.system() + " (statement not seen)", false, s.requestSent, s.firstByte,
                 s.lastByte, answered ? 1 : 0, s.context);
         call.outByte = s.sentByte;

@@ -20,6 +20,8 @@ public class Call {
     public final long start;
     public final long end;
     public String thread;
+    /** The id of that thread ({@code Thread.getId()}); 0: not known (a call made up from packets). */
+    public long threadId;
     public final String failure;
     /** A connect's peer, or the host a lookup resolved; for others the connection's. */
     public String remoteAddress = "";
