@@ -44,7 +44,11 @@ class ArchitectureTest {
     void theAnalysisStandsAlone() {
         noClasses().that().resideInAPackage("io.wiretrace.analysis..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.wiretrace.agent..", "io.wiretrace.bootstrap..", "net.bytebuddy..",
-                        "org.pcap4j..", "com.sun.jna..", "org.slf4j..", "jdk.jfr..")
+                        "org.pcap4j..", "com.sun.jna..", "org.slf4j..")
+                .check(classes);
+        // analysis.jfr reads the JDK's events for the agent and the CLI alike
+        noClasses().that().resideInAPackage("io.wiretrace.analysis..").and().resideOutsideOfPackage("io.wiretrace.analysis.jfr")
+                .should().dependOnClassesThat().resideInAPackage("jdk.jfr..")
                 .check(classes);
     }
 
@@ -61,6 +65,14 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.wiretrace.agent.capture..").should().dependOnClassesThat()
                 .resideInAnyPackage("io.wiretrace.agent.app..", "io.wiretrace.agent.correlate..",
                         "io.wiretrace.agent.control..")
+                .check(classes);
+    }
+
+    @Test
+    void theInAppHistoryKnowsOnlyTheAnalysis() {
+        noClasses().that().resideInAPackage("io.wiretrace.agent.inapp..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.wiretrace.agent.app..", "io.wiretrace.agent.capture..",
+                        "io.wiretrace.agent.correlate..", "io.wiretrace.agent.control..", "io.wiretrace.agent.events..")
                 .check(classes);
     }
 

@@ -8,6 +8,7 @@ import io.wiretrace.agent.app.Tracer;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.correlate.Correlator;
 import io.wiretrace.agent.events.CaptureStatisticsEvent;
+import io.wiretrace.agent.inapp.History;
 import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Commands;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import jdk.jfr.Configuration;
 import jdk.jfr.FlightRecorder;
@@ -49,6 +51,8 @@ final class Session {
     private Runnable statistics;
     private Tracer tracer;
     private Correlator correlator;
+    private History inApp;
+    private String inAppOff = "in-app verdicts: off (no recording)";
     private Instrumenter instrumenter;
     private Recording recording;
     private Thread shutdownHook;
@@ -99,6 +103,10 @@ final class Session {
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
             s.recording = startRecording(o.jfrThreshold, s, dir.resolve(StartOptions.RECORDING));
+            if (s.recording != null) {
+                s.inApp = History.start(inAppSettings(), why -> s.inAppOff = why);
+                s.correlator.inApp = s.inApp;
+            }
             if (s.capture == null && s.statistics != null) {
                 s.statistics.run(); // the recording says so from its start, however short it is
             }
@@ -157,7 +165,8 @@ final class Session {
                     + NO_PACKETS_VERDICTS + "\n"
                     + "output: " + dir + " (recording.jfr only)\n"
                     + connections() + "\n"
-                    + correlator.status();
+                    + correlator.status() + "\n"
+                    + (inApp != null ? inApp.status() : inAppOff);
         }
         String halted = capture.halted();
         return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
@@ -166,7 +175,8 @@ final class Session {
                 + "current file: " + capture.files.current() + " (" + capture.files.files().size() + " so far)\n"
                 + capture.stats().lines() + "\n"
                 + connections() + "\n"
-                + correlator.status();
+                + correlator.status() + "\n"
+                + (inApp != null ? inApp.status() : inAppOff);
     }
 
     /**
@@ -230,6 +240,9 @@ final class Session {
             } catch (Throwable t) {
                 out.append("warning: explaining the last slow calls failed: ").append(t).append('\n');
             }
+        }
+        if (inApp != null) {
+            inApp.close();
         }
         Path jfr = dir.resolve(StartOptions.RECORDING);
         if (recording != null) {
@@ -345,16 +358,31 @@ final class Session {
         return r;
     }
 
+    private static Map<String, String> settings() throws IOException, ParseException {
+        try (InputStream in = Session.class.getResourceAsStream(SETTINGS)) {
+            if (in == null) {
+                throw new IOException("not found");
+            }
+            return Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8)).getSettings();
+        }
+    }
+
+    /** wiretrace.jfc's settings, for the in-app history's stream; none if it cannot be read (newRecording warned). */
+    private static Map<String, String> inAppSettings() {
+        try {
+            return settings();
+        } catch (IOException | ParseException | RuntimeException e) {
+            return Map.of();
+        }
+    }
+
     /**
      * A recording with the settings of wiretrace.jfc: wiretrace's events and the JDK's that show
      * why a socket call stalled. Should the file be unreadable, wiretrace's events alone.
      */
     private static Recording newRecording(Session s) {
-        try (InputStream in = Session.class.getResourceAsStream(SETTINGS)) {
-            if (in == null) {
-                throw new IOException("not found");
-            }
-            return new Recording(Configuration.create(new InputStreamReader(in, StandardCharsets.UTF_8)).getSettings());
+        try {
+            return new Recording(settings());
         } catch (IOException | ParseException | RuntimeException e) {
             s.warnings += "\nwarning: cannot read the JFR settings " + SETTINGS + " (" + e
                     + "); recording wiretrace's events only";

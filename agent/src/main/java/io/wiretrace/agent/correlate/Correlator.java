@@ -9,6 +9,7 @@ import io.wiretrace.agent.capture.PacketSink;
 import io.wiretrace.agent.events.SlowCallEvent;
 import io.wiretrace.agent.events.TcpConnectionEvent;
 import io.wiretrace.agent.events.TlsHandshakeEvent;
+import io.wiretrace.agent.inapp.History;
 import io.wiretrace.analysis.http.RequestLine;
 import io.wiretrace.analysis.offline.Exchanges;
 import io.wiretrace.analysis.pcap.PacketComments;
@@ -128,6 +129,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private int reserveIndex;
     /** Where verdict comments go; null: nowhere. */
     public volatile SavefileWriter files;
+    /** The JDK's recent events, for calls the network does not explain; null: none (JDK 11, no recording). */
+    public volatile History inApp;
     private long lastSweep;
     private long lastClock;
     private volatile long offset;
@@ -441,7 +444,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             AppCall call = it.next();
             long end = epoch(call.end);
             // without packets, the settling still lets a request's own slow calls be explained first
-            if (all || (now >= end + SETTLE_NANOS && (!packets || watermark >= end || now >= end + GIVE_UP_NANOS))) {
+            if (all || (now >= end + SETTLE_NANOS && (!packets || watermark >= end || now >= end + GIVE_UP_NANOS)
+                    && (inApp == null || inApp.settled(end, now)))) {
                 it.remove();
                 explain(call);
             }
@@ -696,6 +700,10 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
             recent.addLast(new Explained(c, s, e, v));
         }
+        History h = inApp;
+        if (v.verdict == Verdict.UNKNOWN && h != null && c.threadId != 0 && !c.queued) {
+            h.explain(c.threadId, s, e, v); // the network shows no fault: where the thread's time went
+        }
         explained++;
         verdicts.merge(v.verdict.name(), 1, Integer::sum);
         if (latest.size() == 5) {
@@ -722,6 +730,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         ev.verdict = v.verdict.name();
         ev.evidence = v.evidence;
         ev.callThread = c.thread;
+        ev.callThreadId = c.queued ? 0 : c.threadId;
         ev.callStart = TimeUnit.NANOSECONDS.toMillis(s);
         ev.callDuration = e - s;
         ev.explained = v.explained;

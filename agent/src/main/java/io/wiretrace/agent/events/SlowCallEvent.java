@@ -26,7 +26,7 @@ public final class SlowCallEvent extends ConnectionEvent {
 
     @Label("Verdict")
     @Description("SERVER_THINK, NETWORK_LOSS, CONNECT_RETRY, CONNECT_REFUSED, CONNECT_TIMEOUT, PEER_RESET, "
-            + "RECEIVER_STALLED, APP_READ_LATE, DNS_SLOW, TLS_HANDSHAKE_SLOW or UNKNOWN.")
+            + "RECEIVER_STALLED, APP_READ_LATE, DNS_SLOW, TLS_HANDSHAKE_SLOW, APP_CPU, APP_LOCK, APP_GC, APP_WAIT or UNKNOWN.")
     public String verdict;
 
     @Label("Evidence")
@@ -36,6 +36,10 @@ public final class SlowCallEvent extends ConnectionEvent {
     @Label("Call Thread")
     @Description("The app thread that made the call.")
     public String callThread;
+
+    @Label("Call Thread Id")
+    @Description("The Java thread id of that thread (a virtual thread's too, whose name is often empty); 0 if not known.")
+    public long callThreadId;
 
     @Label("Call Start")
     @Description("When the call began (wall clock).")

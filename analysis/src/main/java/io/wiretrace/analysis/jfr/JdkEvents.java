@@ -3,6 +3,7 @@ package io.wiretrace.analysis.jfr;
 import io.wiretrace.analysis.verdict.InApp;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import jdk.jfr.consumer.RecordedClass;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -78,6 +79,22 @@ public final class JdkEvents {
             out[i] = f.getMethod().getType().getName() + "." + f.getMethod().getName();
         }
         return out;
+    }
+
+    /** A period setting as JFR writes it ("20 ms", "1 s") in ns; the default sampling period for another form. */
+    public static long period(String setting) {
+        String[] p = setting == null ? new String[0] : setting.trim().split("\\s+");
+        try {
+            if (p.length == 2 && p[1].equals("ms")) {
+                return TimeUnit.MILLISECONDS.toNanos(Long.parseLong(p[0]));
+            }
+            if (p.length == 2 && p[1].equals("s")) {
+                return TimeUnit.SECONDS.toNanos(Long.parseLong(p[0]));
+            }
+        } catch (NumberFormatException e) {
+            // the default
+        }
+        return InApp.DEFAULT_SAMPLE_PERIOD;
     }
 
     static long nanos(Instant i) {

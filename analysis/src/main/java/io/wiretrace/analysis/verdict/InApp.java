@@ -79,6 +79,7 @@ public final class InApp {
         }
         long dur = end - start;
         int samples = 0;
+        List<Long> sampled = new ArrayList<>();
         Map<String, Integer> hot = new HashMap<>();
         Map<String, long[]> locks = new HashMap<>();
         Map<String, long[]> waits = new HashMap<>();
@@ -107,6 +108,7 @@ public final class InApp {
             if (e.kind == SAMPLE) {
                 if (e.start >= start && e.start <= end) {
                     samples++;
+                    sampled.add(e.start);
                     hot.merge(place(e.frames), 1, Integer::sum);
                 }
             } else if (overlap > 0) {
@@ -123,7 +125,7 @@ public final class InApp {
             }
         }
         long stopped = Math.max(gc, union(stops));
-        long cpu = Math.min(dur, samples * samplePeriod);
+        long cpu = Math.min(dur, running(sampled, samplePeriod));
         long best = Math.max(Math.max(cpu, lock), Math.max(stopped, wait));
         String network = v.evidence == null || v.evidence.isEmpty() ? "" : "; " + v.evidence;
         if (best > 0 && best * 2 >= dur) {
@@ -138,7 +140,7 @@ public final class InApp {
                         + top(waits, 2) + network);
             } else {
                 v.set(Verdict.APP_CPU, cpu, "the thread was running for about " + ms(cpu) + " of the " + ms(dur) + " ("
-                        + samples + " execution samples, one per " + ms(samplePeriod) + "); hottest frames: "
+                        + samples + " execution samples); hottest frames: "
                         + hottest(hot, samples) + network);
             }
             return v;
@@ -225,6 +227,23 @@ public final class InApp {
                 .forEach(x -> b.append(b.length() == 0 ? "" : ", ").append(x.getKey()).append(" (")
                         .append(x.getValue()).append(" of ").append(samples).append(')'));
         return b.toString();
+    }
+
+    /**
+     * The time a thread ran, from its samples' times: each sample stands for the time to the next
+     * one, up to two periods (a busy JVM's sampler falls behind its period; a longer gap means the
+     * thread did not run in between), the last for one period.
+     */
+    static long running(List<Long> times, long period) {
+        if (times.isEmpty()) {
+            return 0;
+        }
+        times.sort(null);
+        long t = period;
+        for (int i = 1; i < times.size(); i++) {
+            t += Math.min(times.get(i) - times.get(i - 1), 2 * period);
+        }
+        return t;
     }
 
     /** The time the intervals cover together. */

@@ -29,8 +29,16 @@ class InAppTest {
     }
 
     private void samples(long thread, int n, String[] frames) {
+        samples(thread, n, 20, frames);
+    }
+
+    private void samples(long thread, int n, long everyMs, String[] frames) {
+        samples(thread, 10, n, everyMs, frames);
+    }
+
+    private void samples(long thread, long fromMs, int n, long everyMs, String[] frames) {
         for (int i = 0; i < n; i++) {
-            long t = T0 + 10 * MS + i * 20 * MS;
+            long t = T0 + fromMs * MS + i * everyMs * MS;
             events.add(new InApp.Event(InApp.SAMPLE, thread, t, t, null, null, 0, frames));
         }
     }
@@ -38,7 +46,7 @@ class InAppTest {
     @Test
     void aThreadThatRanIsAppCpuWithItsHottestFrames() {
         samples(THREAD, 22, BURN);
-        samples(THREAD, 2, new String[] {"com.example.Shop.handle"});
+        samples(THREAD, 450, 2, 20, new String[] {"com.example.Shop.handle"});
         samples(7, 25, SLEEP); // another thread's
         Explanation v = explain();
         assertEquals(Verdict.APP_CPU, v.verdict, v.evidence);
@@ -46,6 +54,20 @@ class InAppTest {
         assertTrue(v.evidence.contains("24 execution samples"), v.evidence);
         assertTrue(v.evidence.contains("StrictMath.sqrt ← Shop.burn (22 of 24)"), v.evidence);
         assertTrue(v.evidence.endsWith("; the network shows no fault"), v.evidence);
+    }
+
+    @Test
+    void aSamplerBehindItsPeriodStillShowsARunningThread() {
+        samples(THREAD, 13, 38, BURN); // a busy machine: every 38 ms, not 20
+        Explanation v = explain();
+        assertEquals(Verdict.APP_CPU, v.verdict, v.evidence);
+        assertEquals((20 + 12 * 38) * MS, v.explained);
+
+        events.clear();
+        samples(THREAD, 5, 100, BURN); // ran now and then: each sample stands for two periods at most
+        v = explain();
+        assertEquals(Verdict.UNKNOWN, v.verdict, v.evidence);
+        assertTrue(v.evidence.contains("cpu 36% (5 samples)"), v.evidence);
     }
 
     @Test
