@@ -65,7 +65,7 @@ public final class History {
                 mine.put(k, v);
             }
         });
-        History h = new History(period(mine.get("jdk.ExecutionSample#period")));
+        History h = new History(JdkEvents.period(mine.get("jdk.ExecutionSample#period")));
         Object rs = null;
         try {
             rs = type.getConstructor().newInstance();
@@ -84,22 +84,6 @@ public final class History {
             why.accept("in-app verdicts: off (the JFR stream did not start: " + e + ")");
             return null;
         }
-    }
-
-    /** A period setting ("20 ms", "1 s") in ns; the default if it is another form. */
-    static long period(String setting) {
-        String[] p = setting == null ? new String[0] : setting.trim().split("\\s+");
-        try {
-            if (p.length == 2 && p[1].equals("ms")) {
-                return TimeUnit.MILLISECONDS.toNanos(Long.parseLong(p[0]));
-            }
-            if (p.length == 2 && p[1].equals("s")) {
-                return TimeUnit.SECONDS.toNanos(Long.parseLong(p[0]));
-            }
-        } catch (NumberFormatException e) {
-            // the default
-        }
-        return InApp.DEFAULT_SAMPLE_PERIOD;
     }
 
     // ---- JFR's stream thread
