@@ -129,6 +129,7 @@ final class Recording {
         m.put("call", e.getString("call"));
         m.put("request", e.getString("request"));
         m.put("thread", e.getString("callThread"));
+        m.put("threadId", e.hasField("callThreadId") ? e.getLong("callThreadId") : 0L);
         m.put("connectionId", e.getLong("connectionId"));
         m.put("localAddress", e.getString("localAddress"));
         m.put("localPort", e.getInt("localPort"));

@@ -105,6 +105,9 @@ public final class Report {
         doc.put("slowThresholdMs", live && rec.slowNanos > 0 ? ms(rec.slowNanos) : ms(slowNanos));
 
         List<Map<String, Object>> calls = live ? rec.slowCalls : fromPackets(packets);
+        if (live) {
+            InAppAfter.explain(rec.file, calls); // UNKNOWN calls the agent could not look into live (JDK 11)
+        }
         calls.sort(Comparator.comparingLong((Map<String, Object> c) -> (long) c.get("start")));
         for (int i = 0; i < calls.size(); i++) {
             calls.get(i).put("id", i + 1);
