@@ -53,6 +53,10 @@ final class H2Exchanges {
         /** Other streams were open when it began (their bytes shared its packets); and the connection's count of streams begun, its own included. */
         boolean shared;
         int begunAt;
+        /** DATA of its response that came apart from the frame before (HttpExchanges.PIECE_GAP_NANOS), the longest gap; trailers named a grpc-status. */
+        int pieces;
+        long longestGap;
+        boolean grpc;
 
         Stream(int id) {
             this.id = id;
@@ -300,6 +304,9 @@ final class H2Exchanges {
             e.set(s.server, st.method, st.path, st.status, st.thread, st.start, st.requestSent, st.firstByte, st.lastByte,
                     st.requestBytes, st.responseBytes);
             e.streamId = st.id;
+            e.streamKind = streamKind(st);
+            e.streamed = e.streamKind != null;
+            e.longestGap = st.longestGap;
             e.commit();
         }
     }
@@ -307,16 +314,26 @@ final class H2Exchanges {
     private static void slow(State s, Stream st) {
         CallSink k = HttpExchanges.sink;
         long end = st.lastByte != 0 ? st.lastByte : System.nanoTime();
+        long last = st.lastByte;
+        if (streamKind(st) != null && st.failure == null) {
+            end = st.firstByte; // a stream is judged by its first byte, not by how long it went on
+            last = end;
+        }
         if (k == null || (end - st.start < k.slowNanos() && st.status != 0 && st.failure == null)) {
             return;
         }
         AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread, st.threadId,
-                st.method + " " + st.path, s.server, st.requestSent, st.firstByte, st.lastByte, st.status, st.context);
+                st.method + " " + st.path, s.server, st.requestSent, st.firstByte, last, st.status, st.context);
         call.multiplexed = true;
         call.shared = st.shared || s.begun != st.begunAt; // another began while it was open
         call.windowWait = st.windowWait;
         call.peerWindow = st.peerWindow;
         k.call(call);
+    }
+
+    /** How the stream's response streamed: "grpc" or "h2" when its DATA came piece by piece; else null. */
+    static String streamKind(Stream st) {
+        return st.pieces < HttpExchanges.STREAM_PIECES ? null : st.grpc ? "grpc" : "h2";
     }
 
     /** What one direction's reader found. */
@@ -351,6 +368,7 @@ final class H2Exchanges {
             if (st == null) {
                 return;
             }
+            st.grpc |= grpcStatus != null;
             if (status >= 200) { // not an interim 1xx
                 st.status = status;
                 st.firstByte = now;
@@ -381,6 +399,11 @@ final class H2Exchanges {
             } else {
                 st.responseBytes += length;
                 st.responseWindow -= length;
+                long gap = now - st.lastByte;
+                if (st.firstByte != 0 && gap >= HttpExchanges.PIECE_GAP_NANOS) {
+                    st.pieces++;
+                    st.longestGap = Math.max(st.longestGap, gap);
+                }
                 st.lastByte = now;
                 settle(st, now);
                 if (endStream) {

@@ -23,6 +23,8 @@ public final class HttpExchanges {
     private static final int REQUEST = 1;
     private static final int RESPONSE = 2;
     private static final int NOT_HTTP1 = 3;
+    /** After a 101 to a WebSocket: the connection carries its frames until it closes. */
+    private static final int STREAM = 4;
     private static final String[] METHODS = RequestLine.METHODS;
     private static final byte[][] METHOD_BYTES = new byte[METHODS.length][];
     private static final byte[] STATUS = "HTTP/1.".getBytes(StandardCharsets.US_ASCII);
@@ -31,6 +33,16 @@ public final class HttpExchanges {
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] UPGRADE_H2C = "upgrade: h2c".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] H2_PREFACE = "PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_TYPE = "content-type:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_STREAM = "text/event-stream".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UPGRADE = "upgrade:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WEBSOCKET = "websocket".getBytes(StandardCharsets.US_ASCII);
+    /** A piece of a response this long or longer after the one before was flushed apart from it. */
+    static final long PIECE_GAP_NANOS = 20_000_000L;
+    /** A chunked response with this many pieces flushed apart after its first is a stream. */
+    static final int STREAM_PIECES = 3;
+    private static final String SSE_STREAM = "sse";
+    private static final String WEBSOCKET_STREAM = "websocket";
 
     static {
         for (int i = 0; i < METHODS.length; i++) {
@@ -69,6 +81,11 @@ public final class HttpExchanges {
         final long[] starts = new long[4];
         /** The exception a read or write of the exchange ended with, if any. */
         Throwable failure;
+        /** What its response's headers say it streams ("sse", "websocket"), or null. */
+        String stream;
+        /** Pieces of its response that came {@link #PIECE_GAP_NANOS} or more after the one before, and the longest gap. */
+        int pieces;
+        long longestGap;
         /** "thread · method path", made when the exchange begins (the packet comments name it). */
         volatile String label;
     }
@@ -163,9 +180,36 @@ public final class HttpExchanges {
         }
         if (p instanceof State) {
             int phase = ((State) p).phase;
-            return phase == REQUEST || phase == RESPONSE;
+            return phase == REQUEST || phase == RESPONSE || phase == STREAM;
         }
         return false;
+    }
+
+    /**
+     * Whether a slow or failed read or write of the connection is its open exchange's to explain.
+     * A stream's are not: a write that blocked (the peer did not read) or a read or write that
+     * failed is a call of its own, as the stream is judged by its first byte.
+     */
+    static boolean holds(Conn c, boolean write, boolean failed) {
+        return inExchange(c) && !((write || failed) && stream(c) != null);
+    }
+
+    /** The request ("GET /path") of the connection's open exchange if its response streams; else null. */
+    static String stream(Conn c) {
+        Object p = c.protocol;
+        if (p instanceof State) {
+            State s = (State) p;
+            int phase = s.phase;
+            if ((phase == RESPONSE || phase == STREAM) && streamKind(s) != null) {
+                return s.method + " " + s.path;
+            }
+        }
+        return null;
+    }
+
+    /** How the exchange's response streams ("sse", "websocket", "chunked": flushed piece by piece), or null. */
+    static String streamKind(State s) {
+        return s.stream != null ? s.stream : s.chunked && s.pieces >= STREAM_PIECES ? "chunked" : null;
     }
 
     /**
@@ -200,6 +244,10 @@ public final class HttpExchanges {
             }
             return;
         }
+        if (phase == STREAM) {
+            streamed(s, !s.incoming, total, now);
+            return;
+        }
         bytes(c, s, phase, data, offset, n, total, now);
     }
 
@@ -220,7 +268,7 @@ public final class HttpExchanges {
         }
         State s = state(c);
         int phase = s.phase;
-        if (phase == NOT_HTTP1 || n <= 0) {
+        if (phase == NOT_HTTP1 || phase == STREAM || n <= 0) {
             return;
         }
         if (c.role != Conn.SERVER) {
@@ -316,6 +364,28 @@ public final class HttpExchanges {
             s.phase = REQUEST;
         } else if (phase == RESPONSE && s.incoming) {
             moreResponse(c, s, data, offset, n, total, now);
+        } else if (phase == STREAM) {
+            streamed(s, s.incoming, total, now);
+        }
+    }
+
+    /** Bytes of a WebSocket after its 101: the server's are its response, the client's its request. */
+    private static void streamed(State s, boolean fromServer, long total, long now) {
+        if (fromServer) {
+            piece(s, now);
+            s.lastByte = now;
+            s.responseBytes += total;
+        } else {
+            s.requestBytes += total;
+        }
+    }
+
+    /** A piece of the response: whether it came apart from the one before, and after how long. */
+    private static void piece(State s, long now) {
+        long gap = now - s.lastByte;
+        if (s.lastByte != 0 && gap >= PIECE_GAP_NANOS) {
+            s.pieces++;
+            s.longestGap = Math.max(s.longestGap, gap);
         }
     }
 
@@ -399,14 +469,30 @@ public final class HttpExchanges {
 
     /** Response bytes, read (outgoing) or written (incoming); ends the exchange once they are complete. */
     private static void moreResponse(Conn c, State s, Object data, int offset, long n, long total, long now) {
+        piece(s, now);
         s.lastByte = now;
         s.responseBytes += total;
         if ((s.responseLength >= 0 && s.responseBytes >= s.responseLength)
                 || (s.chunked && endsWith(data, offset, n, LAST_CHUNK))) {
+            if (s.status == 101 && WEBSOCKET_STREAM.equals(s.stream)) {
+                webSocket(s);
+                return;
+            }
             finish(c, s);
         } else {
             s.phase = RESPONSE;
         }
+    }
+
+    /**
+     * A 101 to a WebSocket was written or read whole: the exchange goes on with the connection, its
+     * frames counted, until it closes. A server's thread works for the request no more.
+     */
+    private static void webSocket(State s) {
+        if (s.incoming) {
+            RequestContext.leave(s.context);
+        }
+        s.phase = STREAM;
     }
 
     /**
@@ -415,6 +501,7 @@ public final class HttpExchanges {
      */
     private static long length(Object data, int offset, long n, State s) {
         s.chunked = false;
+        s.stream = null;
         int end = (int) Math.min(n, 16384);
         int headers = -1;
         long contentLength = -1;
@@ -437,6 +524,10 @@ public final class HttpExchanges {
                     }
                 } else if (header(data, offset, end, h, TRANSFER_ENCODING)) {
                     s.chunked = true;
+                } else if (header(data, offset, end, h, CONTENT_TYPE) && value(data, offset, end, h + CONTENT_TYPE.length, EVENT_STREAM)) {
+                    s.stream = SSE_STREAM;
+                } else if (s.status == 101 && header(data, offset, end, h, UPGRADE) && value(data, offset, end, h + UPGRADE.length, WEBSOCKET)) {
+                    s.stream = WEBSOCKET_STREAM;
                 }
             }
         }
@@ -465,6 +556,14 @@ public final class HttpExchanges {
             }
         }
         return true;
+    }
+
+    /** Whether the header value from {@code i}, after its blanks, starts with {@code value} (lower case), in any case. */
+    private static boolean value(Object data, int offset, int end, int i, byte[] value) {
+        while (i < end && (at(data, offset, i) == ' ' || at(data, offset, i) == '\t')) {
+            i++;
+        }
+        return header(data, offset, end, i, value);
     }
 
     private static boolean endsWith(Object data, int offset, long n, byte[] suffix) {
@@ -513,7 +612,7 @@ public final class HttpExchanges {
         } else if (p instanceof State) {
             State s = (State) p;
             int phase = s.phase;
-            if (phase == REQUEST || phase == RESPONSE) {
+            if (phase == REQUEST || phase == RESPONSE || phase == STREAM) {
                 finish(c, s);
             }
         }
@@ -548,6 +647,9 @@ public final class HttpExchanges {
         s.chunked = false;
         s.status = 0;
         s.failure = null;
+        s.stream = null;
+        s.pieces = 0;
+        s.longestGap = 0;
         s.starts[s.exchanges & 3] = start;
         s.exchanges++; // after the start: a reader that sees the count sees the start
         s.method = METHODS[method];
@@ -612,6 +714,9 @@ public final class HttpExchanges {
             c.into(e);
             e.set(s.incoming, s.method, s.path, s.status, s.thread, s.start, s.requestSent, s.firstByte, s.lastByte,
                     s.requestBytes, s.responseBytes);
+            e.streamKind = streamKind(s);
+            e.streamed = e.streamKind != null;
+            e.longestGap = s.longestGap;
             if (s.exchanges == 1) { // what opening the connection took, on its first exchange
                 Conn tcp = c.tcp != null ? c.tcp : c;
                 e.dns = tcp.dnsNanos;
@@ -627,11 +732,16 @@ public final class HttpExchanges {
         CallSink k = sink;
         // ended by its last byte; one that ended at the next request or the close ended at its last byte
         long end = s.lastByte != 0 ? s.lastByte : System.nanoTime();
+        long last = s.lastByte;
+        if (streamKind(s) != null) {
+            end = s.firstByte; // a stream is judged by its first byte, not by how long it went on
+            last = end;
+        }
         if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
             return;
         }
         AppCall call = AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.threadId,
-                s.method + " " + s.path, s.incoming, s.requestSent, s.firstByte, s.lastByte, s.status, s.context);
+                s.method + " " + s.path, s.incoming, s.requestSent, s.firstByte, last, s.status, s.context);
         call.outByte = s.sentByte;
         call.inByte = s.answerByte;
         k.call(call);

@@ -477,7 +477,8 @@ public final class Tracer implements Dispatcher.Hooks {
             return;
         }
         Conn p = c.plain;
-        if (HttpExchanges.inExchange(c) || (p != null && HttpExchanges.inExchange(p))) {
+        boolean write = op == Dispatcher.WRITE;
+        if (HttpExchanges.holds(c, write, failed) || (p != null && HttpExchanges.holds(p, write, failed))) {
             if (failed) {
                 HttpExchanges.failed(HttpExchanges.inExchange(c) ? c : p, thrown);
             }
@@ -491,6 +492,7 @@ public final class Tracer implements Dispatcher.Hooks {
         }
         AppCall call = new AppCall(op == Dispatcher.READ ? AppCall.READ : AppCall.WRITE, c, start, now, thrown);
         call.bytes = Math.max(0, result);
+        call.request = HttpExchanges.stream(p != null ? p : c); // a stream's write the peer did not read, say
         // the bytes it moved, by their offsets in the connection's stream as the app counts them
         long written = c.bytesWritten.get();
         if (op == Dispatcher.READ) {

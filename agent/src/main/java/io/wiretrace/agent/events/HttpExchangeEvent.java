@@ -86,6 +86,22 @@ public final class HttpExchangeEvent extends ConnectionEvent {
     @DataAmount
     public long responseBytes;
 
+    @Label("Streamed")
+    @Description("The response streamed: server-sent events, a chunked response flushed piece by piece, a WebSocket "
+            + "after its 101, an HTTP/2 or gRPC stream whose DATA came piece by piece. Its time is judged by its first "
+            + "byte, not by its duration.")
+    public boolean streamed;
+
+    @Label("Stream Kind")
+    @Description("How the stream was known: sse, chunked, websocket, h2 or grpc; null when it did not stream.")
+    public String streamKind;
+
+    @Label("Longest Gap")
+    @Description("The longest time between two pieces of the response after its first byte (for a WebSocket, between "
+            + "two of the server's writes).")
+    @Timespan(Timespan.NANOSECONDS)
+    public long longestGap;
+
     /** The exchange's fields; times are System.nanoTime() (0: not reached), made relative to its start. */
     public void set(boolean incoming, String method, String path, int status, String thread, long start, long sent,
             long first, long last, long requestBytes, long responseBytes) {

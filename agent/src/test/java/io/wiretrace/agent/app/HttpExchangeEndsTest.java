@@ -207,18 +207,21 @@ class HttpExchangeEndsTest {
     }
 
     @Test
-    void switchingProtocolsEndsTheExchangeAndWhatFollowsIsNotHttp() {
+    void switchingProtocolsToAWebSocketGoesOnUntilTheCloseAndWhatFollowsIsNotHttp() {
         Conn c = client();
         write(c, "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-        read(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
-        assertFalse(HttpExchanges.inExchange(c));
-        assertCall(only(), c, "GET /ws", 101, false);
+        long got = read(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+        assertTrue(HttpExchanges.inExchange(c), "the WebSocket is the exchange's stream");
         byte[] frame = {(byte) 0x81, (byte) 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9};
         HttpExchanges.beforeWrite(c, frame, 0, frame.length);
         HttpExchanges.write(c, frame, 0, frame.length, frame.length, System.nanoTime());
         write(c, "GET /not-a-request HTTP/1.1\r\n\r\n"); // a websocket message that looks like one
+        assertTrue(calls.list.isEmpty());
+        HttpExchanges.close(c);
         assertFalse(HttpExchanges.inExchange(c));
-        assertEquals(1, calls.list.size());
+        AppCall call = only();
+        assertCall(call, c, "GET /ws", 101, false);
+        assertEquals(got, call.end, "a stream ends, as a call, at its first byte");
     }
 
     @Test
