@@ -87,6 +87,8 @@ public final class Html {
             call(b, c);
         }
 
+        streams(b, (Map<String, Object>) doc.get("streams"));
+
         b.append("<h2>Connections</h2>\n<table id=\"connections\" class=\"connections\"><thead><tr>")
                 .append("<th>Conn</th><th>Role</th><th>Local</th><th>Remote</th><th>App</th><th>Thread</th>")
                 .append("<th>Duration (ms)</th><th>Handshake RTT (ms)</th><th>RTT avg / max (ms)</th>")
@@ -114,6 +116,31 @@ public final class Html {
         }
         b.append("</body></html>\n");
         return b.toString();
+    }
+
+    /** The responses that streamed, apart: their duration is theirs, not time lost. */
+    @SuppressWarnings("unchecked")
+    private static void streams(StringBuilder b, Map<String, Object> streams) {
+        List<Map<String, Object>> listed = streams == null ? List.of() : (List<Map<String, Object>>) streams.get("listed");
+        if (listed.isEmpty()) {
+            return;
+        }
+        b.append("<h2>Streams</h2>\n<p class=\"meta\">").append(streams.get("count")).append(" responses streamed")
+                .append(" (server-sent events, chunked pieces, WebSockets, HTTP/2 and gRPC streams): ")
+                .append(esc(streams.get("note"))).append(".</p>\n<table id=\"streams\" class=\"connections\"><thead><tr>")
+                .append("<th>Start</th><th>Direction</th><th>Request</th><th>Status</th><th>Kind</th><th>Remote</th>")
+                .append("<th>Thread</th><th>Duration (ms)</th><th>First byte (ms)</th><th>Longest gap (ms)</th>")
+                .append("</tr></thead><tbody>\n");
+        for (Map<String, Object> s : listed) {
+            b.append("<tr><td>").append(esc(s.get("time"))).append("</td><td>").append(esc(s.get("direction")))
+                    .append("</td><td>").append(esc(s.get("request"))).append("</td><td class=\"n\">")
+                    .append(s.get("status")).append("</td><td>").append(esc(s.get("kind"))).append("</td><td>")
+                    .append(esc(s.get("remoteAddress") + ":" + s.get("remotePort"))).append("</td><td>")
+                    .append(esc(s.get("thread"))).append("</td><td class=\"n\">").append(fmt(s.get("durationMs")))
+                    .append("</td><td class=\"n\">").append(fmt(s.get("firstByteMs"))).append("</td><td class=\"n\">")
+                    .append(fmt(s.get("longestGapMs"))).append("</td></tr>\n");
+        }
+        b.append("</tbody></table>\n");
     }
 
     @SuppressWarnings("unchecked")

@@ -20,6 +20,7 @@ import jdk.jfr.consumer.RecordingFile;
 final class Recording {
     private static final int MAX_SAMPLES = 20;
     private static final int MAX_CALLS_PER_CONNECTION = 400;
+    private static final int MAX_STREAMS = 500;
 
     /** A socket call or exchange on a connection, for a ladder; times in ns since the epoch. */
     static final class SocketCall {
@@ -43,6 +44,9 @@ final class Recording {
     boolean wiretrace;
     final List<Map<String, Object>> slowCalls = new ArrayList<>();
     final List<RecordedEvent> connections = new ArrayList<>();
+    /** The exchanges that streamed (wiretrace.HttpExchange.streamed), the first MAX_STREAMS; and how many in all. */
+    final List<Map<String, Object>> streams = new ArrayList<>();
+    int streamCount;
     private final Map<Long, String> threads = new HashMap<>();
     private final Map<Long, Long> opened = new HashMap<>();
     private final Map<Long, List<String>> requests = new HashMap<>();
@@ -100,6 +104,7 @@ final class Recording {
                     requests.computeIfAbsent(id, k -> new ArrayList<>())
                             .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
                 }
+                stream(e);
                 break;
             }
             case "wiretrace.CaptureStatistics": {
@@ -119,6 +124,39 @@ final class Recording {
         }
     }
 
+    /** An exchange that streamed: listed apart, with its duration, its first byte and its longest gap. */
+    private void stream(RecordedEvent e) {
+        if (!e.hasField("streamed") || !e.getBoolean("streamed")) {
+            return;
+        }
+        if (++streamCount > MAX_STREAMS) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        long start = nanos(e.getStartTime());
+        m.put("time", Instant.ofEpochSecond(0, start).toString());
+        m.put("direction", e.getString("direction"));
+        m.put("request", e.getString("method") + " " + e.getString("path"));
+        m.put("status", e.getInt("status"));
+        m.put("kind", e.getString("streamKind"));
+        m.put("thread", e.getString("requestThread"));
+        connection(m, e);
+        m.put("durationMs", Report.ms(nanos(e.getEndTime()) - start));
+        m.put("firstByteMs", Report.ms(e.getLong("firstByte")));
+        m.put("longestGapMs", Report.ms(e.getLong("longestGap")));
+        m.put("responseBytes", e.getLong("responseBytes"));
+        streams.add(m);
+    }
+
+    /** The connection an event is about: its id and its two ends. */
+    private static void connection(Map<String, Object> m, RecordedEvent e) {
+        m.put("connectionId", e.getLong("connectionId"));
+        m.put("localAddress", e.getString("localAddress"));
+        m.put("localPort", e.getInt("localPort"));
+        m.put("remoteAddress", e.getString("remoteAddress"));
+        m.put("remotePort", e.getInt("remotePort"));
+    }
+
     private static Map<String, Object> slowCall(RecordedEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         long start = e.getLong("callStart") * 1_000_000L;
@@ -130,11 +168,7 @@ final class Recording {
         m.put("request", e.getString("request"));
         m.put("thread", e.getString("callThread"));
         m.put("threadId", e.hasField("callThreadId") ? e.getLong("callThreadId") : 0L);
-        m.put("connectionId", e.getLong("connectionId"));
-        m.put("localAddress", e.getString("localAddress"));
-        m.put("localPort", e.getInt("localPort"));
-        m.put("remoteAddress", e.getString("remoteAddress"));
-        m.put("remotePort", e.getInt("remotePort"));
+        connection(m, e);
         m.put("durationNanos", dur);
         m.put("durationMs", Report.ms(dur));
         m.put("verdict", e.getString("verdict"));

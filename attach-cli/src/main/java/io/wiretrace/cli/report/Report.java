@@ -115,9 +115,23 @@ public final class Report {
         doc.put("verdicts", ranked(calls));
         ladders(calls, captures, rec);
         doc.put("slowCalls", calls);
+        streams(doc, rec);
         doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
                 : conversations(packets));
         return doc;
+    }
+
+    /**
+     * The responses that streamed, apart from the slow calls: a stream is judged by its first byte
+     * (a slow one is among the slow calls), so its duration is never time lost.
+     */
+    private static void streams(Map<String, Object> doc, Recording rec) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", rec != null ? rec.streamCount : 0);
+        m.put("listed", rec != null ? rec.streams : List.of());
+        m.put("note", "judged by the time to their first byte, never counted as time lost; a stream whose first"
+                + " byte was slow is also a slow call");
+        doc.put("streams", m);
     }
 
     /** The header's facts from collect's environment.txt: the target, its JVM, the host, the command. */
