@@ -41,6 +41,39 @@ class TracerTest {
     }
 
     @Test
+    void aServedStreamsWriteThatBlockedIsACallOfItsOwnNamedByTheStream() throws Exception {
+        HttpExchangeEndsTest.Calls calls = new HttpExchangeEndsTest.Calls(200_000_000L);
+        HttpExchanges.sink = calls;
+        Tracer t = new Tracer(calls);
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                SocketChannel accepted = server.accept()) {
+            t.exit(Dispatcher.ACCEPT, server, 1, 0, null, accepted);
+            byte[] request = HttpExchangeEndsTest.ascii("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+            t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), request.length, null, request, 0);
+            byte[] slowWrite = HttpExchangeEndsTest.ascii("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n");
+            for (int i = 0; i < 2; i++) {
+                long start = t.enterWrite(Dispatcher.WRITE, accepted, slowWrite, 0, slowWrite.length);
+                t.io(Dispatcher.WRITE, accepted, start - 300_000_000L, slowWrite.length, null, slowWrite, 0);
+                slowWrite = HttpExchangeEndsTest.ascii("9\r\ndata: 1\n\n\r\n");
+            }
+            // the headers' too: they were offered, so the stream's first byte was, before the write blocked
+            assertEquals(2, calls.list.size(), "each write that blocked is a call of its own");
+            for (AppCall w : calls.list) {
+                assertEquals(AppCall.WRITE, w.kind);
+                assertEquals("GET /events", w.request);
+            }
+            t.enter(Dispatcher.CLOSE, accepted);
+            assertEquals(2, calls.list.size(), "the stream itself, whose first byte came at once, is not slow");
+            assertEquals(0, t.errors.sum());
+        } finally {
+            HttpExchanges.sink = null;
+        }
+    }
+
+    @Test
     void unixDomainChannelsAreLeftAloneAfterOneLook(@TempDir Path tmp) throws Exception {
         // JDK 16+; the tests are built for 11 like the agent, hence reflection.
         Assumptions.assumeTrue(Runtime.version().feature() >= 16, "no UNIX domain channels before JDK 16");
