@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a chunked response flushed piece by piece and a WebSocket, each for about two seconds, and reads
  * them itself through the JDK HttpClient, so each is seen both ways. Their exchanges say they
  * streamed and keep their duration; none is a slow call, and the report lists them apart from
- * the time lost. A stream whose first byte came 600 ms late is a slow call, of those 600 ms.
+ * the time lost. A stream whose first byte came 600 ms late is a slow call, of those 600 ms. The
+ * threshold is 400 ms, so that a busy machine delaying a healthy stream's first byte does not fail it.
  */
 class StreamsIT {
     private static final List<String> HEALTHY = List.of("/events", "/chunks", "/ws");
@@ -32,7 +33,7 @@ class StreamsIT {
     void streamsAreJudgedByTheirFirstByte(String jdk) throws Exception {
         String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
         try (Harness.App app = new Harness.App(List.of(java, "-cp", HandOffIT.classPath(), "io.wiretrace.field.StreamApp"))) {
-            CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
+            CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "400ms",
                     "tcp port " + app.port);
             collect.awaitOutput("collecting from " + app.pid());
             for (String name : List.of("events", "chunks", "ws")) {
@@ -89,7 +90,7 @@ class StreamsIT {
             assertTrue(streamed > 6 * 1700, report.toString());
             double lost = CollectIT.list(report, "verdicts").stream()
                     .mapToDouble(v -> ((Number) ((Map<?, ?>) v).get("timeLostMs")).doubleValue()).sum();
-            assertTrue(lost < 2 * 1000, "time lost is the late stream's first byte, twice, not the streams':\n" + report);
+            assertTrue(lost < 2500, "time lost is the late stream's first byte, twice, not the streams' 12 s:\n" + report);
             String html = Files.readString(files.resolve("report.html"));
             assertTrue(html.contains("<table id=\"streams\"") && html.contains("GET /chunks"), html);
         }

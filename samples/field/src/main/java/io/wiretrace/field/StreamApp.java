@@ -55,11 +55,12 @@ public final class StreamApp {
         server.start();
         int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        // the first use of the client in a JVM is slow (classes, JIT): made here, before anyone measures
-        client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/warm")).build(),
-                HttpResponse.BodyHandlers.ofString());
         Starter.client = client;
         Starter.port = port;
+        // the first stream and WebSocket of a JVM are slow to begin (classes, JIT): made here, before anyone measures
+        Starter.read("warm");
+        Starter.webSocket(1);
+        DONE.clear();
         System.out.println("READY port=" + port + " streams");
         System.out.flush();
     }
@@ -82,6 +83,9 @@ public final class StreamApp {
                 break;
             case "/chunks":
                 stream(x, "text/plain", 0, 10, 200);
+                break;
+            case "/warm":
+                stream(x, "text/event-stream", 0, 2, 0);
                 break;
             case "/done":
                 x.getResponseSender().send(String.join("\n", new java.util.TreeMap<>(DONE).values()) + "\n");
@@ -114,7 +118,7 @@ public final class StreamApp {
         static void read(String name) {
             try {
                 if (name.equals("ws")) {
-                    DONE.put(name, "ws " + webSocket());
+                    DONE.put(name, "ws " + webSocket(10));
                     return;
                 }
                 HttpResponse<java.util.stream.Stream<String>> r = client.send(HttpRequest.newBuilder(
@@ -126,8 +130,8 @@ public final class StreamApp {
             }
         }
 
-        /** Ten messages 200 ms apart, each echo awaited; then the close. How many echoes came. */
-        static int webSocket() throws Exception {
+        /** {@code n} messages 200 ms apart, each echo awaited; then the close. How many echoes came. */
+        static int webSocket(int n) throws Exception {
             LinkedBlockingQueue<String> echoes = new LinkedBlockingQueue<>();
             WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"),
                     new WebSocket.Listener() {
@@ -139,7 +143,7 @@ public final class StreamApp {
                         }
                     }).get(10, TimeUnit.SECONDS);
             int got = 0;
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < n; i++) {
                 if (i > 0) {
                     Thread.sleep(200);
                 }
