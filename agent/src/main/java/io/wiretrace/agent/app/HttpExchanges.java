@@ -73,6 +73,8 @@ public final class HttpExchanges {
         String path;
         String thread;
         long threadId;
+        /** An incoming exchange whose response the thread that read its request began to write. */
+        boolean ownThread;
         /** The incoming request it is (incoming), or that it was sent for (outgoing); 0: none known. */
         long context;
         /** Exchanges begun on the connection, this one included. */
@@ -309,6 +311,7 @@ public final class HttpExchanges {
         }
         if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
             startResponse(s, data, offset, n, System.nanoTime());
+            s.ownThread = Thread.currentThread().getId() == s.threadId;
             if (s.status == 101 && s.responseLength >= 0 && upgradesToH2c(data, offset, s.responseLength)) {
                 upgrade(c, s, data, offset, n, System.nanoTime());
             }
@@ -656,6 +659,7 @@ public final class HttpExchanges {
         s.path = path(data, offset, n, METHOD_BYTES[method].length);
         s.thread = Thread.currentThread().getName();
         s.threadId = Thread.currentThread().getId();
+        s.ownThread = false;
         s.label = s.thread + " · " + s.method + " " + s.path;
         s.phase = REQUEST;
     }
@@ -744,6 +748,7 @@ public final class HttpExchanges {
                 s.method + " " + s.path, s.incoming, s.requestSent, s.firstByte, last, s.status, s.context);
         call.outByte = s.sentByte;
         call.inByte = s.answerByte;
+        call.ownThread = s.incoming && s.ownThread;
         k.call(call);
     }
 

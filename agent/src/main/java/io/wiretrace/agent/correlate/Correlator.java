@@ -692,8 +692,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (c.exchange() && !c.incoming) {
             handshakeInside(conn, s, e, v);
         }
+        boolean waited = false;
         if (c.kind == AppCall.HTTP && c.incoming && v.verdict == Verdict.UNKNOWN) {
-            inner(c, s, e, v);
+            waited = inner(c, s, e, v);
         } else {
             if (recent.size() == 64) {
                 recent.pollFirst();
@@ -701,7 +702,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             recent.addLast(new Explained(c, s, e, v));
         }
         History h = inApp;
-        if (v.verdict == Verdict.UNKNOWN && h != null && c.threadId != 0 && !c.queued) {
+        if (v.verdict == Verdict.UNKNOWN && h != null && c.threadId != 0 && c.ownThread && !waited) {
             h.explain(c.threadId, s, e, v); // the network shows no fault: where the thread's time went
         }
         explained++;
@@ -731,6 +732,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         ev.evidence = v.evidence;
         ev.callThread = c.thread;
         ev.callThreadId = c.queued ? 0 : c.threadId;
+        ev.ownThread = c.ownThread && !waited;
         ev.callStart = TimeUnit.NANOSECONDS.toMillis(s);
         ev.callDuration = e - s;
         ev.explained = v.explained;
@@ -857,7 +859,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
      * made for it when it carries the request's context (on any thread: a worker, the HttpClient's
      * own), or when the request's own thread made it.
      */
-    private void inner(AppCall c, long s, long e, Explanation v) {
+    private boolean inner(AppCall c, long s, long e, Explanation v) {
         Explained longest = null;
         long waited = 0;
         for (Explained x : recent) {
@@ -872,7 +874,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
         }
         if (longest == null || waited * 2 < e - s) {
-            return;
+            return false;
         }
         AppCall x = longest.call;
         if (longest.verdict.verdict == Verdict.UNKNOWN) {
@@ -882,7 +884,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                         + ":" + x.remotePort + (x.conn != null ? " (connection " + x.conn.id + ")" : "")
                         + ", itself UNKNOWN";
             }
-            return;
+            return true; // its time went to those calls, whatever its thread did meanwhile
         }
         String who = x.thread.equals(c.thread) ? "the thread waited " : "it waited ";
         String whose = x.thread.equals(c.thread) ? " on its " : " on the ";
@@ -893,6 +895,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 + (x.conn != null ? " (connection " + x.conn.id + ")" : "") + made + ": " + longest.verdict.evidence);
         v.frames.append(longest.verdict.frames);
         v.join = longest.verdict.join;
+        return true;
     }
 
     /** The flow of a connect that produced no connection: the latest SYN to its peer in its time. */

@@ -41,6 +41,11 @@ public final class SlowCallEvent extends ConnectionEvent {
     @Description("The Java thread id of that thread (a virtual thread's too, whose name is often empty); 0 if not known.")
     public long callThreadId;
 
+    @Label("Own Thread")
+    @Description("The call's thread worked for it alone from its start to its end (an incoming request read and answered"
+            + " on one thread, its time not spent in calls made for it): only such a call is looked at inside the app.")
+    public boolean ownThread;
+
     @Label("Call Start")
     @Description("When the call began (wall clock).")
     @Timestamp(Timestamp.MILLISECONDS_SINCE_EPOCH)

@@ -42,7 +42,7 @@ public final class History {
     /** A failure in the stream's handler, for the status; the stream goes on. */
     volatile Throwable error;
 
-    History(long samplePeriod) {
+    public History(long samplePeriod) {
         this.samplePeriod = samplePeriod;
     }
 
@@ -99,7 +99,7 @@ public final class History {
         }
     }
 
-    synchronized void add(InApp.Event x) {
+    public synchronized void add(InApp.Event x) {
         if (ring[next] != null) {
             dropped++;
         }

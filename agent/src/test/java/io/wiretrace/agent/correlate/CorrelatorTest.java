@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.wiretrace.agent.app.AppCall;
 import io.wiretrace.agent.app.AppSide;
 import io.wiretrace.agent.app.Conn;
+import io.wiretrace.agent.inapp.History;
+import io.wiretrace.analysis.verdict.InApp;
 import io.wiretrace.analysis.tcp.Frame;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -105,6 +107,39 @@ class CorrelatorTest {
         t.join();
         c.get().role = role;
         return c.get();
+    }
+
+    /**
+     * A request its thread read and answered alone is looked at inside the app; one handed to
+     * another thread is not, whatever the thread that read it did meanwhile (an event loop's
+     * samples are other requests' work).
+     */
+    @Test
+    void onlyARequestItsThreadServedAloneIsLookedAtInsideTheApp() throws Exception {
+        long thread = 4242;
+        long start = System.nanoTime();
+        History h = new History(20 * MS);
+        for (int i = 0; i < 25; i++) {
+            long at = cor.epoch(start) + i * 20 * MS;
+            h.add(new InApp.Event(InApp.SAMPLE, thread, at, at, null, null, 0, new String[] {"app.Work.burn"}));
+        }
+        cor.inApp = h;
+        Conn server = conn(7, "worker", "10.0.0.2", 8080, "10.0.0.1", 52000, Conn.SERVER);
+        cor.opened(server);
+        for (boolean own : new boolean[] {false, true}) {
+            AppCall c = new AppCall(AppCall.HTTP, server, start, start + 500 * MS, (String) null);
+            c.incoming = true;
+            c.request = own ? "GET /alone" : "GET /handed";
+            c.status = 200;
+            c.firstByte = start + 499 * MS;
+            c.threadId = thread;
+            c.ownThread = own;
+            cor.call(c);
+        }
+        cor.finish();
+        String status = cor.status();
+        assertTrue(status.matches("(?s).*GET /alone [^\\n]*: APP_CPU .*"), status);
+        assertTrue(status.matches("(?s).*GET /handed [^\\n]*: UNKNOWN .*"), status);
     }
 
     @Test

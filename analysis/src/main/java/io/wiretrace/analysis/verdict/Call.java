@@ -22,6 +22,13 @@ public class Call {
     public String thread;
     /** The id of that thread ({@code Thread.getId()}); 0: not known (a call made up from packets). */
     public long threadId;
+    /**
+     * The call's thread worked for it alone from its start to its end: an incoming request read
+     * and answered on one thread (a thread-per-request server). Only such a call is looked at
+     * inside the app ({@link InApp}): an event loop that read a request serves many, and a thread
+     * that made an outgoing call waits on the network however it waits.
+     */
+    public boolean ownThread;
     public final String failure;
     /** A connect's peer, or the host a lookup resolved; for others the connection's. */
     public String remoteAddress = "";

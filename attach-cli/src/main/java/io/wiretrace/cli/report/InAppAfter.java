@@ -32,7 +32,8 @@ final class InAppAfter {
         for (Map<String, Object> c : calls) {
             long thread = c.get("threadId") instanceof Number ? ((Number) c.get("threadId")).longValue() : 0;
             String evidence = String.valueOf(c.get("evidence"));
-            if (Verdict.UNKNOWN.name().equals(c.get("verdict")) && thread > 0 && !evidence.contains(MARK)
+            if (Verdict.UNKNOWN.name().equals(c.get("verdict")) && thread > 0 && Boolean.TRUE.equals(c.get("ownThread"))
+                    && !evidence.contains(MARK)
                     && !Boolean.TRUE.equals(c.get("seenInPacketsOnly"))) {
                 byThread.computeIfAbsent(thread, k -> new ArrayList<>()).add(c);
                 first = Math.min(first, start(c));

@@ -168,6 +168,7 @@ final class Recording {
         m.put("request", e.getString("request"));
         m.put("thread", e.getString("callThread"));
         m.put("threadId", e.hasField("callThreadId") ? e.getLong("callThreadId") : 0L);
+        m.put("ownThread", e.hasField("ownThread") && e.getBoolean("ownThread"));
         connection(m, e);
         m.put("durationNanos", dur);
         m.put("durationMs", Report.ms(dur));
