@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The correlation's packet side, offline, for {@code wiretrace analyze}: reads capture files
@@ -35,6 +37,8 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
     /** More conversations than this are counted, not kept. */
     public static final int MAX_CONVERSATIONS = 100_000;
     public static final int MAX_FINDINGS = 10_000;
+    private static final int RETRANSMITTED = Analysis.RETRANSMISSION | Analysis.FAST_RETRANSMISSION
+            | Analysis.SPURIOUS_RETRANSMISSION;
     private static final int MAX_REQUESTS = 20;
 
     /** One TCP conversation, as the packets show it. */
@@ -168,6 +172,8 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
     public long last;
     public long conversationsDropped;
     public long findingsDropped;
+    /** TCP retransmissions of any kind (as {@code tcp.analysis.retransmission} counts them) per epoch second. */
+    public final Map<Long, Integer> retransmissionsBySecond = new TreeMap<>();
     private String comment;
     private List<Window> windows;
     /** In the second reading, the frame parsed first: only the windows' flows go through the analysis. */
@@ -236,6 +242,9 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
             return;
         }
         tcpPackets++;
+        if (windows == null && (a & RETRANSMITTED) != 0) {
+            retransmissionsBySecond.merge(Math.floorDiv(nanos, 1_000_000_000L), 1, Integer::sum);
+        }
         Flow f = table.lastFlow();
         Frame fr = table.frame();
         State st = (State) f.attachment;

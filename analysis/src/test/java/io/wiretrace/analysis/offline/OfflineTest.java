@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +68,7 @@ class OfflineTest {
         assertEquals(80, c.serverPort);
         assertEquals(4, o.packets);
         assertEquals(4, o.tcpPackets);
+        assertEquals(Map.of(T0 / 1_000_000_000L + 1, 1), o.retransmissionsBySecond, "the SYN sent again, in its second");
     }
 
     @Test
