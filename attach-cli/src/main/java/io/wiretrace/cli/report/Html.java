@@ -1,10 +1,13 @@
 package io.wiretrace.cli.report;
 
+import io.wiretrace.analysis.verdict.Verdict;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * report.html: one file, styles and diagrams inline, no script and nothing fetched, so it opens
@@ -62,6 +65,8 @@ public final class Html {
                 .append(doc.get("slowThresholdMs")).append(" ms or failed · wiretrace ").append(esc(doc.get("wiretrace")))
                 .append("</p>\n");
 
+        timeline(b, (Map<String, Object>) doc.get("timeline"));
+
         b.append("<h2>Verdicts, by time lost</h2>\n");
         if (verdicts.isEmpty()) {
             b.append("<p id=\"verdicts\" class=\"none\">No slow or failed call.</p>\n");
@@ -71,13 +76,17 @@ public final class Html {
                     .append("</tr></thead><tbody>\n");
             for (Map<String, Object> v : verdicts) {
                 b.append("<tr><td class=\"v ").append(esc(v.get("verdict"))).append("\">").append(esc(v.get("verdict")))
-                        .append("</td><td class=\"n\">").append(v.get("calls")).append("</td><td class=\"n\">")
+                        .append("</td><td class=\"n\">").append(v.get("calls"))
+                        .append(((Number) v.getOrDefault("nestedCalls", 0L)).longValue() > 0
+                                ? " (" + v.get("nestedCalls") + " nested)" : "").append("</td><td class=\"n\">")
                         .append(fmt(v.get("timeLostMs"))).append("</td><td class=\"n\">").append(fmt(v.get("explainedMs")))
                         .append("</td><td><a href=\"#call-").append(v.get("worstCall")).append("\">#")
                         .append(v.get("worstCall")).append("</a></td><td>").append(esc(v.get("meaning")))
                         .append("</td></tr>\n");
             }
-            b.append("</tbody></table>\n");
+            b.append("</tbody></table>\n<p class=\"meta\">Time lost counts nested time once: a call made on behalf of a"
+                    + " slow request (on its thread, or named in its evidence) is counted among the calls, and its time as"
+                    + " part of the request's.</p>\n");
         }
 
         b.append("<h2>Slow calls</h2>\n");
@@ -158,12 +167,187 @@ public final class Html {
         if (c.get("failure") != null) {
             b.append(" · failed: ").append(esc(c.get("failure")));
         }
+        if (c.get("nestedIn") != null) {
+            b.append("<br>Made on behalf of request <a href=\"#call-").append(c.get("nestedIn")).append("\">#")
+                    .append(c.get("nestedIn")).append("</a> (").append(esc(MATCHED.get(c.get("nestedBy"))))
+                    .append("): its time is counted there");
+        }
         b.append("</p>\n");
+        Map<String, Object> waterfall = (Map<String, Object>) c.get("waterfall");
+        if (waterfall != null) {
+            waterfall(b, c, waterfall);
+        }
         Map<String, Object> ladder = (Map<String, Object>) c.get("ladder");
         if (ladder != null) {
             ladder(b, c, ladder);
         }
         b.append("</section>\n");
+    }
+
+    private static final Map<Object, String> MATCHED = Map.of("self", "the request", "thread", "by its thread",
+            "evidence", "named in its evidence", "time", "by time only: a guess", "jvm", "the JVM's");
+
+    /**
+     * The request and the calls made on its behalf on one time axis: bars placed by percent, the
+     * request's verdict and each call's where it has one, and how each was matched to the request.
+     */
+    @SuppressWarnings("unchecked")
+    private static void waterfall(StringBuilder b, Map<String, Object> c, Map<String, Object> w) {
+        List<Map<String, Object>> spans = (List<Map<String, Object>>) w.get("spans");
+        double lo = 0;
+        double hi = 0;
+        for (Map<String, Object> x : spans) {
+            lo = Math.min(lo, (double) x.get("startMs"));
+            hi = Math.max(hi, (double) x.get("startMs") + (double) x.get("durationMs"));
+        }
+        double range = Math.max(hi - lo, 0.001);
+        b.append("<div class=\"waterfall\" id=\"waterfall-").append(c.get("id")).append("\">\n")
+                .append("<div class=\"wf-row wf-axis\"><span class=\"wf-label\">from ").append(esc(w.get("time")))
+                .append("</span><span class=\"wf-track\"><span class=\"wf-tick\" style=\"left:0%\">")
+                .append(fmt(lo)).append(" ms</span><span class=\"wf-tick end\" style=\"left:100%\">").append(fmt(hi))
+                .append(" ms</span></span><span class=\"wf-meta\">verdict · matched</span></div>\n");
+        for (Map<String, Object> x : spans) {
+            double at = (double) x.get("startMs");
+            double d = (double) x.get("durationMs");
+            String kind = String.valueOf(x.get("kind"));
+            boolean self = "self".equals(x.get("matched"));
+            String text = kind + " " + x.get("label");
+            b.append("<div class=\"wf-row").append(self ? "" : " nested").append("\"><span class=\"wf-label\" title=\"")
+                    .append(esc(text)).append("\">").append(esc(text)).append("</span><span class=\"wf-track\">")
+                    .append("<span class=\"wf-bar ").append(esc(kind.replaceAll("[^a-z]", ""))).append(x.get("verdict") != null
+                            ? " slow" : "").append("\" style=\"left:").append(pct((at - lo) / range)).append("%;width:")
+                    .append(pct(Math.max(d / range, 0.002))).append("%\" title=\"").append(esc(text + ", " + fmt(d) + " ms from "
+                            + fmt(at) + " ms, thread " + x.get("thread"))).append("\"></span></span><span class=\"wf-meta\">");
+            if (x.get("verdict") != null) {
+                b.append("<span class=\"v ").append(esc(x.get("verdict"))).append("\">").append(esc(x.get("verdict")))
+                        .append("</span> ");
+            }
+            if (x.get("call") != null && !self) {
+                b.append("<a href=\"#call-").append(x.get("call")).append("\">#").append(x.get("call")).append("</a> ");
+            }
+            b.append(esc(MATCHED.getOrDefault(x.get("matched"), String.valueOf(x.get("matched"))))).append("</span></div>\n");
+        }
+        if (((Number) w.get("moreSpans")).intValue() > 0) {
+            b.append("<p class=\"meta\">… and ").append(w.get("moreSpans")).append(" more calls in its time</p>\n");
+        }
+        b.append("</div>\n");
+    }
+
+    private static String pct(double f) {
+        return String.format(Locale.ROOT, "%.3f", Math.max(0, Math.min(1, f)) * 100);
+    }
+
+    private static final int TL_W = 960;
+    private static final int TL_LEFT = 120;
+    private static final int TL_LANE = 44;
+    private static final String[] PALETTE = {"#c62828", "#1565c0", "#ef6c00", "#6a1b9a", "#2e7d32", "#ad1457",
+        "#00838f", "#9e9d24", "#4e342e", "#283593", "#d84315", "#558b2f", "#5d4037", "#00695c", "#f9a825"};
+
+    /** A verdict's colour in the timeline: fixed per name, UNKNOWN grey. */
+    static String colour(String verdict) {
+        if (verdict == null || verdict.equals("UNKNOWN")) {
+            return "#8a8f98";
+        }
+        Verdict v = Verdict.named(verdict);
+        int i = v != null ? v.ordinal() : Math.floorMod(verdict.hashCode(), PALETTE.length);
+        return PALETTE[i % PALETTE.length];
+    }
+
+    /**
+     * The capture over time, one column per bucket: requests served, slow calls stacked by verdict,
+     * retransmissions, GC pauses. Each lane has its own scale (its maximum is written beside it).
+     */
+    @SuppressWarnings("unchecked")
+    private static void timeline(StringBuilder b, Map<String, Object> t) {
+        List<Map<String, Object>> buckets = t == null ? List.of() : (List<Map<String, Object>>) t.get("buckets");
+        if (buckets.isEmpty()) {
+            return;
+        }
+        long step = ((Number) t.get("bucketSeconds")).longValue();
+        b.append("<h2>Timeline</h2>\n<p class=\"meta\">").append(esc(t.get("from"))).append(" – ").append(esc(t.get("to")))
+                .append(" (UTC) · one column per ").append(step == 1 ? "second" : step + " seconds")
+                .append(" · slow calls counted where they began · GC pauses from ").append(esc(t.get("gcFrom")))
+                .append("</p>\n");
+        List<String[]> lanes = new ArrayList<>();
+        lanes.add(new String[] {"requests", "Requests served"});
+        lanes.add(new String[] {"slowCalls", "Slow calls"});
+        if (buckets.get(0).get("retransmissions") != null) {
+            lanes.add(new String[] {"retransmissions", "Retransmissions"});
+        }
+        if (buckets.get(0).get("gcPauseMs") != null) {
+            lanes.add(new String[] {"gcPauseMs", "GC pause (ms)"});
+        }
+        if (buckets.get(0).get("requests") == null) {
+            lanes.remove(0);
+        }
+        int n = buckets.size();
+        double col = (double) (TL_W - TL_LEFT - 10) / n;
+        int h = 10 + lanes.size() * TL_LANE + 30;
+        b.append("<svg id=\"timeline\" class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(TL_W)
+                .append("\" height=\"").append(h).append("\" viewBox=\"0 0 ").append(TL_W).append(' ').append(h).append("\">\n");
+        for (int l = 0; l < lanes.size(); l++) {
+            String key = lanes.get(l)[0];
+            int base = 10 + (l + 1) * TL_LANE - 6;
+            double max = 0;
+            for (Map<String, Object> k : buckets) {
+                max = Math.max(max, ((Number) k.get(key)).doubleValue());
+            }
+            b.append("<text class=\"lane\" x=\"4\" y=\"").append(base - 16).append("\">").append(lanes.get(l)[1])
+                    .append("</text><text class=\"t\" x=\"4\" y=\"").append(base - 4).append("\">max ")
+                    .append(key.equals("gcPauseMs") ? fmt(max) : String.valueOf((long) max)).append("</text>")
+                    .append(line(TL_LEFT, base, TL_W - 10, base, "base")).append('\n');
+            for (int i = 0; i < n && max > 0; i++) {
+                Map<String, Object> k = buckets.get(i);
+                double v = ((Number) k.get(key)).doubleValue();
+                if (v <= 0) {
+                    continue;
+                }
+                double x = TL_LEFT + i * col;
+                double full = TL_LANE - 12;
+                if (key.equals("slowCalls")) {
+                    double y = base;
+                    for (Map.Entry<String, Object> e : ((Map<String, Object>) k.get("verdicts")).entrySet()) {
+                        double hh = full * ((Number) e.getValue()).doubleValue() / max;
+                        y -= hh;
+                        bar(b, x, y, col, hh, "fill:" + colour(e.getKey()), k.get("time") + ": " + e.getValue() + " "
+                                + e.getKey(), key);
+                    }
+                    continue;
+                }
+                String tip = k.get("time") + ": " + (key.equals("gcPauseMs") ? k.get("gcPauses") + " GC pauses, "
+                        + fmt(v) + " ms" : (long) v + " " + lanes.get(l)[1].toLowerCase(Locale.ROOT));
+                bar(b, x, base - full * v / max, col, full * v / max, null, tip, key);
+            }
+        }
+        int axis = 10 + lanes.size() * TL_LANE;
+        int ticks = Math.min(n, 8);
+        for (int j = 0; j < ticks; j++) {
+            int i = j * n / ticks;
+            String time = String.valueOf(buckets.get(i).get("time"));
+            int x = (int) (TL_LEFT + i * col);
+            b.append(line(x, axis - 4, x, axis + 2, "base")).append("<text class=\"t\" x=\"").append(x).append("\" y=\"")
+                    .append(axis + 14).append("\">").append(esc(time.length() >= 19 ? time.substring(11, 19) : time))
+                    .append("</text>");
+        }
+        b.append("\n</svg>\n<p class=\"legend\">");
+        Set<String> seen = new TreeSet<>();
+        for (Map<String, Object> k : buckets) {
+            seen.addAll(((Map<String, Object>) k.get("verdicts")).keySet());
+        }
+        for (String v : seen) {
+            b.append("<span><i style=\"background:").append(colour(v)).append("\"></i>").append(esc(v)).append("</span> ");
+        }
+        b.append("</p>\n");
+    }
+
+    private static void bar(StringBuilder b, double x, double y, double w, double h, String style, String tip,
+            String lane) {
+        b.append(String.format(Locale.ROOT, "<rect class=\"bar " + lane + "\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"",
+                x, y, Math.max(w - 0.5, 0.5), Math.max(h, 0.5)));
+        if (style != null) {
+            b.append(" style=\"").append(style).append('"');
+        }
+        b.append("><title>").append(esc(tip)).append("</title></rect>");
     }
 
     /** One item on the diagram's time axis: a packet, or a call's start or end. */
@@ -358,6 +542,19 @@ public final class Html {
             "svg .evidence line{stroke:#c62828;stroke-width:2.5}svg .evidence polygon{fill:#c62828}",
             "svg .evidence .lbl{fill:#c62828;font-weight:700}",
             "svg .gap{font:11px monospace;text-anchor:middle;fill:#889}",
+            "svg.timeline{border:1px solid #dde;background:#fcfcfe;display:block;margin:6px 0}",
+            "svg .lane{font:12px system-ui,sans-serif;fill:#223}svg .base{stroke:#aab;stroke-width:1}",
+            "svg .bar{fill:#6a7a90}svg .bar.retransmissions{fill:#d77a00}svg .bar.gcPauseMs{fill:#6a1b9a}.legend span{margin-right:10px;font:11px monospace}",
+            ".legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}",
+            ".waterfall{margin:8px 0;font-size:12px;max-width:1100px}",
+            ".wf-row{display:flex;align-items:center;height:18px}.wf-row.nested .wf-label{padding-left:16px}",
+            ".wf-label{flex:0 0 300px;box-sizing:border-box;overflow:hidden;white-space:nowrap;text-overflow:ellipsis;font-family:monospace}",
+            ".wf-track{position:relative;flex:1 1 auto;height:12px;background:#f2f3f7;margin:0 8px}",
+            ".wf-axis .wf-track{background:none}.wf-tick{position:absolute;font-size:10px;color:#667}",
+            ".wf-tick.end{transform:translateX(-100%)}.wf-meta{flex:0 0 260px;font-size:11px;color:#445}",
+            ".wf-bar{position:absolute;top:1px;height:10px;min-width:1px;background:#5b8def}",
+            ".wf-bar.request{background:#9aa6b8}.wf-bar.query{background:#2e7d32}.wf-bar.lock{background:#ef6c00}",
+            ".wf-bar.gc{background:#6a1b9a}.wf-bar.slow{outline:2px solid #c62828}",
             "svg .sock{fill:#5b8def}svg .slow{fill:#c62828;opacity:.85}svg text.call{font:10px monospace;text-anchor:end;fill:#345}",
             "");
 }

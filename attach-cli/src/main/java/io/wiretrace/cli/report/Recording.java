@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import jdk.jfr.EventType;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedThread;
@@ -39,6 +40,36 @@ final class Recording {
         }
     }
 
+    /** A timed event near a slow request, for its waterfall; times in ns since the epoch. */
+    static final class Span {
+        /** request (an incoming exchange), http (an outgoing one), query, lock, gc. */
+        final String kind;
+        /** The Java thread id; -1 for the JVM's own (a GC pause). */
+        final long threadId;
+        final String thread;
+        final long start;
+        final long end;
+        final long connectionId;
+        final String label;
+
+        Span(String kind, long threadId, String thread, long start, long end, long connectionId, String label) {
+            this.kind = kind;
+            this.threadId = threadId;
+            this.thread = thread;
+            this.start = start;
+            this.end = end;
+            this.connectionId = connectionId;
+            this.label = label;
+        }
+    }
+
+    /** Per second of the recording: what the timeline shows of it. */
+    static final int REQUESTS = 0;
+    static final int GC_PAUSES = 1;
+    static final int GC_PAUSE_NANOS = 2;
+    static final int COLLECTIONS = 3;
+    static final int COLLECTION_PAUSE_NANOS = 4;
+
     final Path file;
     /** Whether the recording holds wiretrace's events (the agent wrote it). */
     boolean wiretrace;
@@ -57,6 +88,10 @@ final class Recording {
     /** Why the agent captured no packets (wiretrace.CaptureStatistics.packetsOff), or null. */
     String packetsOff;
     long slowNanos;
+    /** Counts per epoch second (REQUESTS, GC_PAUSES …), for the timeline. */
+    final Map<Long, long[]> perSecond = new TreeMap<>();
+    /** The connections that served requests (an incoming wiretrace.HttpExchange). */
+    final Set<Long> served = new HashSet<>();
 
     private Recording(Path file) {
         this.file = file;
@@ -97,8 +132,20 @@ final class Recording {
                 opened.putIfAbsent(id, nanos(e.getStartTime()));
                 break;
             }
+            case "jdk.GCPhasePause":
+                second(e, GC_PAUSES, 1);
+                second(e, GC_PAUSE_NANOS, e.getDuration().toNanos());
+                break;
+            case "jdk.GarbageCollection":
+                second(e, COLLECTIONS, 1);
+                second(e, COLLECTION_PAUSE_NANOS, e.getDuration("sumOfPauses").toNanos());
+                break;
             case "wiretrace.HttpExchange": {
                 long id = e.getLong("connectionId");
+                if ("incoming".equals(e.getString("direction"))) {
+                    served.add(id);
+                    second(e, REQUESTS, 1);
+                }
                 int n = requestCounts.merge(id, 1, Integer::sum);
                 if (n <= MAX_SAMPLES) {
                     requests.computeIfAbsent(id, k -> new ArrayList<>())
@@ -122,6 +169,10 @@ final class Recording {
             default:
                 break;
         }
+    }
+
+    private void second(RecordedEvent e, int what, long n) {
+        perSecond.computeIfAbsent(e.getStartTime().getEpochSecond(), k -> new long[5])[what] += n;
     }
 
     /** An exchange that streamed: listed apart, with its duration, its first byte and its longest gap. */
@@ -299,6 +350,79 @@ final class Recording {
             }
         }
         return out;
+    }
+
+    /**
+     * A third reading: the exchanges, queries, lock waits and GC pauses that overlap one of the
+     * windows ({from, to} in ns since the epoch), at most {@code max} per window.
+     */
+    List<Span> spans(List<long[]> windows, int max) throws IOException {
+        List<Span> out = new ArrayList<>();
+        if (windows.isEmpty()) {
+            return out;
+        }
+        int[] taken = new int[windows.size()];
+        boolean phases = perSecond.values().stream().anyMatch(s -> s[GC_PAUSES] > 0);
+        try (RecordingFile in = new RecordingFile(file)) {
+            while (in.hasMoreEvents()) {
+                RecordedEvent e = in.readEvent();
+                Span x = span(e, phases);
+                if (x == null) {
+                    continue;
+                }
+                boolean keep = false;
+                for (int i = 0; i < windows.size(); i++) {
+                    if (x.end >= windows.get(i)[0] && x.start <= windows.get(i)[1] && taken[i] < max) {
+                        taken[i]++;
+                        keep = true;
+                    }
+                }
+                if (keep) {
+                    out.add(x);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Span span(RecordedEvent e, boolean phases) {
+        String name = e.getEventType().getName();
+        RecordedThread t = e.getThread();
+        long tid = t == null ? -1 : t.getJavaThreadId();
+        long start = nanos(e.getStartTime());
+        long end = nanos(e.getEndTime());
+        switch (name) {
+            case "wiretrace.HttpExchange": {
+                boolean in = "incoming".equals(e.getString("direction"));
+                return new Span(in ? "request" : "http", tid, named(e.getString("requestThread"), t), start, end,
+                        e.getLong("connectionId"), e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
+            }
+            case "wiretrace.DatabaseQuery":
+                return new Span("query", tid, named(e.getString("requestThread"), t), start, end, e.getLong("connectionId"),
+                        e.getString("system") + " " + e.getString("statement"));
+            case "jdk.JavaMonitorEnter":
+                return new Span("lock", tid, named(null, t), start, end, -1, ("monitor " + type(e, "monitorClass")).trim());
+            case "jdk.ThreadPark":
+                return new Span("lock", tid, named(null, t), start, end, -1, ("park " + type(e, "parkedClass")).trim());
+            case "jdk.GCPhasePause":
+                return phases ? new Span("gc", -1, null, start, end, -1, String.valueOf(e.getString("name"))) : null;
+            case "jdk.GarbageCollection": // without phase events: the collection, its pauses summed in the label
+                return phases ? null : new Span("gc", -1, null, start, end, -1, "GC " + e.getString("name") + " ("
+                        + e.getString("cause") + "), pauses " + Report.ms(e.getDuration("sumOfPauses").toNanos()) + " ms");
+            default:
+                return null;
+        }
+    }
+
+    private static String named(String thread, RecordedThread t) {
+        return thread != null && !thread.isEmpty() ? thread : t == null ? null : t.getJavaName();
+    }
+
+    private static String type(RecordedEvent e, String field) {
+        if (!e.hasField(field) || e.getClass(field) == null) {
+            return "";
+        }
+        return e.getClass(field).getName();
     }
 
     private static String thread(RecordedEvent e) {

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -112,8 +113,13 @@ public final class Report {
         for (int i = 0; i < calls.size(); i++) {
             calls.get(i).put("id", i + 1);
         }
+        Waterfall.nest(calls, live ? rec.served : Set.of());
+        doc.put("timeline", Timeline.of(calls, live ? rec : null, none ? null : packets));
         doc.put("verdicts", ranked(calls));
         ladders(calls, captures, rec);
+        if (live) {
+            Waterfall.build(calls, rec);
+        }
         doc.put("slowCalls", calls);
         streams(doc, rec);
         doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
@@ -152,16 +158,24 @@ public final class Report {
         return m;
     }
 
-    /** Per verdict: how many calls, and the time they took, most first. */
+    /**
+     * Per verdict: how many calls, and the time they took, most first. A call nested in a slow
+     * request ({@code nestedIn}, by thread or by evidence) is counted, but its time is the request's
+     * and counted there once.
+     */
     static List<Map<String, Object>> ranked(List<Map<String, Object>> calls) {
         Map<String, long[]> by = new TreeMap<>();
         Map<String, Map<String, Object>> worst = new HashMap<>();
         for (Map<String, Object> c : calls) {
             String v = (String) c.get("verdict");
-            long[] a = by.computeIfAbsent(v, k -> new long[3]);
+            long[] a = by.computeIfAbsent(v, k -> new long[4]);
             a[0]++;
-            a[1] += (long) c.get("durationNanos");
-            a[2] += (long) c.get("explainedNanos");
+            if (c.get("nestedIn") != null) {
+                a[3]++;
+            } else {
+                a[1] += (long) c.get("durationNanos");
+                a[2] += (long) c.get("explainedNanos");
+            }
             Map<String, Object> w = worst.get(v);
             if (w == null || (long) w.get("durationNanos") < (long) c.get("durationNanos")) {
                 worst.put(v, c);
@@ -172,6 +186,7 @@ public final class Report {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("verdict", v);
             m.put("calls", a[0]);
+            m.put("nestedCalls", a[3]);
             m.put("timeLostMs", ms(a[1]));
             m.put("explainedMs", ms(a[2]));
             m.put("worstCall", worst.get(v).get("id"));

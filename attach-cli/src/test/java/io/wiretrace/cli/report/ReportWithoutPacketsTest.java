@@ -43,6 +43,7 @@ class ReportWithoutPacketsTest {
         String verdict = "UNKNOWN";
         String evidence = "request sent 0.1 ms into the exchange, ...; packets were off";
         String callThread = "shop-http-1";
+        long callThreadId;
         long callStart = System.currentTimeMillis();
         long callDuration = 400_000_000L;
         long explained;
