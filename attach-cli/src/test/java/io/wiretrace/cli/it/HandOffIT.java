@@ -63,7 +63,13 @@ class HandOffIT {
                         .collect(Collectors.toList());
                 assertEquals(1, inReport.size(), reported.toString());
                 assertEquals("SERVER_THINK", ((Map<?, ?>) inReport.get(0)).get("verdict"), inReport.toString());
+                Object spans = ((Map<?, ?>) ((Map<?, ?>) inReport.get(0)).get("waterfall")).get("spans");
+                assertTrue(((List<?>) spans).stream().map(x -> (Map<?, ?>) x).anyMatch(x -> "SERVER_THINK".equals(x.get("verdict"))
+                        && String.valueOf(x.get("label")).contains("GET /upstream")), "the upstream call nested: " + spans);
             }
+            Map<?, ?> timeline = (Map<?, ?>) report[0].get("timeline");
+            assertEquals(reported.size(), ((List<?>) timeline.get("buckets")).stream()
+                    .mapToLong(b -> ((Number) ((Map<?, ?>) b).get("slowCalls")).longValue()).sum(), timeline.toString());
         } finally {
             upstream.stop(0);
         }
