@@ -80,9 +80,11 @@ class DatabaseIT {
                 RecordedEvent failed = query(events, missing, seen);
                 assertEquals(pg ? "42P01" : "1146", failed.getString("error"), seen);
 
+                Accuracy.idle(driver + " query", jdk, "SERVER_THINK", Accuracy.slow(events, sleep));
                 RecordedEvent call = slowCall(events, sleep, seen);
                 assertEquals("query", call.getString("call"), seen);
                 assertEquals("SERVER_THINK", call.getString("verdict"), seen);
+                Accuracy.idle(driver + " request on the query", jdk, "SERVER_THINK", Accuracy.slow(events, "GET /orders"));
                 RecordedEvent request = slowCall(events, "GET /orders", seen);
                 assertEquals("SERVER_THINK", request.getString("verdict"), seen);
                 assertTrue(request.getString("evidence").contains("query call " + sleep + " to 127.0.0.1:" + db.port), seen);
@@ -144,6 +146,7 @@ class DatabaseIT {
                         .collect(Collectors.toList());
                 List<RecordedEvent> orders = slow.stream().filter(e -> "GET /orders".equals(e.getString("request")))
                         .collect(Collectors.toList());
+                Accuracy.idle("query after the pool validated", jdk, "SERVER_THINK", queries);
                 assertEquals(requests, queries.size(), seen);
                 assertEquals(requests, orders.size(), seen);
                 for (RecordedEvent q : queries) {
@@ -218,6 +221,7 @@ class DatabaseIT {
             String seen = slow.stream().map(RecordedEvent::toString).collect(Collectors.joining("\n"));
             List<RecordedEvent> queries = slow.stream().filter(e -> sleep.equals(e.getString("request")))
                     .collect(Collectors.toList());
+            Accuracy.load("queries under a pool's load", "17", "SERVER_THINK", queries);
             assertEquals(3, queries.size(), seen);
             for (RecordedEvent q : queries) {
                 assertEquals("SERVER_THINK", q.getString("verdict"), seen);

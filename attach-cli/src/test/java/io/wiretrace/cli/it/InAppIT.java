@@ -82,6 +82,7 @@ class InAppIT {
                 String[] want = x.getValue();
                 RecordedEvent live = slow.stream().filter(e -> e.getInt("remotePort") == clientPort
                         && "http".equals(e.getString("call"))).findFirst().orElse(null);
+                Accuracy.idle((List.of(VIRTUAL).contains(want) ? "virtual " : "") + want[0], want[1], live == null ? null : live.getString("verdict"));
                 assertNotNull(live, want[0] + " from port " + clientPort + ": no SlowCall among " + slow);
                 assertVerdict(want, live.getString("verdict"), live.getString("evidence"));
                 assertTrue(live.getLong("callThreadId") > 0, live.toString());

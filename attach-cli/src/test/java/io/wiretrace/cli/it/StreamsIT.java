@@ -70,6 +70,7 @@ class StreamsIT {
                 String request = String.valueOf(s.getString("request"));
                 assertTrue(HEALTHY.stream().noneMatch(p -> request.endsWith(" " + p)), "a healthy stream is no slow call:\n" + seen);
             }
+            HEALTHY.forEach(p -> Accuracy.idle("healthy stream " + p, jdk, Accuracy.NOT_SLOW, Accuracy.slow(events, "GET " + p)));
             List<RecordedEvent> late = slow.stream().filter(e -> "GET /late".equals(e.getString("request")))
                     .collect(Collectors.toList());
             assertEquals(2, late.size(), "the late stream, served and read:\n" + seen);
@@ -77,6 +78,7 @@ class StreamsIT {
                 long ms = s.getLong("callDuration") / 1_000_000L;
                 assertTrue(ms >= 550 && ms < 1000, "judged on its first byte, not its 1.4 s:\n" + s);
             }
+            Accuracy.idle("late first byte, read", jdk, "SERVER_THINK", late.stream().filter(e -> e.getInt("remotePort") == app.port).collect(Collectors.toList()));
             RecordedEvent read = late.stream().filter(e -> e.getInt("remotePort") == app.port).findFirst().orElseThrow();
             assertEquals("SERVER_THINK", read.getString("verdict"), seen);
             assertTrue(read.getString("evidence").contains("the response's first bytes arrived"), read.toString());

@@ -194,6 +194,7 @@ class VerdictIT {
     @Test
     void serverThinkTimeIsTheServers() {
         for (String s : List.of("think", "think-client")) {
+            Accuracy.idle(s, "SERVER_THINK", slowCalls(s));
             RecordedEvent e = one(s);
             assertEquals("http", e.getString("call"), describe(e));
             assertEquals("SERVER_THINK", e.getString("verdict"), describe(e));
@@ -211,6 +212,7 @@ class VerdictIT {
 
     @Test
     void lossIsNetworkLoss() {
+        Accuracy.idle("loss", "NETWORK_LOSS", slowCalls(lossScenario));
         RecordedEvent e = one(lossScenario);
         // the write calls are folded into the exchange; a write event would also do
         assertTrue(List.of("http", "write").contains(e.getString("call")), describe(e));
@@ -220,6 +222,7 @@ class VerdictIT {
 
     @Test
     void refusedConnect() {
+        Accuracy.idle("refused", "CONNECT_REFUSED", slowCalls("refused"));
         RecordedEvent e = one("refused");
         assertEquals("connect", e.getString("call"), describe(e));
         assertEquals("CONNECT_REFUSED", e.getString("verdict"), describe(e));
@@ -228,6 +231,7 @@ class VerdictIT {
 
     @Test
     void droppedSynsAreConnectRetries() {
+        Accuracy.idle("syn", "CONNECT_RETRY", slowCalls("syn"));
         RecordedEvent e = one("syn");
         assertEquals("connect", e.getString("call"), describe(e));
         assertEquals("CONNECT_RETRY", e.getString("verdict"), describe(e));
@@ -236,6 +240,7 @@ class VerdictIT {
 
     @Test
     void connectTimeout() {
+        Accuracy.idle("timeout", "CONNECT_TIMEOUT", slowCalls("timeout"));
         RecordedEvent e = one("timeout");
         assertEquals("connect", e.getString("call"), describe(e));
         assertEquals("CONNECT_TIMEOUT", e.getString("verdict"), describe(e));
@@ -244,6 +249,7 @@ class VerdictIT {
 
     @Test
     void peerReset() {
+        Accuracy.idle("reset", "PEER_RESET", slowCalls("reset"));
         RecordedEvent e = one("reset");
         assertEquals("PEER_RESET", e.getString("verdict"), describe(e));
         assertNotNull(e.getString("failure"), describe(e));
@@ -251,6 +257,7 @@ class VerdictIT {
 
     @Test
     void stalledReceiverBlocksTheWrite() {
+        Accuracy.idle("stall", "RECEIVER_STALLED", slowCalls("stall"));
         RecordedEvent e = one("stall");
         assertEquals("write", e.getString("call"), describe(e));
         assertEquals("RECEIVER_STALLED", e.getString("verdict"), describe(e));
@@ -262,6 +269,7 @@ class VerdictIT {
 
     @Test
     void answerThatWaitedForTheAppIsAppReadLate() {
+        Accuracy.idle("late", "APP_READ_LATE", slowCalls("late"));
         RecordedEvent e = one("late");
         assertEquals("http", e.getString("call"), describe(e));
         assertEquals("APP_READ_LATE", e.getString("verdict"), describe(e));
@@ -273,6 +281,7 @@ class VerdictIT {
     void requestThatWaitedForABusyWorkerIsAppReadLate() {
         List<RecordedEvent> slow = slowCalls("starve");
         String all = slow.stream().map(VerdictIT::describe).collect(Collectors.joining("\n"));
+        Accuracy.idle("starve", "APP_READ_LATE", slow.stream().filter(x -> "GET /fast".equals(x.getString("request")) && "fault-pool".equals(x.getString("callThread"))).collect(Collectors.toList()));
         List<RecordedEvent> late = slow.stream().filter(x -> "APP_READ_LATE".equals(x.getString("verdict")))
                 .collect(Collectors.toList());
         assertEquals(1, late.size(), "the /fast request, waiting for the one worker:\n" + all);
@@ -285,6 +294,7 @@ class VerdictIT {
 
     @Test
     void slowDnsServer() {
+        Accuracy.idle("dns", "DNS_SLOW", slowCalls("dns"));
         RecordedEvent e = one("dns");
         assertEquals("dns", e.getString("call"), describe(e));
         assertEquals("DNS_SLOW", e.getString("verdict"), describe(e));
@@ -386,6 +396,7 @@ class VerdictIT {
 
     @Test
     void lateServerHelloIsASlowHandshake() {
+        Accuracy.idle("tls-slow", "TLS_HANDSHAKE_SLOW", slowCalls("tls-slow"));
         RecordedEvent e = one("tls-slow");
         // the handshake comes before the request: an event of its own or the exchange's, either will do
         assertTrue(List.of("tls", "http").contains(e.getString("call")), describe(e));
@@ -396,6 +407,7 @@ class VerdictIT {
     @Test
     void lateServerHelloThroughAnSslEngine() {
         List<RecordedEvent> slow = slowCalls("tls-slow-client");
+        Accuracy.idle("tls-slow-client", "TLS_HANDSHAKE_SLOW", slow);
         String all = slow.stream().map(VerdictIT::describe).collect(Collectors.joining("\n"));
         // the handshake, and the exchange that HttpClient began before it ended: both name it
         RecordedEvent tls = slow.stream().filter(x -> "tls".equals(x.getString("call"))).findFirst()
@@ -410,6 +422,7 @@ class VerdictIT {
 
     @Test
     void onlyTheSlowCallAmongFastOnesIsReported() {
+        Accuracy.idle("mixed", "SERVER_THINK", slowCalls("mixed"));
         RecordedEvent e = one("mixed");
         assertEquals("GET /think?…", e.getString("request"), describe(e));
         assertEquals("SERVER_THINK", e.getString("verdict"), describe(e));
