@@ -12,7 +12,6 @@ import java.net.Proxy;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,15 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *     /fast     GET PEER:HTTP_PORT/fast
  *     /think    GET PEER:HTTP_PORT/think?ms=400 (a slow upstream)
  *     /upload   POST of 1.5 MB to PEER:LOSS_PORT/sink (a lossy link)
- *     /cpu      400 ms of computing
+ *     /cpu      500 ms of computing (InAppApp.burn)
  *   MixApp load PORT CLIENTS          CLIENTS threads GET /fast in a loop; prints LOADED after
  *                                     200 requests; each stdin line "PATH ID" is requested on a
  *                                     thread of its own and answered with DONE ID ms=N BODY
  * </pre>
  */
 public final class MixApp {
-    private static volatile double sink;
-
     private MixApp() {
     }
 
@@ -48,7 +45,10 @@ public final class MixApp {
         server.createContext("/fast", x -> answer(x, get(peer + args[1] + "/fast")));
         server.createContext("/think", x -> answer(x, get(peer + args[1] + "/think?ms=400")));
         server.createContext("/upload", x -> answer(x, upload(peer + args[2] + "/sink", 1_500_000)));
-        server.createContext("/cpu", x -> answer(x, burn(400)));
+        server.createContext("/cpu", x -> {
+            InAppApp.burn();
+            answer(x, "burnt " + InAppApp.MS + " ms");
+        });
         server.start();
         System.out.println("READY port=" + server.getAddress().getPort() + " pid=" + ProcessHandle.current().pid()
                 + " java=" + System.getProperty("java.version"));
@@ -75,18 +75,6 @@ public final class MixApp {
         }
         String body = new String(h.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         return "upload ms=" + (System.nanoTime() - t0) / 1_000_000 + " " + h.getResponseCode() + " " + body;
-    }
-
-    private static String burn(long ms) {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        double x = 1;
-        while (System.nanoTime() < end) {
-            for (int i = 0; i < 1000; i++) {
-                x = x * 1.0000001 + 1e-9;
-            }
-        }
-        sink = x;
-        return "burnt " + ms + " ms";
     }
 
     private static void answer(HttpExchange x, String body) throws IOException {

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Several causes at once in one app under sustained load ({@link MixApp}, its server in one
  * namespace, {@link FaultPeer} in the other): while clients keep calling a quick endpoint,
  * requests wait on a slow upstream (SERVER_THINK, the upstream call and the request that made it),
- * compute for 400 ms (APP_CPU), and upload through a link that drops 15 % of the segments
+ * compute for 500 ms (APP_CPU), and upload through a link that drops 15 % of the segments
  * (NETWORK_LOSS, the uploads that waited for a retransmission timeout). Each scenario's calls are
  * told apart by their request and port; every slow call is a row of the accuracy table, as
  * "load". No scenario's call may be given another cause; UNKNOWN is counted in the table. Quick
