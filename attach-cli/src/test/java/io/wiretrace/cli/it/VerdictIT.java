@@ -193,8 +193,8 @@ class VerdictIT {
 
     @Test
     void serverThinkTimeIsTheServers() {
+        List.of("think", "think-client").forEach(s -> Accuracy.idle(s, "SERVER_THINK", slowCalls(s)));
         for (String s : List.of("think", "think-client")) {
-            Accuracy.idle(s, "SERVER_THINK", slowCalls(s));
             RecordedEvent e = one(s);
             assertEquals("http", e.getString("call"), describe(e));
             assertEquals("SERVER_THINK", e.getString("verdict"), describe(e));
