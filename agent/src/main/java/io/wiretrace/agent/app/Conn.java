@@ -13,6 +13,10 @@ public final class Conn {
     public final long openedNanos = System.nanoTime();
     /** The thread that opened it, or first used it. */
     public final String thread = Thread.currentThread().getName();
+    /**
+     * The bytes the app read and wrote on it; for an SSLEngine's plaintext side, the TLS bytes its
+     * engine consumed and produced since the connection's first (its stream offsets).
+     */
     public final AtomicLong bytesRead = new AtomicLong();
     public final AtomicLong bytesWritten = new AtomicLong();
     /**

@@ -753,13 +753,13 @@ public final class HttpExchanges {
     }
 
     /**
-     * The offset in its TCP stream of the last byte written on {@code c}, as the app counts them;
-     * -1 when not known: an SSLEngine's records leave after its wrap, when the app writes them.
+     * The offset in its TCP stream of the last byte written on {@code c}, as the app counts them
+     * (over TLS, the last byte of the record that carried it); -1 when not known.
      */
     static long lastOut(Conn c) {
         Conn tcp = c.tcp;
-        if (tcp == null) {
-            return c.bytesWritten.get() - 1;
+        if (tcp == null || c.tlsOwner instanceof javax.net.ssl.SSLEngine) {
+            return c.bytesWritten.get() - 1; // an engine's: the TLS bytes it produced, the wrap just made
         }
         return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesWritten.get() - 1 : -1;
     }
@@ -773,6 +773,9 @@ public final class HttpExchanges {
         Conn tcp = c.tcp;
         if (tcp == null) {
             return c.bytesRead.get() - total;
+        }
+        if (c.tlsOwner instanceof javax.net.ssl.SSLEngine) {
+            return c.bytesRead.get() - 1; // the TLS bytes its engine consumed: the unwrap just took the record
         }
         return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesRead.get() - 1 : -1;
     }

@@ -24,10 +24,13 @@ final class Tls {
     private static final class Hello {
         final Object engine;
         final long start;
+        /** The bytes its wrap produced: the first of the connection's TLS stream. */
+        final int produced;
 
-        Hello(Object engine, long start) {
+        Hello(Object engine, long start, int produced) {
             this.engine = engine;
             this.start = start;
+            this.produced = produced;
         }
     }
 
@@ -109,6 +112,15 @@ final class Tls {
             engineHandshake(engine, v);
         }
         ByteBuffer[] dsts = (ByteBuffer[]) data;
+        if (v != null) {
+            // an engine's view counts the TLS bytes it produced and consumed: its connection's
+            // stream offsets, since its TLS began with the connection (src/docs/verdicts.md)
+            if (op == Dispatcher.ENGINE_WRAP && produced > 0) {
+                v.bytesWritten.addAndGet(produced);
+            } else if (op != Dispatcher.ENGINE_WRAP && consumed > 0) {
+                v.bytesRead.addAndGet(consumed);
+            }
+        }
         if (op == Dispatcher.ENGINE_WRAP) {
             if (v != null) {
                 if (consumed > 0) {
@@ -122,7 +134,7 @@ final class Tls {
                     if (hellos.size() >= 256) {
                         hellos.clear(); // engines whose connection never wrote their ClientHello (closed first)
                     }
-                    hellos.put(random(out, from), new Hello(engine, token)); // the handshake began with this wrap
+                    hellos.put(random(out, from), new Hello(engine, token, produced)); // the handshake began with this wrap
                 }
             }
             return;
@@ -166,6 +178,7 @@ final class Tls {
         if (hello != null) {
             Conn v = new Conn(c, hello.engine, Conn.CLIENT);
             v.handshakeStart = hello.start;
+            v.bytesWritten.set(hello.produced); // the ClientHello, wrapped before the view was made
             if (views.putIfAbsent(hello.engine, v) == null) {
                 c.application = RequestLine.TLS;
                 c.plain = v;

@@ -300,14 +300,21 @@ class TlsTest {
 
         // HTTP through wrap and unwrap: an exchange on each plaintext side, none on the TCP ones
         client.sendText(server, "GET /secure?token=abc HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        long requestEnd = clientTcp.bytesWritten.get();
         assertEquals("GET /secure?token=abc HTTP/1.1\r\nHost: localhost\r\n\r\n", server.received.toString());
         assertTrue(HttpExchanges.inExchange(clientTcp.plain));
         assertTrue(HttpExchanges.inExchange(serverTcp.plain));
         String thread = Thread.currentThread().getName();
         assertEquals(thread + " · GET /secure?…", HttpExchanges.describe(HttpExchanges.current(serverTcp.plain)));
         assertNull(HttpExchanges.current(clientTcp), "the TCP side carries records, not HTTP");
+        long responseStart = clientTcp.bytesRead.get();
         server.sendText(client, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         assertTrue(client.received.toString().endsWith("hello"));
+        // the engines count the TLS bytes they produced and consumed: the connections' own offsets
+        for (Conn tcp : new Conn[] {clientTcp, serverTcp}) {
+            assertEquals(tcp.bytesWritten.get(), tcp.plain.bytesWritten.get(), "every byte written was wrapped");
+            assertEquals(tcp.bytesRead.get(), tcp.plain.bytesRead.get(), "every byte read was unwrapped");
+        }
         assertEquals(2, exchanges.list.size(), "both ends' exchanges ended: " + exchanges.list);
         AppCall served = exchanges.list.get(0);
         AppCall made = exchanges.list.get(1);
@@ -315,6 +322,10 @@ class TlsTest {
         assertTrue(served.incoming);
         assertSame(clientTcp.plain, made.conn);
         assertFalse(made.incoming);
+        // the byte-exact join: the request's last byte is its record's last, the response's first its record's last
+        assertEquals(requestEnd - 1, made.outByte);
+        assertTrue(made.inByte >= responseStart + 5 && made.inByte == clientTcp.bytesRead.get() - 1,
+                responseStart + " " + made.inByte + " " + clientTcp.bytesRead.get());
         for (AppCall x : exchanges.list) {
             assertEquals("GET /secure?…", x.request);
             assertEquals(200, x.status);

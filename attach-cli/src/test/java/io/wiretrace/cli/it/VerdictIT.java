@@ -154,6 +154,9 @@ class VerdictIT {
         // 10. HTTPS through both clients
         expect(call("tls", "http", url("https", HTTPS, "/fast")), "DONE", 0, 10_000, "200");
         expect(call("tls", "client", url("https", HTTPS, "/fast")), "DONE", 0, 10_000, "200");
+        // 10'. think time over TLS, through an SSLSocket and through HttpClient's SSLEngine
+        expect(call("think-tls", "http", url("https", HTTPS, "/think?ms=400")), "DONE", 400, 1500, "200");
+        expect(call("think-tls-client", "client", url("https", HTTPS, "/think?ms=400")), "DONE", 400, 1500, "200");
         // 10b. the peer leaves the ClientHello unread for 500 ms
         expect(call("tls-slow", "http", url("https", TLS_SLOW, "/fast")), "DONE", 500, 2000, "200");
         // 10c. the same through HttpClient, whose SSLEngine is matched to its connection by its ClientHello
@@ -208,6 +211,25 @@ class VerdictIT {
                         .map(f -> e.getString(f.getName())))
                 .collect(Collectors.joining("\n"));
         assertFalse(strings.contains("secret"), "a query reached the recording:\n" + strings);
+    }
+
+    /**
+     * Over TLS the exchange is joined by the bytes of its records: the request's last record (an
+     * SSLSocket's writes, an SSLEngine's wraps) and the record that carried the response's first
+     * bytes (an SSLSocket's read, an SSLEngine's unwrap).
+     */
+    @Test
+    void serverThinkOverTlsIsJoinedByItsRecordsBytes() {
+        for (String s : List.of("think-tls", "think-tls-client")) {
+            List<RecordedEvent> http = slowCalls(s).stream().filter(e -> e.getString("call").equals("http"))
+                    .collect(Collectors.toList());
+            Accuracy.idle(s, "SERVER_THINK", http);
+            assertEquals(1, http.size(), s + ": " + http);
+            RecordedEvent e = http.get(0);
+            assertEquals("SERVER_THINK", e.getString("verdict"), describe(e));
+            assertEquals("bytes", e.getString("join"), describe(e));
+            assertBetween(e.getLong("explained"), 300, 700, e);
+        }
     }
 
     @Test
@@ -358,7 +380,9 @@ class VerdictIT {
         assertTrue(byName.getLong("dns") > 0, "the lookup of " + SLOW_NAME + " before the connect: " + byName);
         assertTrue(byName.getLong("connect") > 0, byName.toString());
         assertEquals(0, byName.getLong("tls"), byName.toString());
-        for (RecordedEvent e : named("wiretrace.HttpExchange", x -> x.getInt("remotePort") == HTTPS)) {
+        // (the think-tls scenarios come after, on connections kept alive)
+        for (RecordedEvent e : named("wiretrace.HttpExchange", x -> x.getInt("remotePort") == HTTPS
+                && !in("think-tls", x) && !in("think-tls-client", x))) {
             assertTrue(e.getLong("tls") > 0 && e.getLong("connect") > 0, "an HTTPS exchange on a new connection: " + e);
             assertEquals(0, e.getLong("dns"), "no lookup: the URL holds an address " + e);
         }
