@@ -163,7 +163,7 @@ class DatabaseIT {
     }
 
     /**
-     * The same pool at the most this machine sustains: clients hammer a quick query through eight
+     * The same pool at the most this machine sustains: clients hammer a quick query through three
      * pooled connections while three slow queries run on them. The busy connections' evidence is
      * kept until the slow calls are explained (the load goes on until they are), so each is still
      * SERVER_THINK, joined by bytes, and nothing was given up under the memory budget.
@@ -172,7 +172,8 @@ class DatabaseIT {
     void slowQueriesUnderLoadKeepTheirVerdicts() throws Exception {
         String sleep = "SELECT pg_sleep($1), $2 AS tag";
         try (Databases db = Databases.postgres(false);
-                Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-Ddbapp.pool=8",
+                Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-Ddbapp.pool=3",
+                        "-Dsun.net.httpserver.nodelay=true", // else Nagle and delayed ACKs hold each answer 40 ms
                         "-Dcom.zaxxer.hikari.aliveBypassWindowMs=0", "-cp", HandOffIT.classPath(), "io.wiretrace.field.DbApp",
                         "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres", "wt", "", "postgresql"))) {
             CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "300s", "-i", "lo", "--slow", "200ms",
