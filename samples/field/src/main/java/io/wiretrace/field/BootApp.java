@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
  * JDK 21+) whose {@code /orders} asks the upstream's {@code /upstream} through the JDK HttpClient on
  * a new connection; {@code /orders/pool} makes the call in a CompletableFuture on the common pool,
  * {@code /orders/executor} through OkHttp in a task submitted to a fixed thread pool.
+ * {@code /upstream} answers {@code ok} itself, so that this app can also be the upstream of another.
  * Prints {@code READY port=N} once Tomcat listens.
  *
  * <p>Usage: {@code BootApp UPSTREAM_PORT [spring options]}.
@@ -38,6 +39,11 @@ public class BootApp implements ApplicationListener<WebServerInitializedEvent> {
     public void onApplicationEvent(WebServerInitializedEvent e) {
         System.out.println("READY port=" + e.getWebServer().getPort() + " thread=" + Thread.currentThread().getName());
         System.out.flush();
+    }
+
+    @GetMapping("/upstream")
+    public String upstream() {
+        return "ok";
     }
 
     /** The upstream call on the request's own thread (the client's own threads open the connection). */
