@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import jdk.jfr.consumer.RecordedEvent;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,9 @@ class ContainerIT {
 
     /**
      * The shop (with its upstream) as pid 1 of new namespaces, its /tmp a fresh tmpfs. The jar is
-     * opened before the tmpfs hides the host's /tmp, and run as /proc/self/fd/9.
+     * opened before the tmpfs hides the host's /tmp, and run as /proc/self/fd/9. The JVM is
+     * unshare's child, not unshare: ending unshare ends it (--kill-child) unless setpriv changed its
+     * user, which clears that signal, so it is also ended by its host pid after the test.
      */
     private Harness.App container(String user) throws Exception {
         return container(user, "mode=1777");
@@ -47,9 +50,22 @@ class ContainerIT {
         if (user != null) {
             run = "setpriv --reuid=" + user + " --regid=nogroup --clear-groups " + run;
         }
-        return new Harness.App(List.of("unshare", "--pid", "--fork", "--mount", "--net", "--mount-proc", "sh", "-c",
-                "exec 9< " + shop + " && mount -t tmpfs -o " + tmpOptions + " tmpfs /tmp && ip link set lo up && " + setUp
-                + "exec " + run));
+        Harness.App app = new Harness.App(List.of("unshare", "--pid", "--fork", "--kill-child", "--mount", "--net",
+                "--mount-proc", "sh", "-c", "exec 9< " + shop + " && mount -t tmpfs -o " + tmpOptions
+                + " tmpfs /tmp && ip link set lo up && " + setUp + "exec " + run));
+        jvms.add(Long.parseLong(jvmPid(app)));
+        return app;
+    }
+
+    /** The containers' JVMs, by host pid: ended after each test (see {@link #container}). */
+    private final List<Long> jvms = new java.util.ArrayList<>();
+
+    @AfterEach
+    void endJvms() {
+        for (long pid : jvms) {
+            ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     /** The JVM's pid on the host: unshare's child (sh, which became java). */
