@@ -29,21 +29,31 @@ public final class Budget {
         this(DEFAULT_BYTES, DEFAULT_HORIZON_NANOS);
     }
 
-    boolean take(long bytes) {
+    /**
+     * Whether a full ring whose oldest entry is {@code age} old may take {@code bytes} more to
+     * double: only within the horizon, and while the budget has room; refused inside the horizon,
+     * its oldest entry is given up, and counted.
+     */
+    boolean grow(long age, long bytes) {
+        if (age > horizonNanos) {
+            return false;
+        }
         if (used + bytes > maxBytes) {
+            givenUp++;
+            youngestGivenUp = Math.min(youngestGivenUp, age);
             return false;
         }
         used += bytes;
         return true;
     }
 
-    void give(long bytes) {
-        used = Math.max(0, used - bytes);
+    /** Memory taken whatever the budget says: a new flow's small rings, which are never refused. */
+    void count(long bytes) {
+        used += bytes;
     }
 
-    void refused(long age) {
-        givenUp++;
-        youngestGivenUp = Math.min(youngestGivenUp, age);
+    void give(long bytes) {
+        used = Math.max(0, used - bytes);
     }
 
     /** Bytes taken now. */

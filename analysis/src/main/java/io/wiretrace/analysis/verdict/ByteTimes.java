@@ -47,15 +47,13 @@ public final class ByteTimes {
     private final long[] holeEnd = new long[MAX_HOLES];
     private final long[] holeTime = new long[MAX_HOLES];
     private int holes;
-    /** Runs given up before the horizon because the budget was spent. */
-    public long givenUp;
     /** Bytes acknowledged that the capture did not see. */
     public long missed;
 
     public ByteTimes(Budget budget) {
         this.budget = budget;
         if (budget != null) {
-            budget.take(INITIAL * ENTRY_BYTES);
+            budget.count(INITIAL * ENTRY_BYTES);
         }
     }
 
@@ -213,13 +211,7 @@ public final class ByteTimes {
      */
     private boolean grow(long nanos) {
         int n = end.length;
-        long age = nanos - time[index(first())];
-        if (budget == null || age > budget.horizonNanos) {
-            return false;
-        }
-        if (!budget.take((long) n * ENTRY_BYTES)) {
-            budget.refused(age);
-            givenUp++;
+        if (budget == null || !budget.grow(nanos - time[index(first())], (long) n * ENTRY_BYTES)) {
             return false;
         }
         long[] e = new long[n * 2];

@@ -64,7 +64,7 @@ public class EvidenceRing {
         clientBytes = budget == null ? null : new ByteTimes(budget);
         serverBytes = budget == null ? null : new ByteTimes(budget);
         if (budget != null) {
-            budget.take((long) INITIAL * RECORD_BYTES);
+            budget.count((long) INITIAL * RECORD_BYTES);
         }
     }
 
@@ -152,16 +152,11 @@ public class EvidenceRing {
     private void grow(long nanos) {
         int cap = time.length;
         if (cap >= CAPACITY) {
-            long age = nanos - time[index(first())];
-            if (budget == null || age > budget.horizonNanos) {
-                return;
-            }
-            if (!budget.take((long) cap * RECORD_BYTES)) {
-                budget.refused(age);
+            if (budget == null || !budget.grow(nanos - time[index(first())], (long) cap * RECORD_BYTES)) {
                 return;
             }
         } else if (budget != null) {
-            budget.take((long) cap * RECORD_BYTES); // small rings are not refused: the budget counts them
+            budget.count((long) cap * RECORD_BYTES); // small rings are not refused: the budget counts them
         }
         long[] t = new long[cap * 2];
         int[] k = new int[cap * 2];
