@@ -283,8 +283,8 @@ public final class HttpExchanges {
                     finish(c, s);
                 }
                 c.role = Conn.CLIENT;
-                c.application = RequestLine.HTTP1;
                 begin(s, false, m, data, offset, n, n);
+                c.application = RequestLine.HTTP1; // after the exchange: publishes it to the capture's comments
                 context(c, s);
                 return;
             }
@@ -411,8 +411,8 @@ public final class HttpExchanges {
                     finish(c, s);
                 }
                 c.role = Conn.SERVER;
-                c.application = RequestLine.HTTP1;
                 begin(s, true, m, data, offset, n, total);
+                c.application = RequestLine.HTTP1; // after the exchange: publishes it to the capture's comments
                 context(c, s);
                 return;
             }

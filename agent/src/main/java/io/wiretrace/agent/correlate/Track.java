@@ -42,8 +42,10 @@ final class Track extends EvidenceRing {
     byte[] comment(Conn c) {
         int end = c == server ? 1 : 0;
         Conn p = c.plain;
-        Object exchange = HttpExchanges.current(p != null ? p : c);
+        // the protocol first: the app writes it (volatile) after the exchange's fields, so a
+        // connection known to carry HTTP/1.1 shows its exchange here
         String app = p != null ? p.application : c.application; // constants: compared by reference
+        Object exchange = HttpExchanges.current(p != null ? p : c);
         if (c == commentConn[end] && exchange == commentFor[end] && app == commentApp[end] && comment[end] != null) {
             return comment[end];
         }
