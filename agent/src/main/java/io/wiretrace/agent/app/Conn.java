@@ -1,7 +1,10 @@
 package io.wiretrace.agent.app;
 
 import io.wiretrace.agent.events.ConnectionEvent;
+import io.wiretrace.agent.events.SocketReadEvent;
+import io.wiretrace.agent.events.SocketWriteEvent;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /** One TCP connection of the app as its socket calls see it. */
 public final class Conn {
@@ -62,6 +65,68 @@ public final class Conn {
     public volatile long openContext;
     /** What the bytes showed it carries: "http/1.1", "h2", "tls", or null: not known. */
     public volatile String application;
+
+    /*
+     * A virtual thread's read and write events: its connection's, not its own (a thread per
+     * request would make a set of events per request). The thread that claims one holds it from
+     * the call's start to its end; a second thread in a call of the same kind on the same
+     * connection meanwhile (two readers of one socket) gets none, and its call goes unrecorded.
+     */
+    private static final AtomicReferenceFieldUpdater<Conn, Thread> READER =
+            AtomicReferenceFieldUpdater.newUpdater(Conn.class, Thread.class, "reader");
+    private static final AtomicReferenceFieldUpdater<Conn, Thread> WRITER =
+            AtomicReferenceFieldUpdater.newUpdater(Conn.class, Thread.class, "writer");
+    private volatile Thread reader;
+    private volatile Thread writer;
+    private SocketReadEvent readEvent;
+    private SocketWriteEvent writeEvent;
+
+    /** Begins the connection's read event for virtual thread {@code t}; false if another thread holds it. */
+    boolean beginRead(Thread t) {
+        if (!READER.compareAndSet(this, null, t)) {
+            return false;
+        }
+        SocketReadEvent e = readEvent;
+        if (e == null) {
+            readEvent = e = new SocketReadEvent();
+        }
+        e.begin();
+        return true;
+    }
+
+    /** The read event {@code t} began, which it gives back with {@link #endRead}; null if it holds none. */
+    SocketReadEvent readEvent(Thread t) {
+        return reader == t ? readEvent : null;
+    }
+
+    void endRead(Thread t) {
+        if (reader == t) {
+            reader = null;
+        }
+    }
+
+    /** As {@link #beginRead}, for a write. */
+    boolean beginWrite(Thread t) {
+        if (!WRITER.compareAndSet(this, null, t)) {
+            return false;
+        }
+        SocketWriteEvent e = writeEvent;
+        if (e == null) {
+            writeEvent = e = new SocketWriteEvent();
+        }
+        e.begin();
+        return true;
+    }
+
+    SocketWriteEvent writeEvent(Thread t) {
+        return writer == t ? writeEvent : null;
+    }
+
+    void endWrite(Thread t) {
+        if (writer == t) {
+            writer = null;
+        }
+    }
 
     public Conn(long id, String localAddress, int localPort, String remoteAddress, int remotePort) {
         this.id = id;

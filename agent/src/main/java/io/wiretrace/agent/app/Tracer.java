@@ -49,6 +49,8 @@ public final class Tracer implements Dispatcher.Hooks {
     public final LongAdder reads = new LongAdder();
     public final LongAdder writes = new LongAdder();
     public final LongAdder untracked = new LongAdder();
+    /** Reads and writes of virtual threads that found their connection's event held by another thread. */
+    public final LongAdder unrecorded = new LongAdder();
     public final LongAdder errors = new LongAdder();
     /** Address look-ups: one per connection, never one per call. */
     final LongAdder lookups = new LongAdder();
@@ -142,11 +144,16 @@ public final class Tracer implements Dispatcher.Hooks {
                     slots.get().accept.begin();
                     break;
                 case Dispatcher.READ:
-                    slots.get().read.begin();
+                case Dispatcher.WRITE: {
+                    Thread v = VirtualThreads.current();
+                    if (v == null) {
+                        Slot slot = slots.get();
+                        (op == Dispatcher.READ ? slot.read : slot.write).begin();
+                    } else {
+                        beginVirtual(op, conn(socket), v);
+                    }
                     break;
-                case Dispatcher.WRITE:
-                    slots.get().write.begin();
-                    break;
+                }
                 case Dispatcher.CLOSE:
                     close(socket);
                     return 0L;
@@ -187,9 +194,15 @@ public final class Tracer implements Dispatcher.Hooks {
                 start = start();
                 c = tls.plain(socket);
             } else {
-                slots.get().write.begin();
+                Thread v = VirtualThreads.current();
+                if (v == null) {
+                    slots.get().write.begin();
+                }
                 start = start();
                 c = conn(socket);
+                if (v != null) {
+                    beginVirtual(Dispatcher.WRITE, c, v);
+                }
             }
             if (c == null || data == null) {
                 return start;
@@ -567,51 +580,89 @@ public final class Tracer implements Dispatcher.Hooks {
         return true;
     }
 
+    /**
+     * A virtual thread's read or write begins: its event is the connection's (see {@link Conn}),
+     * so that a thread per request allocates nothing for its calls.
+     */
+    private void beginVirtual(int op, Conn c, Thread v) {
+        if (c != null && !(op == Dispatcher.READ ? c.beginRead(v) : c.beginWrite(v))) {
+            unrecorded.increment();
+        }
+    }
+
     private Conn read(Object socket, long n, Throwable thrown) throws Exception {
-        if (n == 0 && thrown == null) {
-            return null; // a non-blocking read that found nothing
+        Thread v = VirtualThreads.current();
+        Conn c = null;
+        try {
+            if (n == 0 && thrown == null) {
+                if (v != null) {
+                    c = conns.get(socket);
+                }
+                return null; // a non-blocking read that found nothing
+            }
+            c = conn(socket);
+            if (c == null) {
+                return null;
+            }
+            reads.increment();
+            if (n > 0 && c.bytesRead.addAndGet(n) == n && !c.counted && c.bytesWritten.get() == 0) {
+                c.readFirst = true;
+            }
+            SocketReadEvent e = v == null ? slots.get().read : c.readEvent(v);
+            if (e == null) {
+                return c;
+            }
+            e.end();
+            if (e.shouldCommit()) {
+                c.into(e);
+                e.bytesRead = Math.max(n, 0);
+                e.endOfStream = n < 0;
+                e.failure = thrown == null ? null : thrown.toString();
+                e.commit();
+            }
+            return c;
+        } finally {
+            if (v != null && c != null) {
+                c.endRead(v);
+            }
         }
-        Conn c = conn(socket);
-        if (c == null) {
-            return null;
-        }
-        reads.increment();
-        if (n > 0 && c.bytesRead.addAndGet(n) == n && !c.counted && c.bytesWritten.get() == 0) {
-            c.readFirst = true;
-        }
-        SocketReadEvent e = slots.get().read;
-        e.end();
-        if (e.shouldCommit()) {
-            c.into(e);
-            e.bytesRead = Math.max(n, 0);
-            e.endOfStream = n < 0;
-            e.failure = thrown == null ? null : thrown.toString();
-            e.commit();
-        }
-        return c;
     }
 
     private Conn write(Object socket, long n, Throwable thrown) throws Exception {
-        if (n == 0 && thrown == null) {
-            return null;
+        Thread v = VirtualThreads.current();
+        Conn c = null;
+        try {
+            if (n == 0 && thrown == null) {
+                if (v != null) {
+                    c = conns.get(socket);
+                }
+                return null;
+            }
+            c = conn(socket);
+            if (c == null) {
+                return null;
+            }
+            writes.increment();
+            if (n > 0) {
+                c.bytesWritten.addAndGet(n);
+            }
+            SocketWriteEvent e = v == null ? slots.get().write : c.writeEvent(v);
+            if (e == null) {
+                return c;
+            }
+            e.end();
+            if (e.shouldCommit()) {
+                c.into(e);
+                e.bytesWritten = Math.max(n, 0);
+                e.failure = thrown == null ? null : thrown.toString();
+                e.commit();
+            }
+            return c;
+        } finally {
+            if (v != null && c != null) {
+                c.endWrite(v);
+            }
         }
-        Conn c = conn(socket);
-        if (c == null) {
-            return null;
-        }
-        writes.increment();
-        if (n > 0) {
-            c.bytesWritten.addAndGet(n);
-        }
-        SocketWriteEvent e = slots.get().write;
-        e.end();
-        if (e.shouldCommit()) {
-            c.into(e);
-            e.bytesWritten = Math.max(n, 0);
-            e.failure = thrown == null ? null : thrown.toString();
-            e.commit();
-        }
-        return c;
     }
 
     private void connect(Object socket, long start, long established, Throwable thrown, Object remote) throws Exception {

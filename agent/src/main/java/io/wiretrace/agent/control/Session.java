@@ -205,6 +205,8 @@ final class Session {
                 + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
                 + tracer.closes.sum() + " closed\n"
                 + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
+                + (tracer.unrecorded.sum() > 0 ? " (" + tracer.unrecorded.sum() + " not in recording.jfr: virtual"
+                        + " threads in a read or write on a connection another was in)" : "")
                 + (tracer.untracked.sum() > 0 ? "\nsocket calls not tracked (more than " + Conn.MAX_TRACKED
                         + " connections open at once): " + tracer.untracked.sum() : "")
                 + (tracer.errors.sum() > 0 ? "\nagent errors: " + tracer.errors.sum() + " (first: " + err + ")" : "");
