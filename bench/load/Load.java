@@ -26,7 +26,12 @@ public final class Load {
     static final String TCPDUMP = "tcpdump";
     static final String WIRETRACE = "wiretrace";
     static final String STOPPED = "stopped";
-    static final List<String> ARMS = List.of(NONE, TCPDUMP, WIRETRACE, STOPPED);
+    /** wiretrace started with BEFORE_OPTS (the defaults of an earlier version, say), beside the wiretrace arm. */
+    static final String BEFORE = "before";
+    /** The windows right after a start (START_WARMUP_MS) and after a stop (SETTLE_MS): the JIT's work, not in the ratios. */
+    static final String STARTED = "+start";
+    static final String STOPPING = "+stop";
+    static final List<String> ARMS = List.of(NONE, TCPDUMP, WIRETRACE, BEFORE, STOPPED, STARTED, STOPPING);
 
     /** One measured round. CPU in microseconds per request; busy in cores. */
     record Row(int phase, int cycle, String arm, double rps, double p50, double p99, double p999, long errors,
@@ -46,7 +51,16 @@ public final class Load {
     private Process tcpdump;
     private boolean attached;
     private boolean running;
+    /** The arm the running capture was started for (WIRETRACE or BEFORE). */
+    private String runningArm;
     private int captures;
+    private long jitCpu0;
+    private final List<String> wiretraceOpts = opts("wiretraceOpts");
+    private final List<String> beforeOpts = opts("beforeOpts");
+    private final boolean before = !System.getProperty("load.beforeOpts", "").isBlank();
+    private Generator gen;
+    private int phase;
+    private int cycle;
 
     Load() {
         int appPort = Integer.parseInt(prop("appPort"));
@@ -64,16 +78,21 @@ public final class Load {
         int appPort = Integer.parseInt(prop("appPort"));
         int connections = Integer.parseInt(prop("connections"));
         Generator gen = new Generator(appPort, prop("path"), connections);
+        this.gen = gen;
         System.out.printf("load: %d connections to 127.0.0.1:%d%s, rounds of %d ms, capture filter: %s%n", connections,
                 appPort, prop("path"), roundNanos / 1_000_000, String.join(" ", filter));
+        System.out.printf("wiretrace start options: %s%s%n", wiretraceOpts.isEmpty() ? "(defaults)" : String.join(" ", wiretraceOpts),
+                before ? "; before: " + String.join(" ", beforeOpts) : "");
         gen.start();
         warmUp(gen);
 
         List<List<String>> phase1 = List.of(List.of(NONE, TCPDUMP, TCPDUMP, NONE));
-        List<List<String>> phase2 = List.of(List.of(WIRETRACE, STOPPED, TCPDUMP, TCPDUMP, STOPPED, WIRETRACE));
+        List<List<String>> phase2 = List.of(before
+                ? List.of(WIRETRACE, STOPPED, BEFORE, TCPDUMP, TCPDUMP, BEFORE, STOPPED, WIRETRACE)
+                : List.of(WIRETRACE, STOPPED, TCPDUMP, TCPDUMP, STOPPED, WIRETRACE));
         if (Boolean.getBoolean("short")) {
             phase1 = List.of(List.of(NONE, TCPDUMP));
-            phase2 = List.of(List.of(WIRETRACE, STOPPED, TCPDUMP));
+            phase2 = List.of(before ? List.of(WIRETRACE, STOPPED, BEFORE, TCPDUMP) : List.of(WIRETRACE, STOPPED, TCPDUMP));
         }
         System.out.printf("%n%-5s %-5s %-9s %8s %8s %8s %8s %6s %8s %8s %8s %5s  %s%n", "phase", "cycle", "arm",
                 "req/s", "p50", "p99", "p99.9", "errors", "appCPU", "upCPU", "tcpdCPU", "busy", "capture");
@@ -124,7 +143,8 @@ public final class Load {
     }
 
     private void round(Generator gen, int phase, int cycle, String arm) throws Exception {
-        String drops = "";
+        this.phase = phase;
+        this.cycle = cycle;
         switch (arm) {
             case NONE -> {
                 if (attached) {
@@ -137,9 +157,12 @@ public final class Load {
                 }
                 startTcpdump();
             }
-            case WIRETRACE -> {
+            case WIRETRACE, BEFORE -> {
+                if (running && !arm.equals(runningArm)) {
+                    stopWiretrace();
+                }
                 if (!running) {
-                    startWiretrace();
+                    startWiretrace(arm);
                 }
             }
             case STOPPED -> {
@@ -149,12 +172,18 @@ public final class Load {
             }
             default -> throw new IllegalArgumentException(arm);
         }
+        measure(arm, roundNanos);
+    }
+
+    /** One window of load, as a row of the arm. */
+    private void measure(String arm, long nanos) throws Exception {
+        String drops = "";
         long tcpdPid = tcpdump == null ? -1 : tcpdump.pid();
         long app0 = cpuNanos(appPid);
         long up0 = cpuNanos(upPid);
         long tcpd0 = tcpdPid < 0 ? 0 : cpuNanos(tcpdPid);
         long busy0 = busyTicks();
-        Generator.Round r = gen.measure(roundNanos);
+        Generator.Round r = gen.measure(nanos);
         long busy1 = busyTicks();
         long app1 = cpuNanos(appPid);
         long up1 = cpuNanos(upPid);
@@ -162,7 +191,7 @@ public final class Load {
         if (arm.equals(TCPDUMP)) {
             drops = stopTcpdump();
         }
-        if (arm.equals(WIRETRACE)) {
+        if (arm.equals(WIRETRACE) || arm.equals(BEFORE)) {
             drops = "(at stop)";
         }
         Histogram h = new Histogram();
@@ -212,31 +241,87 @@ public final class Load {
         return counts(out, "packets captured", "dropped by kernel");
     }
 
-    private void startWiretrace() throws Exception {
+    private void startWiretrace(String arm) throws Exception {
         Path out = work.resolve("wiretrace-" + (++captures));
         List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "start", String.valueOf(appPid), "-i", "lo",
                 "-w", out.toString()));
+        cmd.addAll(arm.equals(BEFORE) ? beforeOpts : wiretraceOpts);
         cmd.addAll(filter);
         attached = true;
+        long t0 = System.nanoTime();
+        jitCpu0 = jitNanos(appPid);
         String said = cli(cmd);
         running = true;
+        runningArm = arm;
         if (captures == 1) {
             System.out.println("  (first start: " + said.strip().replace('\n', ' ') + ")");
         }
-        Thread.sleep(startWarmupMs);
+        System.out.printf("  start (%s): %d ms%n", arm, (System.nanoTime() - t0) / 1_000_000);
+        if (startWarmupMs > 0) {
+            measure(STARTED, startWarmupMs * 1_000_000L); // the retransformation's JIT work: measured, not judged
+        }
+        awaitJit("start", t0);
+    }
+
+    /**
+     * Waits, under load, until the app's JIT compiler threads are quiet (under 5 % of a core over
+     * a second) or jitMaxMs since {@code t0} passed, and says how much compiler CPU the app spent
+     * since {@code t0}: what retransforming classes costs (compiled code that inlined them is
+     * thrown away and compiled again), apart from what the arm's rounds measure.
+     */
+    private void awaitJit(String after, long t0) throws Exception {
+        long jit0 = jitCpu0;
+        long last = jitNanos(appPid);
+        long max = millis("jitMaxMs") * 1_000_000L;
+        while (System.nanoTime() - t0 < max) {
+            Thread.sleep(1000);
+            long now = jitNanos(appPid);
+            if (now - last < 50_000_000L) {
+                break;
+            }
+            last = now;
+        }
+        System.out.printf("  jit after %s: %.1f s of compiler CPU in the app, quiet %.0f s after it%s%n", after,
+                (jitNanos(appPid) - jit0) / 1e9, (System.nanoTime() - t0) / 1e9,
+                System.nanoTime() - t0 >= max ? " (not quiet: gave up waiting)" : "");
+    }
+
+    /** CPU time (ns) of the JVM's compiler threads (C1 and C2), from /proc/PID/task. */
+    private static long jitNanos(long pid) throws IOException {
+        long sum = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return sum;
     }
 
     private void stopWiretrace() throws Exception {
+        long t0 = System.nanoTime();
+        jitCpu0 = jitNanos(appPid);
         String said = cli(List.of(java, "-jar", jar, "stop", String.valueOf(appPid)));
         running = false;
-        for (int i = rows.size() - 1; i >= 0 && rows.get(i).arm.equals(WIRETRACE) && rows.get(i).drops.equals("(at stop)"); i--) {
+        for (int i = rows.size() - 1; i >= 0 && rows.get(i).arm.equals(runningArm) && rows.get(i).drops.equals("(at stop)"); i--) {
             Row r = rows.get(i);
             rows.set(i, new Row(r.phase, r.cycle, r.arm, r.rps, r.p50, r.p99, r.p999, r.errors, r.appCpu, r.upCpu,
                     r.tcpdumpCpu, r.busy, counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace")));
         }
         System.out.println("  stop: " + counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace"));
         deleteTree(work.resolve("wiretrace-" + captures));
-        Thread.sleep(settleMs);
+        if (settleMs > 0) {
+            measure(STOPPING, settleMs * 1_000_000L); // the JIT's work after the classes are restored
+        }
+        awaitJit("stop", t0);
     }
 
     private static String cli(List<String> cmd) throws Exception {
@@ -304,6 +389,8 @@ public final class Load {
         System.out.printf("%-28s %6s %20s %20s %20s %20s%n", "", "cycles", "req/s", "p50", "p99", "p99.9");
         paired(1, TCPDUMP, NONE);
         paired(2, WIRETRACE, TCPDUMP);
+        paired(2, BEFORE, TCPDUMP);
+        paired(2, WIRETRACE, BEFORE);
         paired(2, WIRETRACE, STOPPED);
         paired(2, STOPPED, TCPDUMP);
         paired(1, NONE, NONE);
@@ -317,11 +404,13 @@ public final class Load {
         double noneRps = median(none, Row::rps);
         System.out.printf("%nNOISE: none's req/s over its %d rounds: %s of the median; tcpdump's req/s, phase 2 / phase 1: x%.3f (drift between the phases)%n",
                 none.size(), range(none, Row::rps, noneRps), b2 / b1);
-        List<Double> wt = cycleRatios(2, WIRETRACE, TCPDUMP, Row::rps);
         List<Double> tn = cycleRatios(1, TCPDUMP, NONE, Row::rps);
-        if (!wt.isEmpty() && !tn.isEmpty()) {
-            System.out.printf("wiretrace x none through tcpdump (median wiretrace/tcpdump x median tcpdump/none), req/s: x%.3f%n",
-                    med(wt) * med(tn));
+        for (String arm : List.of(WIRETRACE, BEFORE, STOPPED, STARTED, STOPPING)) {
+            List<Double> wt = cycleRatios(2, arm, TCPDUMP, Row::rps);
+            if (!wt.isEmpty() && !tn.isEmpty()) {
+                System.out.printf("%s x none through tcpdump (median %s/tcpdump x median tcpdump/none), req/s: x%.3f%n",
+                        arm, arm, med(wt) * med(tn));
+            }
         }
     }
 
@@ -442,6 +531,12 @@ public final class Load {
             throw new IllegalArgumentException("missing -Dload." + name);
         }
         return v;
+    }
+
+    /** Options from a property, split on spaces; none when it is empty or not set. */
+    private static List<String> opts(String name) {
+        String v = System.getProperty("load." + name, "").strip();
+        return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
     }
 
     private static long millis(String name) {
