@@ -22,11 +22,23 @@ public final class JdkEvents {
     private JdkEvents() {
     }
 
-    /** The event as an {@link InApp.Event}, or null if it is not one of {@link #NAMES}. */
+    /**
+     * The event as an {@link InApp.Event}, or null if it is not one of {@link #NAMES} or is about
+     * one of wiretrace's or JFR's own threads, which never serve a request: their samples and
+     * parks (a busy capture's are most of them) would only push the app's out of a ring.
+     */
     public static InApp.Event of(RecordedEvent e) {
+        String type = e.getEventType().getName();
+        if (!NAMES.contains(type)) {
+            return null;
+        }
+        if (!type.equals("jdk.GarbageCollection") && !type.equals("jdk.SafepointBegin")
+                && tools(e.getThread(type.equals("jdk.ExecutionSample") ? "sampledThread" : "eventThread"))) {
+            return null;
+        }
         long start = nanos(e.getStartTime());
         long end = nanos(e.getEndTime());
-        switch (e.getEventType().getName()) {
+        switch (type) {
             case "jdk.ExecutionSample":
                 return new InApp.Event(InApp.SAMPLE, id(e.getThread("sampledThread")), start, start, null, null, 0,
                         frames(e));
@@ -49,6 +61,12 @@ public final class JdkEvents {
             default:
                 return null;
         }
+    }
+
+    /** Whether {@code t} is one of wiretrace's threads or JFR's. */
+    static boolean tools(RecordedThread t) {
+        String name = t == null ? null : t.getJavaName();
+        return name != null && (name.startsWith("wiretrace-") || name.startsWith("JFR "));
     }
 
     private static long id(RecordedThread t) {
