@@ -1,7 +1,9 @@
 package io.wiretrace.agent.capture;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,11 +48,16 @@ final class Source {
     private static final long NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final long WRITE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int WRITE_AT = 512 << 10;
+    /** libpcap's stdio buffer for the pipe; see {@link #largerBuffer}. */
+    private static final int STDIO_BYTES = 64 << 10;
+    private static final int IOFBF = 0;
 
     final String iface;
     final int snaplen;
     private final PcapHandle handle;
     private final PcapDumper dumper;
+    /** The stdio buffer libpcap writes through (native memory): held until the dumper is closed. */
+    private final Memory stdio;
     private final FileChannel pipe;
     private final SavefileWriter files;
     private final Capture owner;
@@ -118,6 +125,7 @@ final class Source {
         this.owner = owner;
         this.handle = null;
         this.dumper = null;
+        this.stdio = null;
     }
 
     /** Whether the packets come from a capture outside the JVM (tcpdump's counters are then its own). */
@@ -171,6 +179,7 @@ final class Source {
             throw new Capture.CaptureException("cannot open interface " + iface + ": " + m);
         }
         PcapDumper d = null;
+        Memory buffer = null;
         FileChannel in = null;
         try {
             if (!filter.isEmpty()) {
@@ -197,6 +206,7 @@ final class Source {
                 try {
                     c.getFunction("fcntl").invokeInt(new Object[] {rw, F_SETPIPE_SZ, PIPE_BYTES}); // best effort
                     d = handle.dumpOpen(fifo.toString());
+                    buffer = largerBuffer(c, d);
                     in = FileChannel.open(fifo, StandardOpenOption.READ);
                 } finally {
                     c.getFunction("close").invokeInt(new Object[] {rw});
@@ -206,13 +216,41 @@ final class Source {
             }
         } catch (Capture.CaptureException e) {
             close(d, in);
+            java.lang.ref.Reference.reachabilityFence(buffer); // libpcap's fclose wrote through it
             throw e;
         } catch (Exception e) {
             close(d, in);
+            java.lang.ref.Reference.reachabilityFence(buffer);
             throw new Capture.CaptureException("cannot set up the capture on " + iface + ": " + e);
         }
         dumper = d;
+        stdio = buffer;
         pipe = in;
+    }
+
+    /**
+     * Gives libpcap's stream into the pipe a 64 KiB stdio buffer instead of the 4 KiB stdio picks
+     * for a pipe: a write(2), and a wake-up of the reader, per 64 KiB of packets instead of per
+     * 4 KiB. glibc's setvbuf writes out what is buffered (the file header) before it switches.
+     * The flush thread still empties it every 100 ms, so a quiet capture's packets wait no longer
+     * than before. Best effort: null, and stdio's own buffer, when it cannot be set.
+     */
+    private static Memory largerBuffer(NativeLibrary c, PcapDumper d) {
+        try {
+            java.lang.reflect.Field f = PcapDumper.class.getDeclaredField("dumper");
+            f.setAccessible(true);
+            Pointer dumper = (Pointer) f.get(d);
+            NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
+            Pointer file = pcap.getFunction("pcap_dump_file").invokePointer(new Object[] {dumper});
+            if (file == null) {
+                return null;
+            }
+            Memory buffer = new Memory(STDIO_BYTES);
+            int r = c.getFunction("setvbuf").invokeInt(new Object[] {file, buffer, IOFBF, (long) STDIO_BYTES});
+            return r == 0 ? buffer : null;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     /** Closes a source that was never started. */
