@@ -253,7 +253,14 @@ final class AgentClient {
 
     static VirtualMachine attach(String pid) {
         try {
-            return VirtualMachine.attach(pid);
+            try {
+                return VirtualMachine.attach(pid);
+            } catch (IOException e) {
+                if (!removeStaleSocket(pid)) {
+                    throw e;
+                }
+                return VirtualMachine.attach(pid); // the JVM is asked to open its own socket
+            }
         } catch (AttachNotSupportedException | IOException e) {
             if (readOnlyTmp(pid)) {
                 throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot attach to " + pid + ": its /tmp is read-only, and the"
@@ -263,6 +270,36 @@ final class AgentClient {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot attach to " + pid + ": " + e.getMessage()
                     + " (it must be a HotSpot JVM of Java 11+ running as the same user, or wiretrace must run as root,"
                     + " and not started with -XX:+DisableAttachMechanism)");
+        }
+    }
+
+    /**
+     * Removes an attach socket that an earlier process with the same pid left in the target's
+     * /tmp (a JVM killed before it could remove its own): the JDK's attach finds it, connects, and
+     * fails with "Connection refused". Only a socket, not followed if a link, and only one older
+     * than the process, which therefore cannot be its JVM's. Returns whether one was removed.
+     */
+    static boolean removeStaleSocket(String pid) {
+        try {
+            Proc proc = Proc.read(Long.parseLong(pid));
+            java.time.Instant started = ProcessHandle.of(Long.parseLong(pid)).flatMap(h -> h.info().startInstant())
+                    .orElse(null);
+            if (proc == null || started == null) {
+                return false;
+            }
+            Path socket = Paths.get("/proc", pid, "root", "tmp", ".java_pid" + proc.nsPid);
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(socket,
+                    java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            // a second of slack: the start time is known to the clock tick, the boot time to the second
+            if (!a.isOther() || a.lastModifiedTime().toInstant().plusSeconds(1).isAfter(started)) {
+                return false;
+            }
+            Files.delete(socket);
+            System.err.println("wiretrace: removed " + socket + ", an attach socket from " + a.lastModifiedTime()
+                    + ", before process " + pid + " started (" + started + "): an earlier process with its pid left it");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
