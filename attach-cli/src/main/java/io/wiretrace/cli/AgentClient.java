@@ -132,8 +132,8 @@ final class AgentClient {
         VirtualMachine vm = attach(pid);
         try {
             Properties p = new Properties();
-            Properties agent = vm.getAgentProperties();
-            Properties system = vm.getSystemProperties(); // a JDK without agent properties: system ones
+            Properties agent = properties(vm, true);
+            Properties system = properties(vm, false); // a JDK without agent properties: system ones
             List<String> keys = new ArrayList<>(List.of(Commands.STATE_PROPERTY, Commands.BUILD_PROPERTY,
                     Commands.SESSION_PROPERTY, Commands.STATUS_PROPERTY, Commands.PROGRESS_PROPERTY, Commands.DIR_PROPERTY,
                     Commands.PUBLISHED_PROPERTY));
@@ -247,8 +247,31 @@ final class AgentClient {
 
     /** What the agent published under {@code key}: an agent property, else (a JDK without them) a system property. */
     private static String published(VirtualMachine vm, String key) throws IOException {
-        String value = vm.getAgentProperties().getProperty(key);
-        return value != null ? value : vm.getSystemProperties().getProperty(key);
+        String value = properties(vm, true).getProperty(key);
+        return value != null ? value : properties(vm, false).getProperty(key);
+    }
+
+    /**
+     * The target's agent (or system) properties. The JDK makes them from a snapshot of the keys,
+     * so a key removed meanwhile (the agent removes its session's when a capture stops) fails the
+     * read with a NullPointerException in the target: read again, a few times.
+     */
+    static Properties properties(VirtualMachine vm, boolean agent) throws IOException {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return agent ? vm.getAgentProperties() : vm.getSystemProperties();
+            } catch (IOException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(20L * attempt);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     static VirtualMachine attach(String pid) {

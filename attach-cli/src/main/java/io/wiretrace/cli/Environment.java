@@ -35,8 +35,8 @@ final class Environment {
         try {
             VirtualMachine vm = AgentClient.attach(pid);
             try {
-                Properties sys = vm.getSystemProperties();
-                Properties agent = vm.getAgentProperties();
+                Properties sys = AgentClient.properties(vm, false);
+                Properties agent = AgentClient.properties(vm, true);
                 for (String k : new String[] {"java.version", "java.vendor", "java.vm.name", "java.vm.version",
                     "java.home", "java.class.path", "user.name", "user.dir", "file.encoding"}) {
                     b.append(k).append(": ").append(redact(sys.getProperty(k, "?"))).append('\n');

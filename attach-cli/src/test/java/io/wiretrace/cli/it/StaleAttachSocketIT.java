@@ -29,8 +29,9 @@ class StaleAttachSocketIT {
 
     @Test
     void anAttachSocketOlderThanTheProcessIsRemovedAndTheAttachWorks() throws Exception {
+        Path socket = null;
         try (Harness.App app = Harness.idle()) {
-            Path socket = Paths.get("/tmp", ".java_pid" + app.pid());
+            socket = Paths.get("/tmp", ".java_pid" + app.pid());
             assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the JVM opened its attach socket already");
             try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 s.bind(UnixDomainSocketAddress.of(socket)); // closed, the socket file stays: nobody listens
@@ -45,6 +46,10 @@ class StaleAttachSocketIT {
             Harness.cli("stop", app.pid()).expect(0);
             // the JVM's own socket now, made after it started
             assertTrue(Files.getLastModifiedTime(socket).toInstant().isAfter(Instant.now().minus(Duration.ofMinutes(10))));
+        } finally {
+            if (socket != null) {
+                Files.deleteIfExists(socket); // the app has ended: a socket left now is the planted one
+            }
         }
     }
 }
