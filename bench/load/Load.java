@@ -295,8 +295,7 @@ public final class Load {
                     String stat = Files.readString(t.resolve("stat"));
                     String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+                        sum += statCpuNanos(stat);
                     }
                 } catch (IOException | RuntimeException e) {
                     // the thread ended
@@ -499,12 +498,16 @@ public final class Load {
     /** A process's CPU time (user + system) in ns, from /proc/PID/stat (clock ticks of 10 ms). */
     private static long cpuNanos(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+            return statCpuNanos(Files.readString(Path.of("/proc/" + pid + "/stat")));
         } catch (IOException e) {
             throw new IllegalStateException("process " + pid + " is gone", e);
         }
+    }
+
+    /** User + system time in ns from a process's or thread's stat line (clock ticks of 10 ms). */
+    private static long statCpuNanos(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
     /** The machine's busy clock ticks (user, nice, system, irq, softirq) from /proc/stat. */

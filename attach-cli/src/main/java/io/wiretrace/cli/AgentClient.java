@@ -20,9 +20,11 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -305,14 +307,13 @@ final class AgentClient {
     static boolean removeStaleSocket(String pid) {
         try {
             Proc proc = Proc.read(Long.parseLong(pid));
-            java.time.Instant started = ProcessHandle.of(Long.parseLong(pid)).flatMap(h -> h.info().startInstant())
+            Instant started = ProcessHandle.of(Long.parseLong(pid)).flatMap(h -> h.info().startInstant())
                     .orElse(null);
             if (proc == null || started == null) {
                 return false;
             }
             Path socket = Paths.get("/proc", pid, "root", "tmp", ".java_pid" + proc.nsPid);
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(socket,
-                    java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes a = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             // a second of slack: the start time is known to the clock tick, the boot time to the second
             if (!a.isOther() || a.lastModifiedTime().toInstant().plusSeconds(1).isAfter(started)) {
                 return false;

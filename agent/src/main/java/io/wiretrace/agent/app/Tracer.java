@@ -590,14 +590,23 @@ public final class Tracer implements Dispatcher.Hooks {
         }
     }
 
+    /** A virtual thread's call ended, however: its connection's event is free again. */
+    private void release(Conn c, Object socket, Thread v, int op) {
+        Conn held = c != null ? c : conns.get(socket);
+        if (held != null) {
+            if (op == Dispatcher.READ) {
+                held.endRead(v);
+            } else {
+                held.endWrite(v);
+            }
+        }
+    }
+
     private Conn read(Object socket, long n, Throwable thrown) throws Exception {
         Thread v = VirtualThreads.current();
         Conn c = null;
         try {
             if (n == 0 && thrown == null) {
-                if (v != null) {
-                    c = conns.get(socket);
-                }
                 return null; // a non-blocking read that found nothing
             }
             c = conn(socket);
@@ -622,8 +631,8 @@ public final class Tracer implements Dispatcher.Hooks {
             }
             return c;
         } finally {
-            if (v != null && c != null) {
-                c.endRead(v);
+            if (v != null) {
+                release(c, socket, v, Dispatcher.READ);
             }
         }
     }
@@ -633,9 +642,6 @@ public final class Tracer implements Dispatcher.Hooks {
         Conn c = null;
         try {
             if (n == 0 && thrown == null) {
-                if (v != null) {
-                    c = conns.get(socket);
-                }
                 return null;
             }
             c = conn(socket);
@@ -659,8 +665,8 @@ public final class Tracer implements Dispatcher.Hooks {
             }
             return c;
         } finally {
-            if (v != null && c != null) {
-                c.endWrite(v);
+            if (v != null) {
+                release(c, socket, v, Dispatcher.WRITE);
             }
         }
     }

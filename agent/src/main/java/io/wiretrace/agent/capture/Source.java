@@ -6,6 +6,8 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
+import java.lang.ref.Reference;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -216,11 +218,11 @@ final class Source {
             }
         } catch (Capture.CaptureException e) {
             close(d, in);
-            java.lang.ref.Reference.reachabilityFence(buffer); // libpcap's fclose wrote through it
+            Reference.reachabilityFence(buffer); // libpcap's fclose wrote through it
             throw e;
         } catch (Exception e) {
             close(d, in);
-            java.lang.ref.Reference.reachabilityFence(buffer);
+            Reference.reachabilityFence(buffer);
             throw new Capture.CaptureException("cannot set up the capture on " + iface + ": " + e);
         }
         dumper = d;
@@ -237,7 +239,7 @@ final class Source {
      */
     private static Memory largerBuffer(NativeLibrary c, PcapDumper d) {
         try {
-            java.lang.reflect.Field f = PcapDumper.class.getDeclaredField("dumper");
+            Field f = PcapDumper.class.getDeclaredField("dumper");
             f.setAccessible(true);
             Pointer dumper = (Pointer) f.get(d);
             NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
