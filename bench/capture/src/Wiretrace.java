@@ -97,6 +97,42 @@ final class Wiretrace implements Capturer, AutoCloseable {
         if (outside()) {
             awaitOutside(s.out(), r);
         }
+        awaitQuietJit(r);
+    }
+
+    /**
+     * Waits until the target's JIT compiler threads are quiet (under 5 % of a core over half a
+     * second), at most {@code bench.jitMax} seconds: start retransforms the socket classes, and the
+     * JVM compiles again the code that had inlined them. That is a cost of the start, not of the
+     * packets; it goes into the row's timing, and the measurement window begins after it.
+     */
+    private void awaitQuietJit(Row r) throws Exception {
+        long max = TimeUnit.SECONDS.toNanos(Long.getLong("bench.jitMax", 30));
+        if (max <= 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        long first = compilerNanos();
+        long last = first;
+        boolean quiet = false;
+        while (!quiet && System.nanoTime() - t0 < max) {
+            Thread.sleep(500);
+            long now = compilerNanos();
+            quiet = now - last < TimeUnit.MILLISECONDS.toNanos(25);
+            last = now;
+        }
+        r.timing += String.format(", JIT after start %.0f ms, %s %.1f s", (last - first) / 1e6,
+                quiet ? "quiet after" : "NOT quiet after", (System.nanoTime() - t0) / 1e9);
+    }
+
+    private long compilerNanos() throws Exception {
+        long sum = 0;
+        for (Proc.Task t : Proc.tasks(target.pid()).values()) {
+            if (t.comm().startsWith("C1 CompilerThre") || t.comm().startsWith("C2 CompilerThre")) {
+                sum += t.nanos();
+            }
+        }
+        return sum;
     }
 
     /**
