@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import org.pcap4j.core.PcapStat;
 
 /**
  * The packet capture: one {@link Source} per interface, all writing into one set of
@@ -245,11 +244,11 @@ public final class Capture {
         one.captured = s.packets - lost;
         one.bytes = s.bytes;
         one.agentDropped = s.dropped + lost;
-        PcapStat p = s.stats();
+        long[] p = s.stats();
         if (p != null) {
-            one.received = p.getNumPacketsReceived();
-            one.kernelDropped = p.getNumPacketsDropped();
-            one.ifDropped = p.getNumPacketsDroppedByIf();
+            one.received = p[0];
+            one.kernelDropped = p[1];
+            one.ifDropped = p[2];
         }
         return one;
     }

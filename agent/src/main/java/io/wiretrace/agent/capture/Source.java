@@ -70,7 +70,14 @@ final class Source {
     volatile long bytes;
     /** Records that came out of libpcap but could not be written (the capture had ended). */
     volatile long dropped;
-    private volatile PcapStat last;
+    /** libpcap's counters as last read: received, dropped by the kernel, dropped by the interface. */
+    private volatile long[] last;
+    /** Guards {@link #handleClosed}: no pcap_stats on a closed handle. */
+    private final Object statsLock = new Object();
+    private boolean handleClosed;
+    /** struct pcap_stat (three u_int), read into by {@link Libpcap#pcap_stats}; null: pcap4j's getStats. */
+    private final Memory statBuffer;
+    private final Pointer pcap;
     /** A stream from a capture outside the JVM: its link type, and its first bytes read already; else null. */
     private final ByteBuffer streamStart;
     private final int streamLinkType;
@@ -128,6 +135,8 @@ final class Source {
         this.handle = null;
         this.dumper = null;
         this.stdio = null;
+        this.statBuffer = null;
+        this.pcap = null;
     }
 
     /** Whether the packets come from a capture outside the JVM (tcpdump's counters are then its own). */
@@ -228,6 +237,40 @@ final class Source {
         dumper = d;
         stdio = buffer;
         pipe = in;
+        pcap = Libpcap.READY ? pointer(handle) : null;
+        statBuffer = pcap != null ? new Memory(16) : null;
+    }
+
+    /** The pcap_t of {@code h} (pcap4j keeps it private), or null. */
+    private static Pointer pointer(PcapHandle h) {
+        try {
+            Field f = PcapHandle.class.getDeclaredField("handle");
+            f.setAccessible(true);
+            return (Pointer) f.get(h);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
+     * pcap_stats, mapped directly. pcap4j's getStats makes a JNA Structure per call, and the
+     * status thread and JFR's periodic task, which call it three times a second, run interpreted
+     * for a long time: it took a third of the status thread's CPU.
+     */
+    private static final class Libpcap {
+        static final boolean READY = register();
+
+        static native int pcap_stats(Pointer pcap, Pointer stats);
+
+        private static boolean register() {
+            try {
+                Native.register(Libpcap.class,
+                        NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap")));
+                return true;
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -275,6 +318,7 @@ final class Source {
                 // nothing was read from it
             }
         }
+        closingHandle();
         handle.close();
     }
 
@@ -378,17 +422,43 @@ final class Source {
         }
     }
 
-    /** libpcap's counters; the last ones read if the handle is closed. */
-    PcapStat stats() {
+    /**
+     * libpcap's counters (received, dropped by the kernel, dropped by the interface); the last ones
+     * read once the handle is closed, null before any read or for a capture outside.
+     */
+    long[] stats() {
         if (outside()) {
             return null;
         }
-        try {
-            last = handle.getStats();
-        } catch (Exception ignored) {
-            // closed: keep the final counters
+        synchronized (statsLock) {
+            if (handleClosed) {
+                return last;
+            }
+            try {
+                if (statBuffer != null) {
+                    if (Libpcap.pcap_stats(pcap, statBuffer) == 0) {
+                        last = new long[] {u32(statBuffer.getInt(0)), u32(statBuffer.getInt(4)), u32(statBuffer.getInt(8))};
+                    }
+                } else {
+                    PcapStat p = handle.getStats();
+                    last = new long[] {p.getNumPacketsReceived(), p.getNumPacketsDropped(), p.getNumPacketsDroppedByIf()};
+                }
+            } catch (Exception | LinkageError ignored) {
+                // keep the counters read before
+            }
         }
         return last;
+    }
+
+    private static long u32(int v) {
+        return v & 0xFFFFFFFFL;
+    }
+
+    /** The handle is about to close: counters are read no more. */
+    private void closingHandle() {
+        synchronized (statsLock) {
+            handleClosed = true;
+        }
     }
 
     private void loop() {
@@ -400,6 +470,7 @@ final class Source {
             owner.halt("capture on " + iface + " failed: " + t);
         } finally {
             stats();
+            closingHandle();
             // Only now, with the loop returned: pcap4j lets a running pcap_loop use a closed
             // dumper, and handle.close() would wait for the loop's lock. fclose writes the last
             // bytes and closes the pipe's write end, so the reader reaches EOF.
@@ -462,41 +533,9 @@ final class Source {
                 throw new IOException(String.format("the capture pipe is not pcap: magic 0x%08x", magic));
             }
             boolean nano = magic == 0xa1b23c4d;
-            int p = 24;
-            int got = 0;
-            PacketSink corr = owner.sink;
-            int linkType = linkType();
-            while (true) {
-                int lim = buf.position();
-                if (corr != null) {
-                    synchronized (corr.lock()) { // a chunk at a time: the lock is taken once per read
-                        p = records(buf, view, p, lim, nano, corr, linkType);
-                    }
-                } else {
-                    p = records(buf, view, p, lim, nano, null, linkType);
-                }
-                if (files.buffered() >= WRITE_AT) {
-                    files.flushIfOlder(0);
-                } else {
-                    files.flushIfOlder(WRITE_AFTER_NANOS);
-                }
-                buf.limit(lim).position(p);
-                buf.compact(); // the partial record, if any, to the front
-                p = 0;
-                if (got < 0) {
-                    if (outside() && !ending) {
-                        owner.halt("the capture outside the JVM ended (stop prints what it said)");
-                    }
-                    break; // EOF: libpcap closed the dump, and all it wrote has been read
-                }
-                if (got < (outside() ? STREAM_NAP_BELOW : NAP_BELOW)) {
-                    // Little was waiting: let the pipe fill a while. libpcap blocks only when it
-                    // is full, and then the kernel's ring holds the packets.
-                    LockSupport.parkNanos(NAP_NANOS);
-                }
-                waiting = true;
-                got = pipe.read(buf);
-                waiting = false;
+            Chunks chunks = new Chunks(buf, view, nano, owner.sink, linkType());
+            while (chunks.next()) {
+                // one read of the pipe per call: see Chunks
             }
             if (buf.position() != 0) {
                 throw new IOException("the capture pipe ended inside a record");
@@ -513,6 +552,64 @@ final class Source {
             } catch (IOException ignored) {
                 // closing a read end does not fail
             }
+        }
+    }
+
+    /**
+     * The reader's loop body, one chunk of the pipe per {@link #next} call. A method of its own so
+     * that the JIT compiles it after a few hundred reads: as the body of the loop in {@link #read},
+     * it ran interpreted until an on-stack replacement, tens of thousands of reads (minutes) later.
+     */
+    private final class Chunks {
+        private final ByteBuffer buf;
+        private final ByteBuffer view;
+        private final boolean nano;
+        private final PacketSink corr;
+        private final int linkType;
+        private int p = 24;
+        private int got;
+
+        Chunks(ByteBuffer buf, ByteBuffer view, boolean nano, PacketSink corr, int linkType) {
+            this.buf = buf;
+            this.view = view;
+            this.nano = nano;
+            this.corr = corr;
+            this.linkType = linkType;
+        }
+
+        /** Hands over the whole records read so far, then reads more; false at the pipe's end. */
+        boolean next() throws IOException {
+            int lim = buf.position();
+            if (corr != null) {
+                synchronized (corr.lock()) { // a chunk at a time: the lock is taken once per read
+                    p = records(buf, view, p, lim, nano, corr, linkType);
+                }
+            } else {
+                p = records(buf, view, p, lim, nano, null, linkType);
+            }
+            if (files.buffered() >= WRITE_AT) {
+                files.flushIfOlder(0);
+            } else {
+                files.flushIfOlder(WRITE_AFTER_NANOS);
+            }
+            buf.limit(lim).position(p);
+            buf.compact(); // the partial record, if any, to the front
+            p = 0;
+            if (got < 0) {
+                if (outside() && !ending) {
+                    owner.halt("the capture outside the JVM ended (stop prints what it said)");
+                }
+                return false; // EOF: libpcap closed the dump, and all it wrote has been read
+            }
+            if (got < (outside() ? STREAM_NAP_BELOW : NAP_BELOW)) {
+                // Little was waiting: let the pipe fill a while. libpcap blocks only when it
+                // is full, and then the kernel's ring holds the packets.
+                LockSupport.parkNanos(NAP_NANOS);
+            }
+            waiting = true;
+            got = pipe.read(buf);
+            waiting = false;
+            return true;
         }
     }
 }

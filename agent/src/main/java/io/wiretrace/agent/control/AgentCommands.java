@@ -153,7 +153,11 @@ public final class AgentCommands {
     }
 
     private static String status(Session s) {
-        return "session: " + sessionId + "\n" + s.status() + (deadline != null ? "\nstops by itself at " + deadline : "")
+        return status(s, s.stats());
+    }
+
+    private static String status(Session s, Capture.Stats st) {
+        return "session: " + sessionId + "\n" + s.status(st) + (deadline != null ? "\nstops by itself at " + deadline : "")
                 + "\nagent: wiretrace " + Build.id();
     }
 
@@ -184,7 +188,9 @@ public final class AgentCommands {
                         return;
                     }
                     try {
-                        if (Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
+                        // File.exists first: Files.exists makes an exception for every absent file, five
+                        // times a second (a link to nothing is no request, and is left alone)
+                        if (request.toFile().exists() && Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
                             stopAsked(request);
                         } else if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
                             publish(s);
@@ -234,8 +240,9 @@ public final class AgentCommands {
 
     private static void publish(Session s) {
         try {
-            AgentProperties.publish(Commands.STATUS_PROPERTY, status(s) + "\npublished at " + Instant.now());
-            AgentProperties.publish(Commands.PROGRESS_PROPERTY, s.progress());
+            Capture.Stats st = s.stats();
+            AgentProperties.publish(Commands.STATUS_PROPERTY, status(s, st) + "\npublished at " + Instant.now());
+            AgentProperties.publish(Commands.PROGRESS_PROPERTY, s.progress(st));
             AgentProperties.publish(Commands.PUBLISHED_PROPERTY, String.valueOf(System.currentTimeMillis()));
         } catch (RuntimeException e) {
             // the next round tries again; the status command still answers

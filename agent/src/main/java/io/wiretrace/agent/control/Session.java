@@ -46,6 +46,8 @@ final class Session {
     static final String SETTINGS = "/io/wiretrace/agent/wiretrace.jfc";
 
     final Instant startedAt = Instant.now();
+    /** {@link #startedAt} as the status prints it, formatted once. */
+    private final String since = startedAt.toString();
     final Path dir;
     private Capture capture;
     private Runnable statistics;
@@ -158,9 +160,17 @@ final class Session {
     }
 
     String status() {
+        return status(capture == null ? null : capture.stats());
+    }
+
+    /**
+     * The status, with the capture's counters {@code st} read once for it and for {@link #progress}
+     * (libpcap's through JNA: the status thread runs interpreted for a long time).
+     */
+    String status(Capture.Stats st) {
         long secs = Duration.between(startedAt, Instant.now()).getSeconds();
         if (capture == null) {
-            return "state: capturing without packets since " + startedAt + " (" + secs + "s)\n"
+            return "state: capturing without packets since " + since + " (" + secs + "s)\n"
                     + "packets: off — " + packetsOff + "\n"
                     + NO_PACKETS_VERDICTS + "\n"
                     + "output: " + dir + " (recording.jfr only)\n"
@@ -170,13 +180,18 @@ final class Session {
         }
         String halted = capture.halted();
         return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
-                + " since " + startedAt + " (" + secs + "s) on " + describeCapture() + "\n"
+                + " since " + since + " (" + secs + "s) on " + describeCapture() + "\n"
                 + "output: " + dir + "\n"
                 + "current file: " + capture.files.current() + " (" + capture.files.files().size() + " so far)\n"
-                + capture.stats().lines() + "\n"
+                + st.lines() + "\n"
                 + connections() + "\n"
                 + correlator.status() + "\n"
                 + (inApp != null ? inApp.status() : inAppOff);
+    }
+
+    /** The capture's counters, or null for a session without packets. */
+    Capture.Stats stats() {
+        return capture == null ? null : capture.stats();
     }
 
     /**
@@ -184,12 +199,15 @@ final class Session {
      * connections, slow calls, and the capture's state).
      */
     String progress() {
+        return progress(stats());
+    }
+
+    String progress(Capture.Stats st) {
         if (capture == null) {
             return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds() + " packets=off"
                     + " connections=" + (tracer.connects.sum() + tracer.accepts.sum())
                     + " slow=" + correlator.explainedCount() + " state=capturing";
         }
-        Capture.Stats st = capture.stats();
         String halted = capture.halted();
         return "seconds=" + Duration.between(startedAt, Instant.now()).getSeconds()
                 + " packets=" + st.captured + " bytes=" + st.bytes

@@ -36,6 +36,8 @@ public final class History {
     private final InApp.Event[] ring = new InApp.Event[CAPACITY];
     private int next;
     private long dropped;
+    /** Slots of the ring that hold an event (for the status, without a walk of the ring). */
+    private int held;
     private final long samplePeriod;
     private volatile long flushed;
     private AutoCloseable stream;
@@ -102,6 +104,8 @@ public final class History {
     public synchronized void add(InApp.Event x) {
         if (ring[next] != null) {
             dropped++;
+        } else {
+            held++;
         }
         ring[next] = x;
         next = (next + 1) % CAPACITY;
@@ -137,10 +141,6 @@ public final class History {
 
     /** For status: how far the stream got and what it lost. */
     public synchronized String status() {
-        int held = 0;
-        for (InApp.Event x : ring) {
-            held += x != null ? 1 : 0;
-        }
         Throwable t = error;
         return "in-app verdicts: on (" + held + " recent JDK events held, " + dropped + " aged out of the ring"
                 + (t != null ? "; last error: " + t : "") + ")";

@@ -1,5 +1,7 @@
 package io.wiretrace.analysis.verdict;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,11 +73,20 @@ public final class Budget {
         return youngestGivenUp;
     }
 
-    /** For the status: what is kept and what was given up. */
+    /**
+     * For the status: what is kept and what was given up. Published twice a second by a thread that
+     * runs interpreted for a long time, so without {@code String.format} (a Formatter and its
+     * DecimalFormatSymbols per call took most of that thread's CPU).
+     */
     public String describe() {
-        String s = String.format(java.util.Locale.ROOT, "evidence: %.1f MiB of %d MiB, kept %d s back",
-                used / 1048576.0, maxBytes >> 20, TimeUnit.NANOSECONDS.toSeconds(horizonNanos));
-        return givenUp == 0 ? s : s + String.format(java.util.Locale.ROOT,
-                "; %d entries given up under the memory budget (the youngest %.1f s old)", givenUp, youngestGivenUp / 1e9);
+        String s = "evidence: " + tenths(used / 1048576.0) + " MiB of " + (maxBytes >> 20) + " MiB, kept "
+                + TimeUnit.NANOSECONDS.toSeconds(horizonNanos) + " s back";
+        return givenUp == 0 ? s : s + "; " + givenUp + " entries given up under the memory budget (the youngest "
+                + tenths(youngestGivenUp / 1e9) + " s old)";
+    }
+
+    /** {@code x} rounded to one decimal as %.1f prints it (half up, from its shortest decimal form). */
+    static String tenths(double x) {
+        return BigDecimal.valueOf(x).setScale(1, RoundingMode.HALF_UP).toPlainString();
     }
 }
