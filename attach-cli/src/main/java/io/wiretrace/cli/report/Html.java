@@ -57,6 +57,9 @@ public final class Html {
         if (capture.containsKey("dropped")) {
             b.append(" · dropped in the target: ").append(capture.get("dropped"));
         }
+        if (capture.get("commentsCut") != null) {
+            b.append("<br>Comments: ").append(esc(capture.get("commentsCut")));
+        }
         b.append("<br>Files: ").append(esc(String.join(", ", (List<String>) source.get("captures"))));
         if (source.get("recording") != null) {
             b.append(", ").append(esc(source.get("recording")));

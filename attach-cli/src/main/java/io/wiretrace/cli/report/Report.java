@@ -98,6 +98,10 @@ public final class Report {
         capture.put("tcpPackets", none ? null : packets.tcpPackets);
         capture.put("bytes", none ? null : packets.bytes);
         capture.put("conversations", none ? null : packets.conversations().size() + packets.conversationsDropped);
+        if (packets.commentsCut > 0) {
+            capture.put("commentsCut", packets.commentsCut + " packets had more than " + Offline.MAX_COMMENT_CHARS
+                    + " characters of comments; only that much of each was read");
+        }
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);
             capture.put("dropped", rec.dropped);
