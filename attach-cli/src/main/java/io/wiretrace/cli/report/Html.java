@@ -122,6 +122,12 @@ public final class Html {
                     .append(c.get("slowCalls")).append("</td></tr>\n");
         }
         b.append("</tbody></table>\n");
+        Number leftOut = (Number) doc.get("connectionsLeftOut");
+        if (leftOut != null && leftOut.longValue() > 0) {
+            b.append("<p class=\"none\" id=\"connections-left-out\">").append(leftOut)
+                    .append(" more connections are left out: the table lists ").append(conns.size())
+                    .append(", the ones with the most to show first.</p>\n");
+        }
         if (conns.isEmpty() && capture.get("packetsOff") != null) {
             b.append("<p class=\"none\">No TCP connections without packets: the recording's wiretrace.Socket* events"
                     + " list the app's connections.</p>\n");

@@ -28,7 +28,7 @@ public final class Report {
     /** Slow calls that get a ladder diagram; the rest are listed without. */
     static final int MAX_LADDERS = 40;
     static final int MAX_LADDER_PACKETS = 120;
-    static final int MAX_CONNECTIONS = 2_000;
+    public static final int MAX_CONNECTIONS = 2_000;
 
     private Report() {
     }
@@ -126,8 +126,11 @@ public final class Report {
         }
         doc.put("slowCalls", calls);
         streams(doc, rec);
-        doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
-                : conversations(packets));
+        boolean table = live && rec.hasConnections();
+        List<Map<String, Object>> connections = table ? rec.connections() : conversations(packets);
+        doc.put("connections", connections);
+        long all = table ? rec.connectionCount : packets.conversations().size() + packets.conversationsDropped;
+        doc.put("connectionsLeftOut", all - connections.size());
         return doc;
     }
 
