@@ -104,7 +104,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             try {
                 doc = Report.build(captures, recording, slowNanos, Wiretrace.version());
             } catch (IOException | RuntimeException e) {
-                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage());
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage(), e);
             }
             Path target = out != null ? out : Files.isDirectory(input) ? input
                     : ownReportDirectory(Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report"));

@@ -130,6 +130,8 @@ final class Recording {
             while (in.hasMoreEvents()) {
                 r.event(in.readEvent());
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
         r.connectionDetails();
         if (!r.statistics.isEmpty()) {
@@ -258,6 +260,8 @@ final class Recording {
                             .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
                 }
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
     }
 
@@ -427,6 +431,8 @@ final class Recording {
                     l.add(new SocketCall(kind, thread, start, end, detail));
                 }
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
         return out;
     }
@@ -460,6 +466,8 @@ final class Recording {
                     out.add(x);
                 }
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
         return out;
     }
@@ -507,6 +515,15 @@ final class Recording {
     private static String thread(RecordedEvent e) {
         RecordedThread t = e.getThread();
         return t == null ? null : t.getJavaName();
+    }
+
+    /**
+     * A recording that the JDK's parser, or the report reading its fields, cannot make sense of (a
+     * cut or damaged file, an event without a field it should have): an IOException that says so.
+     */
+    static IOException corrupt(Path file, RuntimeException e) {
+        return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
+                + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
     }
 
     static long nanos(Instant i) {
