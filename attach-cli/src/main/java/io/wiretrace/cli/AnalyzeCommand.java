@@ -1,6 +1,8 @@
 package io.wiretrace.cli;
 
 import io.wiretrace.analysis.files.OwnDirectory;
+import io.wiretrace.analysis.offline.Offline;
+import io.wiretrace.analysis.pcap.CaptureFile;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.cli.report.Html;
 import io.wiretrace.cli.report.Json;
@@ -34,7 +36,14 @@ import picocli.CommandLine.Spec;
             "  wiretrace analyze wiretrace-web1-4242-20261126-101500.zip",
             "  wiretrace analyze wiretrace-4242-20261126-101500/",
             "  wiretrace analyze trace.pcapng --slow 500ms -o /tmp/report",
-            "  wiretrace analyze trace.pcapng --jfr recording.jfr"})
+            "  wiretrace analyze trace.pcapng --jfr recording.jfr",
+            "", "Limits (a file from elsewhere gets no more):",
+            "  bundle: " + Bundle.MAX_FILES + " files, " + (Bundle.MAX_FILE_BYTES >> 30) + " GiB each, "
+                    + (Bundle.MAX_BYTES >> 30) + " GiB in all; no '..' or absolute names",
+            "  pcap record: " + CaptureFile.MAX_RECORD + " bytes (or the file's snaplen); pcapng block: "
+                    + (CaptureFile.MAX_BLOCK >> 20) + " MiB",
+            "  comments: " + Offline.MAX_COMMENT_CHARS + " characters a packet; connections listed: "
+                    + Report.MAX_CONNECTIONS + ", the rest counted"})
 final class AnalyzeCommand implements Callable<Integer> {
     private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
