@@ -50,10 +50,14 @@ import picocli.CommandLine;
 class AnalyzeFuzzTest {
     private static final long SEED = 0x5EED_0F_F11E5L;
     private static final int CASES = 4_000;
-    /** The run stops early at this budget; a slow machine runs fewer cases, never fewer than MIN_CASES. */
+    /**
+     * The run stops early at this budget: an idle machine runs all the cases in about 40 s, a busy
+     * one fewer (a few hundred when two benchmarks held both cores), never fewer than MIN_CASES.
+     */
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final int MIN_CASES = 500;
-    private static final long CASE_SECONDS = 10;
+    private static final int MIN_CASES = 100;
+    /** Far more than any case takes (tens of ms; the first, which loads the classes, a second): past it, a hang. */
+    private static final long CASE_SECONDS = 30;
     private static final int[] INTERESTING = {0, 1, -1, 12, 16, 28, 32, 65535, 65536, 262145, 0x7FFFFFFF, 0x80000000,
         16 << 20, 256 << 20, 0x0A0D0D0A, 0x1A2B3C4D, 0xa1b2c3d4};
 

@@ -40,7 +40,7 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
     private static final int RETRANSMITTED = Analysis.RETRANSMISSION | Analysis.FAST_RETRANSMISSION
             | Analysis.SPURIOUS_RETRANSMISSION;
     private static final int MAX_REQUESTS = 20;
-    /** The most of a packet's comments kept (wiretrace writes well under a hundred characters); the rest is counted. */
+    /** The most of a packet's comments read (wiretrace's own are a few hundred characters at most); the rest is counted. */
     public static final int MAX_COMMENT_CHARS = 4096;
 
     /** One TCP conversation, as the packets show it. */

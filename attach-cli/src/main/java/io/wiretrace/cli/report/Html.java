@@ -125,8 +125,8 @@ public final class Html {
         Number leftOut = (Number) doc.get("connectionsLeftOut");
         if (leftOut != null && leftOut.longValue() > 0) {
             b.append("<p class=\"none\" id=\"connections-left-out\">").append(leftOut)
-                    .append(" more connections are left out: the table lists ").append(conns.size())
-                    .append(", the ones with the most to show first.</p>\n");
+                    .append(" more connections are not listed: the table holds ").append(conns.size())
+                    .append(".</p>\n");
         }
         if (conns.isEmpty() && capture.get("packetsOff") != null) {
             b.append("<p class=\"none\">No TCP connections without packets: the recording's wiretrace.Socket* events"

@@ -35,7 +35,7 @@ class ReportConnectionsTest {
         assertEquals(1, conns.get(0).get("requests"));
         assertEquals(List.of("GET /item → 200"), conns.get(0).get("requestSamples"));
         assertTrue(conns.get(0).get("thread") != null && conns.get(0).get("start") != null, conns.get(0).toString());
-        assertTrue(Html.write(doc).contains("3000 more connections are left out"));
+        assertTrue(Html.write(doc).contains("3000 more connections are not listed"));
     }
 
     /**
