@@ -1,13 +1,13 @@
 package io.wiretrace.cli;
 
 import io.wiretrace.analysis.files.OwnDirectory;
+import io.wiretrace.analysis.offline.Offline;
+import io.wiretrace.analysis.pcap.CaptureFile;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.cli.report.Html;
 import io.wiretrace.cli.report.Json;
 import io.wiretrace.cli.report.Report;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,8 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,7 +36,14 @@ import picocli.CommandLine.Spec;
             "  wiretrace analyze wiretrace-web1-4242-20261126-101500.zip",
             "  wiretrace analyze wiretrace-4242-20261126-101500/",
             "  wiretrace analyze trace.pcapng --slow 500ms -o /tmp/report",
-            "  wiretrace analyze trace.pcapng --jfr recording.jfr"})
+            "  wiretrace analyze trace.pcapng --jfr recording.jfr",
+            "", "Limits (a file from elsewhere gets no more):",
+            "  bundle: " + Bundle.MAX_FILES + " files, " + (Bundle.MAX_FILE_BYTES >> 30) + " GiB each, "
+                    + (Bundle.MAX_BYTES >> 30) + " GiB in all; no '..' or absolute names",
+            "  pcap record: " + CaptureFile.MAX_RECORD + " bytes (or the file's snaplen); pcapng block: "
+                    + (CaptureFile.MAX_BLOCK >> 20) + " MiB",
+            "  comments: " + Offline.MAX_COMMENT_CHARS + " characters a packet; connections listed: "
+                    + Report.MAX_CONNECTIONS + ", the rest counted"})
 final class AnalyzeCommand implements Callable<Integer> {
     private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
@@ -88,7 +93,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 dir = input;
             } else if (name.endsWith(".zip")) {
                 unpacked = Files.createTempDirectory("wiretrace-analyze", PRIVATE_DIRECTORY);
-                unzip(input, unpacked);
+                Bundle.unpack(input, unpacked);
                 dir = unpacked;
             } else {
                 dir = null;
@@ -108,7 +113,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             try {
                 doc = Report.build(captures, recording, slowNanos, Wiretrace.version());
             } catch (IOException | RuntimeException e) {
-                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage());
+                throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot read " + input + ": " + e.getMessage(), e);
             }
             Path target = out != null ? out : Files.isDirectory(input) ? input
                     : ownReportDirectory(Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report"));
@@ -184,34 +189,6 @@ final class AnalyzeCommand implements Callable<Integer> {
                     ((Number) v.get("calls")).longValue(), ((Number) v.get("timeLostMs")).doubleValue(), v.get("worstCall")));
         }
         out.flush();
-    }
-
-    /**
-     * Unpacks a bundle's files as regular files (0600) into {@code dir}: by their last name only,
-     * so that nothing lands outside it ("../x", "/etc/x" become "x"), each created anew, so that
-     * two entries of one name cannot overwrite each other or follow a link.
-     */
-    static void unzip(Path zip, Path dir) throws IOException {
-        try (InputStream in = Files.newInputStream(zip); ZipInputStream z = new ZipInputStream(in)) {
-            ZipEntry e;
-            while ((e = z.getNextEntry()) != null) {
-                if (e.isDirectory()) {
-                    continue;
-                }
-                String n = e.getName();
-                n = n.substring(Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\')) + 1);
-                if (n.isEmpty() || n.equals("..") || n.equals(".") || n.indexOf('\0') >= 0) {
-                    continue;
-                }
-                try (OutputStream o = PrivateFiles.create(dir.resolve(n))) {
-                    z.transferTo(o);
-                } catch (FileAlreadyExistsException twice) {
-                    throw new Wiretrace.Failure(Wiretrace.FAILED, zip + " holds more than one file named " + n);
-                }
-            }
-        } catch (java.util.zip.ZipException e) {
-            throw new Wiretrace.Failure(Wiretrace.FAILED, zip + " is not a readable zip: " + e.getMessage());
-        }
     }
 
     /** Deletes {@code dir} and what it holds; a link in it is removed, never followed. */

@@ -55,6 +55,12 @@ public final class Wiretrace implements Runnable {
             super(message);
             this.code = code;
         }
+
+        /** A failure for what {@code cause} says: kept, so that a test can tell a reader's error from a bug. */
+        Failure(int code, String message, Throwable cause) {
+            super(message, cause);
+            this.code = code;
+        }
     }
 
     /** This build: its version and the commit it was built from (Build.id()). */

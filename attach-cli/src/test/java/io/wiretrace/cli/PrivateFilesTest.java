@@ -208,16 +208,24 @@ class PrivateFilesTest {
     @Test
     void unzipKeepsEveryEntryInsideAndCreatesEachFileAnew() throws IOException {
         Path into = Files.createDirectory(dir.resolve("into"));
-        Path zip = zip(new TreeMap<>(Map.of("b/trace.pcapng", "packets", "../../../" + elsewhere + "/escaped", "x",
-                elsewhere + "/absolute", "y", "b/..", "z")));
-        AnalyzeCommand.unzip(zip, into);
-        assertEquals(List.of(into.resolve("absolute"), into.resolve("escaped"), into.resolve("trace.pcapng")), list(into));
+        Path zip = zip(new TreeMap<>(Map.of("b/", "", "b/trace.pcapng", "packets", "b/recording.jfr", "events")));
+        Bundle.unpack(zip, into);
+        assertEquals(List.of(into.resolve("recording.jfr"), into.resolve("trace.pcapng")), list(into));
         assertEquals("rw-------", mode(into.resolve("trace.pcapng")));
-        preciousUntouched();
+
+        for (String name : List.of("../../../" + elsewhere + "/escaped", elsewhere + "/absolute", "b/../x", "b/..",
+                "..\\x", "C:/x", "b/.")) {
+            Path none = Files.createDirectory(dir.resolve("none" + list(dir).size()));
+            Wiretrace.Failure f = assertThrows(Wiretrace.Failure.class,
+                    () -> Bundle.unpack(zip(Map.of(name, "x")), none), name);
+            assertTrue(f.getMessage().contains("entry 1 ("), f.getMessage());
+            assertEquals(List.of(), list(none), name);
+            preciousUntouched();
+        }
 
         Path linked = Files.createDirectory(dir.resolve("linked"));
         Files.createSymbolicLink(linked.resolve("trace.pcapng"), precious);
-        assertThrows(Wiretrace.Failure.class, () -> AnalyzeCommand.unzip(zip, linked));
+        assertThrows(Wiretrace.Failure.class, () -> Bundle.unpack(zip, linked));
         preciousUntouched();
 
         ByteArrayOutputStream twice = new ByteArrayOutputStream();
@@ -229,7 +237,7 @@ class PrivateFilesTest {
         }
         Path dup = Files.write(dir.resolve("dup.zip"), twice.toByteArray());
         Wiretrace.Failure f = assertThrows(Wiretrace.Failure.class,
-                () -> AnalyzeCommand.unzip(dup, Files.createDirectory(dir.resolve("dup"))));
+                () -> Bundle.unpack(dup, Files.createDirectory(dir.resolve("dup"))));
         assertTrue(f.getMessage().contains("more than one file named trace.pcapng"), f.getMessage());
         preciousUntouched();
     }

@@ -40,6 +40,8 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
     private static final int RETRANSMITTED = Analysis.RETRANSMISSION | Analysis.FAST_RETRANSMISSION
             | Analysis.SPURIOUS_RETRANSMISSION;
     private static final int MAX_REQUESTS = 20;
+    /** The most of a packet's comments read (wiretrace's own are a few hundred characters at most); the rest is counted. */
+    public static final int MAX_COMMENT_CHARS = 4096;
 
     /** One TCP conversation, as the packets show it. */
     public static final class Conversation {
@@ -172,9 +174,13 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
     public long last;
     public long conversationsDropped;
     public long findingsDropped;
+    /** The packets whose comments ran past {@link #MAX_COMMENT_CHARS}: only that much of them was read. */
+    public long commentsCut;
     /** TCP retransmissions of any kind (as {@code tcp.analysis.retransmission} counts them) per epoch second. */
     public final Map<Long, Integer> retransmissionsBySecond = new TreeMap<>();
-    private String comment;
+    /** The comments of the packet to come, joined by newlines. */
+    private final StringBuilder comment = new StringBuilder();
+    private boolean cut;
     private List<Window> windows;
     /** In the second reading, the frame parsed first: only the windows' flows go through the analysis. */
     private final Frame probe = new Frame();
@@ -213,6 +219,14 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
 
     @Override
     public void comment(ByteBuffer buf, int offset, int length) {
+        int room = MAX_COMMENT_CHARS - comment.length() - (comment.length() == 0 ? 0 : 1);
+        if (length > room) { // a packet of many comments costs no more than its cap
+            cut = true;
+            length = room;
+            if (length <= 0) {
+                return;
+            }
+        }
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
             b[i] = buf.get(offset + i);
@@ -220,14 +234,18 @@ public final class Offline implements CaptureFile.Commented, FlowTable.Listener,
         String text = new String(b, StandardCharsets.UTF_8).trim();
         // a verdict comment is the recording's to tell; the ladders show it on its packet
         if (windows != null || !PacketComments.isVerdict(text)) {
-            comment = comment == null ? text : comment + "\n" + text;
+            comment.append(comment.length() == 0 ? "" : "\n").append(text);
         }
     }
 
     @Override
     public void packet(int iface, int linkType, long nanos, ByteBuffer buf, int offset, int capLen, int origLen) {
-        String note = comment;
-        comment = null;
+        String note = comment.length() == 0 ? null : comment.toString();
+        comment.setLength(0);
+        if (cut) {
+            cut = false;
+            commentsCut++;
+        }
         packets++;
         bytes += origLen;
         if (first == 0 || nanos < first) {

@@ -14,6 +14,11 @@ import java.util.Arrays;
  * with its own link type, {@code if_tsresol} and {@code if_tsoffset}). Packets are handed out as a
  * view on one reused buffer, so reading allocates nothing per packet. A file that ends inside a
  * record (one still being written, or cut) ends the reading there without an error.
+ *
+ * <p>A hostile file gets no more than it can justify: a record longer than libpcap reads
+ * ({@link #MAX_RECORD}, or the file's snaplen when larger) or a pcapng block longer than libpcap's
+ * {@link #MAX_BLOCK} is an error that names its number, its claim and what the file has left, and
+ * the buffer never grows past the bytes the file still holds.
  */
 public final class CaptureFile {
     /** Receives each packet; the bytes are valid only during the call. */
@@ -31,10 +36,14 @@ public final class CaptureFile {
     private static final int PCAP_NANO = 0xa1b23c4d;
     private static final int SHB = 0x0A0D0D0A;
     private static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
-    private static final int MAX_BLOCK = 256 << 20;
+    /** The longest pcap record libpcap reads whatever the snaplen says (its MAXIMUM_SNAPLEN). */
+    public static final int MAX_RECORD = 262_144;
+    /** The longest pcapng block libpcap reads (its INITIAL_MAX_BLOCKSIZE). */
+    public static final int MAX_BLOCK = 16 << 20;
     private static final long NANOS = 1_000_000_000L;
 
     private final FileChannel in;
+    private final Path file;
     private ByteBuffer buf = ByteBuffer.allocateDirect(4 << 20);
     private int pos;
     private int lim;
@@ -46,24 +55,25 @@ public final class CaptureFile {
     private int interfaces;
     private long lastNanos;
 
-    private CaptureFile(FileChannel in) {
+    CaptureFile(FileChannel in, Path file) {
         this.in = in;
+        this.file = file;
     }
 
     /** Reads the whole file; returns the number of packets handed to {@code handler}. */
     public static long read(Path file, Handler handler) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return new CaptureFile(ch).run(handler, file);
+            return new CaptureFile(ch, file).run(handler);
         }
     }
 
-    private long run(Handler h, Path file) throws IOException {
+    long run(Handler h) throws IOException {
         if (!ensure(4)) {
             return 0;
         }
         int magic = buf.order(ByteOrder.BIG_ENDIAN).getInt(pos);
         if (magic == SHB) {
-            return pcapng(h, file);
+            return pcapng(h);
         }
         if (magic == PCAP_MICRO || magic == PCAP_NANO) {
             buf.order(ByteOrder.BIG_ENDIAN);
@@ -80,17 +90,20 @@ public final class CaptureFile {
         if (!ensure(24)) {
             return 0;
         }
+        long snaplen = buf.getInt(pos + 16) & 0xFFFFFFFFL;
         int linkType = buf.getInt(pos + 20) & 0x0FFFFFFF; // the top bits may say FCS
+        long max = Math.max(MAX_RECORD, Math.min(snaplen, MAX_BLOCK));
         pos += 24;
         long packets = 0;
         while (ensure(16)) {
             long sec = buf.getInt(pos) & 0xFFFFFFFFL;
             long frac = buf.getInt(pos + 4) & 0xFFFFFFFFL;
-            int incl = buf.getInt(pos + 8);
+            long claimed = buf.getInt(pos + 8) & 0xFFFFFFFFL;
             int orig = buf.getInt(pos + 12);
-            if (incl < 0 || incl > MAX_BLOCK) {
-                throw new IOException("corrupt pcap record: captured length " + incl);
+            if (claimed > max) {
+                throw tooLong("record " + (packets + 1), claimed, max + " with snaplen " + snaplen, 16);
             }
+            int incl = (int) claimed;
             if (!ensure(16 + incl)) {
                 break;
             }
@@ -101,9 +114,9 @@ public final class CaptureFile {
         return packets;
     }
 
-    private long pcapng(Handler h, Path file) throws IOException {
+    private long pcapng(Handler h) throws IOException {
         long packets = 0;
-        while (ensure(12)) {
+        for (long block = 1; ensure(12); block++) {
             int type = buf.getInt(pos);
             if (type == SHB) {
                 int bom = buf.getInt(pos + 8);
@@ -114,9 +127,14 @@ public final class CaptureFile {
                 }
                 interfaces = 0;
             }
-            int len = buf.getInt(pos + 4);
-            if (len < 12 || len > MAX_BLOCK || (len & 3) != 0) {
-                throw new IOException(file + ": corrupt pcapng block of length " + len);
+            long claimed = buf.getInt(pos + 4) & 0xFFFFFFFFL;
+            if (claimed > MAX_BLOCK) {
+                throw tooLong("block " + block, claimed, String.valueOf(MAX_BLOCK), 0);
+            }
+            int len = (int) claimed;
+            int least = type == 6 || type == 2 ? 32 : type == 3 ? 16 : type == 1 ? 20 : 12;
+            if (len < least || (len & 3) != 0) {
+                throw new IOException(file + ": corrupt pcapng block " + block + " of length " + len);
             }
             if (!ensure(len)) {
                 break;
@@ -170,6 +188,17 @@ public final class CaptureFile {
         return packets;
     }
 
+    /**
+     * A record or block that claims more than the format allows: an error that says what it
+     * claims, what the file has left after its {@code header} bytes, and the limit; the buffer
+     * has not grown for it.
+     */
+    private IOException tooLong(String what, long claimed, String limit, int header) throws IOException {
+        long left = Math.max(0, lim - pos - header + in.size() - in.position());
+        return new IOException(file + ": " + what + " claims " + claimed + " bytes; the file has " + left
+                + " left, and no " + (header == 0 ? "pcapng block" : "pcap record") + " may hold more than " + limit);
+    }
+
     private void comments(Commented h, int from, int end) {
         for (int o = from; o + 4 <= end; ) {
             int code = buf.getShort(o) & 0xFFFF;
@@ -221,6 +250,11 @@ public final class CaptureFile {
         interfaces++;
     }
 
+    /** The buffer's size: it grows only for a block that the file holds. */
+    int capacity() {
+        return buf.capacity();
+    }
+
     private long nanos(int iface, long ts) {
         long units = unitsPerSecond[iface];
         long n;
@@ -246,6 +280,9 @@ public final class CaptureFile {
         }
         ByteOrder order = buf.order();
         if (n > buf.capacity()) {
+            if (n - (lim - pos) > in.size() - in.position()) {
+                return false; // a length the rest of the file cannot hold: never a buffer for it
+            }
             ByteBuffer bigger = ByteBuffer.allocateDirect(Integer.highestOneBit(n - 1) << 1);
             buf.limit(lim).position(pos);
             bigger.put(buf);

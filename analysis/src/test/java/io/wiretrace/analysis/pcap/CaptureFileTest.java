@@ -2,6 +2,7 @@ package io.wiretrace.analysis.pcap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,7 +37,11 @@ class CaptureFileTest {
     }
 
     private static void pcap(ByteBuffer b, int magic, int linkType) {
-        b.putInt(magic).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(linkType);
+        pcap(b, magic, linkType, 65535);
+    }
+
+    private static void pcap(ByteBuffer b, int magic, int linkType, int snaplen) {
+        b.putInt(magic).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(snaplen).putInt(linkType);
     }
 
     private static void record(ByteBuffer b, int sec, int frac, int cap, int orig, int firstByte) {
@@ -123,12 +128,67 @@ class CaptureFileTest {
     @Test
     void aBlockLargerThanTheBufferAndANonCaptureFile(@TempDir Path tmp) throws Exception {
         ByteBuffer big = ByteBuffer.allocate(6 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        pcap(big, 0xa1b2c3d4, 1);
+        pcap(big, 0xa1b2c3d4, 1, 8 << 20); // a snaplen that allows it
         record(big, 1, 0, 5 << 20, 5 << 20, 4);
         record(big, 2, 0, 10, 10, 5);
         write(tmp.resolve("big.pcap"), big);
         assertEquals(List.of("0/1/1000000000/5242880/5242880/4", "0/1/2000000000/10/10/5"), read(tmp.resolve("big.pcap")));
         Files.writeString(tmp.resolve("x.txt"), "hello, not a capture");
         assertThrows(IOException.class, () -> read(tmp.resolve("x.txt")));
+    }
+
+    /**
+     * A 5 MB pcap whose third record claims 256 MiB: libpcap refuses a record longer than
+     * max(snaplen, 262144), and so does the reader, saying what was claimed and what is left.
+     */
+    @Test
+    void aRecordLongerThanLibpcapReadsIsAnErrorThatSaysSo(@TempDir Path tmp) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(5 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        pcap(b, 0xa1b2c3d4, 1);
+        record(b, 1, 0, 60, 60, 1);
+        record(b, 2, 0, 60, 60, 2);
+        b.putInt(3).putInt(0).putInt(256 << 20).putInt(256 << 20);
+        b.position(b.capacity());
+        write(tmp.resolve("huge.pcap"), b);
+        IOException e = assertThrows(IOException.class, () -> read(tmp.resolve("huge.pcap")));
+        String left = String.valueOf((5 << 20) - 24 - 2 * 76 - 16);
+        assertTrue(e.getMessage().contains("record 3 claims 268435456 bytes; the file has " + left + " left"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("262144 with snaplen 65535"), e.getMessage());
+
+        ByteBuffer ng = buffer(ByteOrder.LITTLE_ENDIAN);
+        section(ng);
+        iface(ng, 1, -1, 0);
+        ng.putInt(6).putInt(64 << 20).putInt(0);
+        write(tmp.resolve("huge.pcapng"), ng);
+        e = assertThrows(IOException.class, () -> read(tmp.resolve("huge.pcapng")));
+        assertTrue(e.getMessage().contains("block 3 claims 67108864 bytes; the file has 12 left"), e.getMessage());
+    }
+
+    /**
+     * A record or block within the limits that the rest of the file cannot hold is a cut file: the
+     * reading ends there, and the buffer never grew for it (it did, to 16 MiB, for 200 bytes).
+     */
+    @Test
+    void aLengthTheFileCannotHoldGetsNoBuffer(@TempDir Path tmp) throws Exception {
+        ByteBuffer b = buffer(ByteOrder.BIG_ENDIAN);
+        pcap(b, 0xa1b2c3d4, 1, 16 << 20);
+        record(b, 1, 0, 60, 60, 7);
+        b.putInt(2).putInt(0).putInt(15 << 20).putInt(15 << 20).put(new byte[200]);
+        write(tmp.resolve("cut.pcap"), b);
+        ByteBuffer ng = buffer(ByteOrder.BIG_ENDIAN);
+        section(ng);
+        iface(ng, 1, -1, 0);
+        packet(ng, 0, 5, 3, 3, 8);
+        ng.putInt(6).putInt(15 << 20).put(new byte[200]);
+        write(tmp.resolve("cut.pcapng"), ng);
+
+        for (String name : List.of("cut.pcap", "cut.pcapng")) {
+            try (FileChannel ch = FileChannel.open(tmp.resolve(name), StandardOpenOption.READ)) {
+                CaptureFile reader = new CaptureFile(ch, tmp.resolve(name));
+                assertEquals(1, reader.run((iface, linkType, nanos, buf, off, cap, orig) -> { }), name);
+                assertEquals(4 << 20, reader.capacity(), name);
+            }
+        }
     }
 }

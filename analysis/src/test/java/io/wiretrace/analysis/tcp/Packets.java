@@ -2,8 +2,8 @@ package io.wiretrace.analysis.tcp;
 
 import java.nio.ByteBuffer;
 
-/** Synthetic frames for the unit tests. */
-final class Packets {
+/** Synthetic frames for the unit tests (the CLI's too). */
+public final class Packets {
     private Packets() {
     }
 
@@ -61,7 +61,8 @@ final class Packets {
         return b.position(0);
     }
 
-    static ByteBuffer tcp(int src, int sport, int dst, int dport, int seq, int ack, int flags, int window, int payload) {
+    public static ByteBuffer tcp(int src, int sport, int dst, int dport, int seq, int ack, int flags, int window,
+            int payload) {
         return tcp(Frame.LINKTYPE_ETHERNET, false, src, sport, dst, dport, seq, ack, flags, window, payload, null);
     }
 

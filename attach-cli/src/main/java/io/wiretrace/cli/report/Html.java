@@ -57,6 +57,9 @@ public final class Html {
         if (capture.containsKey("dropped")) {
             b.append(" · dropped in the target: ").append(capture.get("dropped"));
         }
+        if (capture.get("commentsCut") != null) {
+            b.append("<br>Comments: ").append(esc(capture.get("commentsCut")));
+        }
         b.append("<br>Files: ").append(esc(String.join(", ", (List<String>) source.get("captures"))));
         if (source.get("recording") != null) {
             b.append(", ").append(esc(source.get("recording")));
@@ -119,6 +122,12 @@ public final class Html {
                     .append(c.get("slowCalls")).append("</td></tr>\n");
         }
         b.append("</tbody></table>\n");
+        Number leftOut = (Number) doc.get("connectionsLeftOut");
+        if (leftOut != null && leftOut.longValue() > 0) {
+            b.append("<p class=\"none\" id=\"connections-left-out\">").append(leftOut)
+                    .append(" more connections are not listed: the table holds ").append(conns.size())
+                    .append(".</p>\n");
+        }
         if (conns.isEmpty() && capture.get("packetsOff") != null) {
             b.append("<p class=\"none\">No TCP connections without packets: the recording's wiretrace.Socket* events"
                     + " list the app's connections.</p>\n");

@@ -70,6 +70,8 @@ final class InAppAfter {
                     events.computeIfAbsent(x.thread, k -> new ArrayList<>()).add(x);
                 }
             }
+        } catch (RuntimeException e) {
+            throw Recording.corrupt(jfr, e);
         }
         for (Map.Entry<Long, List<Map<String, Object>>> t : byThread.entrySet()) {
             List<InApp.Event> mine = events.getOrDefault(t.getKey(), new ArrayList<>());

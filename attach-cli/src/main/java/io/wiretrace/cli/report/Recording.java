@@ -5,11 +5,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import jdk.jfr.EventType;
@@ -17,7 +19,13 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
-/** What the report takes from recording.jfr: the live verdicts, the connections, the socket calls. */
+/**
+ * What the report takes from recording.jfr: the live verdicts, the connections, the socket calls.
+ * A long recording may hold millions of connections: the table keeps the longest
+ * {@link Report#MAX_CONNECTIONS} as it reads and counts the others, and what it shows of a
+ * connection's thread and requests is gathered, in a second reading, for those and for the slow
+ * calls' connections only.
+ */
 final class Recording {
     private static final int MAX_SAMPLES = 20;
     private static final int MAX_CALLS_PER_CONNECTION = 400;
@@ -74,7 +82,10 @@ final class Recording {
     /** Whether the recording holds wiretrace's events (the agent wrote it). */
     boolean wiretrace;
     final List<Map<String, Object>> slowCalls = new ArrayList<>();
-    final List<RecordedEvent> connections = new ArrayList<>();
+    /** The longest connections (wiretrace.TcpConnection) so far, the shortest at the head; and how many in all. */
+    private final PriorityQueue<Row> connections = new PriorityQueue<>(
+            Comparator.comparingLong((Row r) -> r.lifetime).thenComparingLong(r -> -r.seq));
+    long connectionCount;
     /** The exchanges that streamed (wiretrace.HttpExchange.streamed), the first MAX_STREAMS; and how many in all. */
     final List<Map<String, Object>> streams = new ArrayList<>();
     int streamCount;
@@ -93,6 +104,19 @@ final class Recording {
     /** The connections that served requests (an incoming wiretrace.HttpExchange). */
     final Set<Long> served = new HashSet<>();
 
+    /** A row of the connection table and what ranks it: the longest first, then the first recorded. */
+    private static final class Row {
+        final long lifetime;
+        final long seq;
+        final Map<String, Object> columns;
+
+        Row(long lifetime, long seq, Map<String, Object> columns) {
+            this.lifetime = lifetime;
+            this.seq = seq;
+            this.columns = columns;
+        }
+    }
+
     private Recording(Path file) {
         this.file = file;
     }
@@ -106,7 +130,10 @@ final class Recording {
             while (in.hasMoreEvents()) {
                 r.event(in.readEvent());
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
+        r.connectionDetails();
         if (!r.statistics.isEmpty()) {
             r.captured = 0;
             for (long[] s : r.statistics.values()) {
@@ -123,15 +150,8 @@ final class Recording {
                 slowCalls.add(slowCall(e));
                 break;
             case "wiretrace.TcpConnection":
-                connections.add(e);
+                connection(e);
                 break;
-            case "wiretrace.SocketConnect":
-            case "wiretrace.SocketAccept": {
-                long id = e.getLong("connectionId");
-                threads.putIfAbsent(id, thread(e));
-                opened.putIfAbsent(id, nanos(e.getStartTime()));
-                break;
-            }
             case "jdk.GCPhasePause":
                 second(e, GC_PAUSES, 1);
                 second(e, GC_PAUSE_NANOS, e.getDuration().toNanos());
@@ -140,20 +160,12 @@ final class Recording {
                 second(e, COLLECTIONS, 1);
                 second(e, COLLECTION_PAUSE_NANOS, e.getDuration("sumOfPauses").toNanos());
                 break;
-            case "wiretrace.HttpExchange": {
-                long id = e.getLong("connectionId");
+            case "wiretrace.HttpExchange":
                 if ("incoming".equals(e.getString("direction"))) {
-                    served.add(id);
                     second(e, REQUESTS, 1);
-                }
-                int n = requestCounts.merge(id, 1, Integer::sum);
-                if (n <= MAX_SAMPLES) {
-                    requests.computeIfAbsent(id, k -> new ArrayList<>())
-                            .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
                 }
                 stream(e);
                 break;
-            }
             case "wiretrace.CaptureStatistics": {
                 String off = e.hasField("packetsOff") ? e.getString("packetsOff") : null;
                 if (off != null) {
@@ -168,6 +180,88 @@ final class Recording {
             }
             default:
                 break;
+        }
+    }
+
+    /** A connection's row, kept while it is among the longest. */
+    private void connection(RecordedEvent e) {
+        long lifetime = e.getLong("lifetime");
+        long seq = connectionCount++;
+        if (connections.size() == Report.MAX_CONNECTIONS) {
+            if (connections.peek().lifetime >= lifetime) {
+                return;
+            }
+            connections.poll();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connectionId", e.getLong("connectionId"));
+        m.put("role", e.getString("role"));
+        m.put("localAddress", e.getString("localAddress"));
+        m.put("localPort", e.getInt("localPort"));
+        m.put("remoteAddress", e.getString("remoteAddress"));
+        m.put("remotePort", e.getInt("remotePort"));
+        m.put("application", e.getString("application"));
+        m.put("thread", null);
+        m.put("start", null);
+        m.put("durationMs", Report.ms(lifetime));
+        m.put("handshakeRttMs", e.getLong("handshakeRtt") > 0 ? Report.ms(e.getLong("handshakeRtt")) : null);
+        int samples = e.getInt("rttSamples");
+        m.put("rttAvgMs", samples > 0 ? Report.ms(e.getLong("rttAvg")) : null);
+        m.put("rttMaxMs", samples > 0 ? Report.ms(e.getLong("rttMax")) : null);
+        m.put("retransmissions", e.getInt("retransmissionsOut") + e.getInt("retransmissionsIn"));
+        m.put("zeroWindows", e.getInt("zeroWindowsOut") + e.getInt("zeroWindowsIn"));
+        m.put("resets", e.getInt("resetsOut") + e.getInt("resetsIn"));
+        m.put("packetsOut", e.getLong("packetsOut"));
+        m.put("packetsIn", e.getLong("packetsIn"));
+        m.put("bytesOut", e.getLong("bytesOut"));
+        m.put("bytesIn", e.getLong("bytesIn"));
+        m.put("ended", e.getString("ended"));
+        connections.add(new Row(lifetime, seq, m));
+    }
+
+    /**
+     * A second reading, for the connections in the table and those of the slow calls only: who
+     * opened each and when, its requests, and whether it served any.
+     */
+    private void connectionDetails() throws IOException {
+        Set<Long> ids = new HashSet<>();
+        for (Row r : connections) {
+            ids.add((Long) r.columns.get("connectionId"));
+        }
+        for (Map<String, Object> c : slowCalls) {
+            ids.add(((Number) c.get("connectionId")).longValue());
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (RecordingFile in = new RecordingFile(file)) {
+            while (in.hasMoreEvents()) {
+                RecordedEvent e = in.readEvent();
+                String name = e.getEventType().getName();
+                if (!name.equals("wiretrace.HttpExchange") && !name.equals("wiretrace.SocketConnect")
+                        && !name.equals("wiretrace.SocketAccept")) {
+                    continue;
+                }
+                long id = e.getLong("connectionId");
+                if (!ids.contains(id)) {
+                    continue;
+                }
+                if (!name.equals("wiretrace.HttpExchange")) {
+                    threads.putIfAbsent(id, thread(e));
+                    opened.putIfAbsent(id, nanos(e.getStartTime()));
+                    continue;
+                }
+                if ("incoming".equals(e.getString("direction"))) {
+                    served.add(id);
+                }
+                int n = requestCounts.merge(id, 1, Integer::sum);
+                if (n <= MAX_SAMPLES) {
+                    requests.computeIfAbsent(id, k -> new ArrayList<>())
+                            .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
+                }
+            }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
     }
 
@@ -243,40 +337,29 @@ final class Recording {
         return m;
     }
 
-    /** The connection table: one row per end of the app's connections, the longest first. */
-    List<Map<String, Object>> connections(int max) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    /** Whether the recording holds any connection (wiretrace.TcpConnection). */
+    boolean hasConnections() {
+        return connectionCount > 0;
+    }
+
+    /**
+     * The connection table: one row per end of the app's connections, the longest first, at most
+     * {@link Report#MAX_CONNECTIONS}; {@link #connectionCount} counts them all.
+     */
+    List<Map<String, Object>> connections() {
         Map<Long, Integer> slow = new HashMap<>();
         for (Map<String, Object> c : slowCalls) {
             slow.merge(((Number) c.get("connectionId")).longValue(), 1, Integer::sum);
         }
-        connections.sort((a, b) -> Long.compare(b.getLong("lifetime"), a.getLong("lifetime")));
-        for (RecordedEvent e : connections.subList(0, Math.min(max, connections.size()))) {
-            long id = e.getLong("connectionId");
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("connectionId", id);
-            m.put("role", e.getString("role"));
-            m.put("localAddress", e.getString("localAddress"));
-            m.put("localPort", e.getInt("localPort"));
-            m.put("remoteAddress", e.getString("remoteAddress"));
-            m.put("remotePort", e.getInt("remotePort"));
-            m.put("application", e.getString("application"));
+        List<Row> rows = new ArrayList<>(connections);
+        rows.sort(Comparator.comparingLong((Row r) -> -r.lifetime).thenComparingLong(r -> r.seq));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>(r.columns);
+            long id = (Long) m.get("connectionId");
             m.put("thread", threads.get(id));
             Long at = opened.get(id);
             m.put("start", at != null ? Instant.ofEpochSecond(0, at).toString() : null);
-            m.put("durationMs", Report.ms(e.getLong("lifetime")));
-            m.put("handshakeRttMs", e.getLong("handshakeRtt") > 0 ? Report.ms(e.getLong("handshakeRtt")) : null);
-            int samples = e.getInt("rttSamples");
-            m.put("rttAvgMs", samples > 0 ? Report.ms(e.getLong("rttAvg")) : null);
-            m.put("rttMaxMs", samples > 0 ? Report.ms(e.getLong("rttMax")) : null);
-            m.put("retransmissions", e.getInt("retransmissionsOut") + e.getInt("retransmissionsIn"));
-            m.put("zeroWindows", e.getInt("zeroWindowsOut") + e.getInt("zeroWindowsIn"));
-            m.put("resets", e.getInt("resetsOut") + e.getInt("resetsIn"));
-            m.put("packetsOut", e.getLong("packetsOut"));
-            m.put("packetsIn", e.getLong("packetsIn"));
-            m.put("bytesOut", e.getLong("bytesOut"));
-            m.put("bytesIn", e.getLong("bytesIn"));
-            m.put("ended", e.getString("ended"));
             m.put("requests", requestCounts.getOrDefault(id, 0));
             m.put("requestSamples", requests.getOrDefault(id, List.of()));
             m.put("slowCalls", slow.getOrDefault(id, 0));
@@ -348,6 +431,8 @@ final class Recording {
                     l.add(new SocketCall(kind, thread, start, end, detail));
                 }
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
         return out;
     }
@@ -381,6 +466,8 @@ final class Recording {
                     out.add(x);
                 }
             }
+        } catch (RuntimeException e) {
+            throw corrupt(file, e);
         }
         return out;
     }
@@ -428,6 +515,15 @@ final class Recording {
     private static String thread(RecordedEvent e) {
         RecordedThread t = e.getThread();
         return t == null ? null : t.getJavaName();
+    }
+
+    /**
+     * A recording that the JDK's parser, or the report reading its fields, cannot make sense of (a
+     * cut or damaged file, an event without a field it should have): an IOException that says so.
+     */
+    static IOException corrupt(Path file, RuntimeException e) {
+        return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
+                + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
     }
 
     static long nanos(Instant i) {

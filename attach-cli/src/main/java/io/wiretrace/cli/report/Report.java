@@ -28,7 +28,7 @@ public final class Report {
     /** Slow calls that get a ladder diagram; the rest are listed without. */
     static final int MAX_LADDERS = 40;
     static final int MAX_LADDER_PACKETS = 120;
-    static final int MAX_CONNECTIONS = 2_000;
+    public static final int MAX_CONNECTIONS = 2_000;
 
     private Report() {
     }
@@ -98,6 +98,10 @@ public final class Report {
         capture.put("tcpPackets", none ? null : packets.tcpPackets);
         capture.put("bytes", none ? null : packets.bytes);
         capture.put("conversations", none ? null : packets.conversations().size() + packets.conversationsDropped);
+        if (packets.commentsCut > 0) {
+            capture.put("commentsCut", packets.commentsCut + " packets had more than " + Offline.MAX_COMMENT_CHARS
+                    + " characters of comments; only that much of each was read");
+        }
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);
             capture.put("dropped", rec.dropped);
@@ -122,8 +126,11 @@ public final class Report {
         }
         doc.put("slowCalls", calls);
         streams(doc, rec);
-        doc.put("connections", live && !rec.connections.isEmpty() ? rec.connections(MAX_CONNECTIONS)
-                : conversations(packets));
+        boolean table = live && rec.hasConnections();
+        List<Map<String, Object>> connections = table ? rec.connections() : conversations(packets);
+        doc.put("connections", connections);
+        long all = table ? rec.connectionCount : packets.conversations().size() + packets.conversationsDropped;
+        doc.put("connectionsLeftOut", all - connections.size());
         return doc;
     }
 
