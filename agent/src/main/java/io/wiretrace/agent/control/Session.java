@@ -13,7 +13,6 @@ import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.StartOptions;
-import io.wiretrace.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -120,7 +119,7 @@ final class Session {
             }
             s.correlator.start();
             HttpExchanges.sink = s.correlator;
-            Dispatcher.hooks = s.tracer;
+            BootstrapInstaller.hooks(s.tracer);
             if (s.capture != null) {
                 s.capture.start();
             }
@@ -239,7 +238,11 @@ final class Session {
     /** Undoes everything start did, in reverse; safe on a partly started session. */
     String stop() {
         StringBuilder out = new StringBuilder();
-        Dispatcher.hooks = null;
+        try {
+            BootstrapInstaller.hooks(null);
+        } catch (RuntimeException e) {
+            out.append("warning: ").append(e.getMessage()).append('\n');
+        }
         HttpExchanges.sink = null;
         if (instrumenter != null) {
             try {
