@@ -123,7 +123,12 @@ final class Session {
             if (s.capture != null) {
                 s.capture.start();
             }
-            s.shutdownHook = new Thread(() -> onExit.accept(s), "wiretrace-shutdown");
+            s.shutdownHook = new Thread(() -> {
+                if (s.capture != null) {
+                    s.capture.hurry(); // the app is exiting: a stop under way (or this one) does not hold it back
+                }
+                onExit.accept(s);
+            }, "wiretrace-shutdown");
             Runtime.getRuntime().addShutdownHook(s.shutdownHook);
             setState("capturing " + dir + (s.capture == null ? " (packets off)" : ""));
             return s;
