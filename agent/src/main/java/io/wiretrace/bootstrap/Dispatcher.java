@@ -3,7 +3,9 @@ package io.wiretrace.bootstrap;
 /**
  * The one class that advice inlined into JDK socket classes links against. It lives on the
  * bootstrap class path, so it must stay tiny and depend on nothing but java.base; the agent's
- * own class loader installs {@link #hooks} at start and clears it at stop.
+ * own class loader installs the hooks at start and clears them at stop. Every class of the JVM
+ * can see this one, so the hooks are read through {@link #hooks()} and set only by the holder of
+ * the key that claimed the dispatcher first ({@link #install}): the agent, right after defining it.
  */
 public final class Dispatcher {
     /**
@@ -11,9 +13,10 @@ public final class Dispatcher {
      * defined in it for its life; an agent whose advice expects another refuses to start.
      * 1 had no such field; 2 added enterWrite; 3 added Netty's native transports (enterAddress,
      * ioAddress, NATIVE_ACCEPT, RING_CONNECT, RING_CONNECTED) and requests' contexts across threads
-     * (carry, CLIENT_REQUEST, CLIENT_HEADERS, EXECUTE, HAND_OFF).
+     * (carry, CLIENT_REQUEST, CLIENT_HEADERS, EXECUTE, HAND_OFF); 4 made the hooks private: the
+     * advice reads them through hooks(), only the owner's key sets them (install).
      */
-    public static final int ABI = 3;
+    public static final int ABI = 4;
 
     public static final int CONNECT = 1;
     public static final int FINISH_CONNECT = 2;
@@ -63,9 +66,29 @@ public final class Dispatcher {
     /** {@code carry} from a {@code submit} or a server's dispatch to a worker. */
     public static final int HAND_OFF = 17;
 
-    public static volatile Hooks hooks;
+    private static volatile Hooks hooks;
+    /** The key of whoever may set the hooks: the first to {@link #install}. */
+    private static Object owner;
 
     private Dispatcher() {
+    }
+
+    /** The hooks the advice calls, or null: none. */
+    public static Hooks hooks() {
+        return hooks;
+    }
+
+    /**
+     * Sets the hooks (null: none) if {@code key} owns the dispatcher; the first non-null key
+     * becomes its owner for the JVM's life. Returns false, changing nothing, for any other key.
+     */
+    public static synchronized boolean install(Object key, Hooks h) {
+        if (key == null || (owner != null && owner != key)) {
+            return false;
+        }
+        owner = key;
+        hooks = h;
+        return true;
     }
 
     public interface Hooks {

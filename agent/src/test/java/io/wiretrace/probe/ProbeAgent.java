@@ -21,6 +21,9 @@ public final class ProbeAgent {
     public static void agentmain(String args, Instrumentation inst) throws Exception {
         Class<?> dispatcher = Class.forName("io.wiretrace.bootstrap.Dispatcher", true, null);
         Class<?> hooks = Class.forName("io.wiretrace.bootstrap.Dispatcher$Hooks", true, null);
+        // the field is private (only wiretrace's key sets it): a test may reach in, the app's code would have to too
+        java.lang.reflect.Field field = dispatcher.getDeclaredField("hooks");
+        field.setAccessible(true);
         String[] parts = args.split(",", 2);
         switch (parts[0]) {
             case "install":
@@ -30,11 +33,11 @@ public final class ProbeAgent {
                             CALLS.incrementAndGet();
                             return method.getReturnType() == long.class ? 1L : null;
                         });
-                dispatcher.getField("hooks").set(null, counting);
+                field.set(null, counting);
                 break;
             case "throwing":
                 // Hooks that fail on every call: the advice must keep that away from the app.
-                dispatcher.getField("hooks").set(null, Proxy.newProxyInstance(ProbeAgent.class.getClassLoader(),
+                field.set(null, Proxy.newProxyInstance(ProbeAgent.class.getClassLoader(),
                         new Class<?>[] {hooks}, (proxy, method, a) -> {
                             CALLS.incrementAndGet();
                             throw new IllegalStateException("probe: failing on purpose");
@@ -44,7 +47,7 @@ public final class ProbeAgent {
                 Files.write(Paths.get(parts[1]), String.valueOf(CALLS.get()).getBytes());
                 break;
             case "clear":
-                dispatcher.getField("hooks").set(null, null);
+                field.set(null, null);
                 break;
             default:
                 throw new IllegalArgumentException(args);

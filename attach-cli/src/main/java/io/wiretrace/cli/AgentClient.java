@@ -99,6 +99,9 @@ final class AgentClient {
                 }
                 vm.loadAgent(staging.remote(agentJar(staging)), args);
                 answer = published(vm, Commands.REPLY_PROPERTY + token);
+                if (answer == null && Commands.STOP.equals(command)) {
+                    answer = awaitReply(vm, token); // the agent stops on a thread of its own, then answers
+                }
                 if (published(vm, Commands.BUILD_PROPERTY) == null) {
                     // Agents since build identities publish theirs on every command: an older one answered.
                     note = "warning: the wiretrace agent that answered in " + pid + " is of an older build, loaded"
@@ -234,6 +237,22 @@ final class AgentClient {
             deleteQuietly(request);
         }
         return null;
+    }
+
+    /** The reply published under {@code token} within {@link #STOP_WAIT_SECONDS}, or null. */
+    private static String awaitReply(VirtualMachine vm, String token) throws IOException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);
+        String answer = null;
+        while (answer == null && System.nanoTime() < end) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            answer = published(vm, Commands.REPLY_PROPERTY + token);
+        }
+        return answer;
     }
 
     /** Whether the agent's publications stopped (its status thread is gone): none for five seconds. */

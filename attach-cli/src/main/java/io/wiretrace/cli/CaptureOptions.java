@@ -21,7 +21,8 @@ final class CaptureOptions {
 
     @Option(names = "-B", paramLabel = "KiB",
             description = "Kernel capture buffer per interface, in KiB as tcpdump's -B (default: 32768, i.e. 32 MiB;"
-                    + " libpcap's own default of 2 MiB loses packets while the JVM pauses).")
+                    + " libpcap's own default of 2 MiB loses packets while the JVM pauses); at most 2097151,"
+                    + " as libpcap counts the buffer's bytes in an int.")
     Integer bufferKiB;
 
     @Option(names = "-C", paramLabel = "MB",
@@ -39,7 +40,8 @@ final class CaptureOptions {
     @Option(names = "--name", paramLabel = "NAME",
             description = "Capture file name inside the output directory (default: trace.pcapng, or trace.pcap;"
                     + " with -G: trace-%%Y%%m%%d-%%H%%M%%S.pcapng). With -G, strftime conversions (%%Y %%m %%d %%H %%M %%S ...)"
-                    + " are expanded at each rotation, as tcpdump does with its -w name.")
+                    + " are expanded at each rotation, as tcpdump does with its -w name. Not the name of another file"
+                    + " the directory holds (recording.jfr, report.html, report.json, report-error.txt, environment.txt).")
     String name;
 
     @Option(names = "-w", paramLabel = "PATH",
@@ -64,7 +66,9 @@ final class CaptureOptions {
     @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "200ms",
             description = "A connect, read, write, HTTP exchange, TLS handshake or name lookup that takes at least"
                     + " this long, or fails, gets a verdict from its packets (wiretrace.SlowCall in recording.jfr,"
-                    + " a comment on its packets in the pcapng); default: ${DEFAULT-VALUE}.")
+                    + " a comment on its packets in the pcapng); default: ${DEFAULT-VALUE}; at least 1ms (below it"
+                    + " nearly every socket call would be handed over, an allocation on the app's thread each)."
+                    + " Failed connects to one peer past 10 a second are counted on those explained (\"N more like it\").")
     String slow;
 
     @Option(names = "--jfr-threshold", paramLabel = "DURATION", defaultValue = "0ms",

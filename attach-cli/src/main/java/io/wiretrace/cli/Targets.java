@@ -158,7 +158,13 @@ final class Targets {
      * not consulted: the user named the process, and a JVM started with -XX:-UsePerfData has none.
      */
     private static String checkedPid(String target) {
-        long pid = Long.parseLong(target);
+        long pid;
+        try {
+            pid = Long.parseLong(target);
+        } catch (NumberFormatException e) {
+            throw new Wiretrace.Failure(Wiretrace.USAGE, "no process with pid " + target
+                    + " (too large for a pid); `wiretrace list` shows the JVMs on this host");
+        }
         Proc p = Proc.read(pid);
         if (p == null) {
             throw new Wiretrace.Failure(Wiretrace.USAGE, "no process with pid " + pid

@@ -77,6 +77,25 @@ class WiretraceTest {
         assertEquals(2, run("start", "1", "-i", "lo,eth0"));
     }
 
+    /** Values past their bounds: a usage error that says which, never an overflow or a raw exception. */
+    @Test
+    void outOfBoundsValuesAreUsageErrors() {
+        assertEquals(2, run("start", "1", "-B", "3000000"));
+        assertTrue(err.toString().contains("-B takes a whole number from 1 to 2097151, not '3000000'"), err.toString());
+        assertEquals(2, run("start", "1", "--name", "report.html"));
+        assertTrue(err.toString().contains("--name report.html is a file the output directory holds"), err.toString());
+        assertEquals(2, run("collect", "1", "--name", "environment.txt"));
+        assertEquals(2, run("start", "1", "--slow", "0"));
+        assertTrue(err.toString().contains("--slow takes at least 1ms, not 0"), err.toString());
+        assertEquals(2, run("collect", "1", "-d", "9999999999999999h"));
+        assertTrue(err.toString().contains("'9999999999999999h' is too long a duration"), err.toString());
+        assertEquals(2, run("collect", "1", "-d", "99999999999999999999s"));
+        assertEquals(2, run("status", "99999999999999999999"));
+        assertTrue(err.toString().contains("no process with pid 99999999999999999999 (too large for a pid)"), err.toString());
+        assertEquals(2, run("stop", "99999999999999999999"));
+        assertTrue(!err.toString().contains("Exception"), err.toString());
+    }
+
     @Test
     void versionIsPrinted() {
         assertEquals(0, run("--version"));

@@ -12,7 +12,7 @@ import net.bytebuddy.implementation.bytecode.assign.Assigner;
  * Advice inlined into the JDK's socket classes: one entry class per way of finding the socket,
  * one exit class per kind of method signature; the operation is bound as a constant through
  * {@link Op}. The code here runs on app threads inside
- * java.base, so it only reads {@link Dispatcher#hooks} and calls it; Byte Buddy's
+ * java.base, so it only reads {@link Dispatcher#hooks()} and calls them; Byte Buddy's
  * {@code suppress} swallows anything that escapes.
  */
 final class Advices {
@@ -29,7 +29,7 @@ final class Advices {
     static final class Enter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enter(op, self);
         }
     }
@@ -39,7 +39,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data,
                 @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, self, data, offset, length);
         }
     }
@@ -48,7 +48,7 @@ final class Advices {
     static final class BufferWriteEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, self, data, -1, -1);
         }
     }
@@ -58,7 +58,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object data,
                 @Advice.Argument(1) int offset) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, self, data, offset, -1);
         }
     }
@@ -68,7 +68,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.FieldValue("impl") Object impl, @Advice.Argument(0) Object data,
                 @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, impl, data, offset, length);
         }
     }
@@ -77,7 +77,7 @@ final class Advices {
     static final class StreamEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.FieldValue("impl") Object impl) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enter(op, impl);
         }
     }
@@ -89,7 +89,7 @@ final class Advices {
                 @Advice.Return int result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, self, token, result, thrown, data, offset);
                 }
@@ -103,7 +103,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return int result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) Object data) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, self, token, result, thrown, data, -1);
                 }
@@ -118,7 +118,7 @@ final class Advices {
                 @Advice.Return long result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, self, token, result, thrown, data, offset);
                 }
@@ -133,7 +133,7 @@ final class Advices {
                 @Advice.Return boolean result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(0) Object remote) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, result ? 1L : 0L, thrown, remote);
                 }
@@ -147,7 +147,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return boolean result, @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, result ? 1L : 0L, thrown, null);
                 }
@@ -164,7 +164,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Thrown Throwable thrown, @Advice.Argument(0) Object arg) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, 1L, thrown, arg);
                 }
@@ -178,7 +178,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return Object result, @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, 0L, thrown, result);
                 }
@@ -190,7 +190,7 @@ final class Advices {
     static final class OuterEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.FieldValue("this$0") Object outer) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enter(op, outer);
         }
     }
@@ -200,7 +200,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.FieldValue("this$0") Object outer, @Advice.Argument(0) Object data,
                 @Advice.Argument(1) int offset, @Advice.Argument(2) int length) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, outer, data, offset, length);
         }
     }
@@ -212,7 +212,7 @@ final class Advices {
                 @Advice.Return int result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, outer, token, result, thrown, data, offset);
                 }
@@ -227,7 +227,7 @@ final class Advices {
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset, @Advice.Argument(2) int len,
                 @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, outer, token, thrown == null ? len : 0L, thrown, data, offset);
                 }
@@ -243,7 +243,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object srcs,
                 @Advice.Argument(1) int offset) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterWrite(op, self, srcs, offset, -1);
         }
     }
@@ -255,7 +255,7 @@ final class Advices {
                 @Advice.Return Object result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(3) Object dsts, @Advice.Argument(4) int offset) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     long r = 0L;
                     if (result instanceof javax.net.ssl.SSLEngineResult) {
@@ -277,7 +277,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, 1L, thrown, null);
                 }
@@ -289,7 +289,7 @@ final class Advices {
     static final class LookupEnter {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.Argument(0) Object host) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enter(op, host);
         }
     }
@@ -300,7 +300,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.Argument(0) Object host, @Advice.Enter long token,
                 @Advice.Return Object result, @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, host, token, 0L, thrown, result);
                 }
@@ -312,7 +312,7 @@ final class Advices {
     static final class Close {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 h.enter(op, self);
             }
@@ -326,7 +326,7 @@ final class Advices {
                 @Advice.Return int result, @Advice.Thrown Throwable thrown,
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, impl, token, result, thrown, data, offset);
                 }
@@ -341,7 +341,7 @@ final class Advices {
                 @Advice.Argument(0) Object data, @Advice.Argument(1) int offset, @Advice.Argument(2) int len,
                 @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.io(op, impl, token, thrown == null ? len : 0L, thrown, data, offset);
                 }
@@ -356,7 +356,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) long address,
                 @Advice.Argument(1) int pos, @Advice.Argument(2) int limit) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterAddress(op, self, address + pos, limit - pos);
         }
     }
@@ -368,7 +368,7 @@ final class Advices {
                 @Advice.Return int result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) long address,
                 @Advice.Argument(1) int pos, @Advice.Argument(2) int limit) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.ioAddress(op, self, token, result, thrown, address + pos, limit - pos);
                 }
@@ -381,7 +381,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static long enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) long iov,
                 @Advice.Argument(1) int count) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             return h == null ? 0L : h.enterAddress(op, self, iov, -count);
         }
     }
@@ -393,7 +393,7 @@ final class Advices {
                 @Advice.Return long result, @Advice.Thrown Throwable thrown, @Advice.Argument(0) long iov,
                 @Advice.Argument(1) int count) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.ioAddress(op, self, token, result, thrown, iov, -count);
                 }
@@ -407,7 +407,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return long result, @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.ioAddress(op, self, token, result, thrown, 0L, 0);
                 }
@@ -421,7 +421,7 @@ final class Advices {
         static void exit(@Op int op, @Advice.This Object self, @Advice.Enter long token,
                 @Advice.Return int result, @Advice.Thrown Throwable thrown) {
             if (token != 0L) {
-                Dispatcher.Hooks h = Dispatcher.hooks;
+                Dispatcher.Hooks h = Dispatcher.hooks();
                 if (h != null) {
                     h.exit(op, self, token, result, thrown, null);
                 }
@@ -435,7 +435,7 @@ final class Advices {
     static final class Constructed {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Op int op, @Advice.This Object self) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 h.enter(op, self);
             }
@@ -447,7 +447,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op, @Advice.FieldValue("connection") Object connection,
                 @Advice.FieldValue("request") Object request) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 h.exit(op, connection, 1L, 0L, null, request);
             }
@@ -459,7 +459,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op,
                 @Advice.Argument(value = 0, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object task) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 Object carried = h.carry(op, task);
                 if (carried != null) {
@@ -474,7 +474,7 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op,
                 @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC) Object task) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 Object carried = h.carry(op, task);
                 if (carried != null) {
@@ -488,7 +488,7 @@ final class Advices {
     static final class RingConnect {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op, @Advice.This Object self, @Advice.Argument(0) Object remote) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 h.exit(op, self, 1L, 0L, null, remote);
             }
@@ -499,7 +499,7 @@ final class Advices {
     static final class RingConnected {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Op int op, @Advice.This Object self, @Advice.Argument(1) int res) {
-            Dispatcher.Hooks h = Dispatcher.hooks;
+            Dispatcher.Hooks h = Dispatcher.hooks();
             if (h != null) {
                 h.exit(op, self, 1L, res, null, null);
             }

@@ -10,6 +10,11 @@ public final class AppCall extends Call {
      * own), whatever thread made it; 0: none known.
      */
     public long context;
+    /**
+     * Failed connects to the same peer that the correlator left out and counted on this one;
+     * -1 once it is explained (its own thread only).
+     */
+    public long moreLikeIt;
 
     AppCall(int kind, Conn conn, long start, long end, Throwable failure) {
         this(kind, conn, start, end, failure == null ? null : failure.toString());

@@ -8,6 +8,7 @@ import io.wiretrace.agent.events.SocketReadEvent;
 import io.wiretrace.agent.events.SocketWriteEvent;
 import io.wiretrace.bootstrap.Dispatcher;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -846,6 +847,9 @@ public final class Tracer implements Dispatcher.Hooks {
         }
         Conn c = conns.remove(socket);
         if (c == null) {
+            if (socket instanceof SocketChannel && !((SocketChannel) socket).isOpen()) {
+                return; // opened before the capture, idle since, and closed already: its addresses went with it
+            }
             c = Sockets.tuple(socket, nextId); // opened before the capture and idle since
             if (c == null) {
                 return;

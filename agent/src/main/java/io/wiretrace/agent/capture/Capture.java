@@ -36,6 +36,9 @@ public final class Capture {
     private final AtomicReference<String> halted = new AtomicReference<>();
     private volatile Instant haltedAt;
     private volatile boolean stopping;
+    /** The JVM is exiting: stop without waiting for the kernel's last block. */
+    private volatile boolean hurry;
+    private volatile Thread draining;
     private Thread flusher;
     private boolean started;
     /** Where each packet goes on its way to the files (the correlator); null: nowhere. */
@@ -182,6 +185,15 @@ public final class Capture {
         }
     }
 
+    /** The JVM is exiting: a stop under way, or to come, does not wait for the kernel's last packets. */
+    public void hurry() {
+        hurry = true;
+        Thread t = draining;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     /** Stops the threads, closes the handles and the files; returns the final statistics. */
     public Stats stop() {
         if (!started) {
@@ -191,8 +203,14 @@ public final class Capture {
         }
         if (halted.get() == null) {
             // Packets the kernel holds in a block it has not handed over yet arrive within the
-            // read timeout; wait for them, so that the last packets (a connection's FINs) are kept.
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2L * Source.TIMEOUT_MILLIS + 50));
+            // read timeout; wait for them, so that the last packets (a connection's FINs) are
+            // kept, unless the app is exiting meanwhile (hurry)
+            draining = Thread.currentThread();
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2L * Source.TIMEOUT_MILLIS + 50);
+            for (long left; !hurry && (left = end - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(left);
+            }
+            draining = null;
         }
         for (Source s : sources) {
             s.breakLoop();

@@ -66,6 +66,10 @@ public final class AgentCommands {
                 throw new IllegalStateException(Commands.skew(String.valueOf(ProcessHandle.current().pid()), Build.id(), cli));
             }
             args.only(Commands.keys(args.command()));
+            if (Commands.STOP.equals(args.command()) && Commands.isToken(args.get(Commands.REPLY, null))) {
+                stopLater(args);
+                return;
+            }
             reply = run(args, inst);
         } catch (IllegalArgumentException e) {
             reply = Reply.usage(e.getMessage());
@@ -115,6 +119,25 @@ public final class AgentCommands {
                 throw new IllegalArgumentException("unknown agent command '" + args.command()
                         + "' (expected start, status, progress, stop or interfaces)");
         }
+    }
+
+    /**
+     * A stop asked for through the Attach API runs on a thread of the agent's: the Attach Listener
+     * (which the JVM's exit and every other attach wait on) is free at once, and the CLI waits for
+     * the published reply, as it does for a stop file's.
+     */
+    private static void stopLater(Args args) {
+        Capture.daemon("wiretrace-stop", () -> {
+            synchronized (AgentCommands.class) {
+                Reply reply;
+                try {
+                    reply = stop(args.get(Commands.SESSION, null));
+                } catch (Throwable t) {
+                    reply = Reply.failed("agent error: " + t);
+                }
+                answer(args, reply, false);
+            }
+        }).start();
     }
 
     /** The stop command: ends the capture, only if it is session {@code wanted} when that is not null. */

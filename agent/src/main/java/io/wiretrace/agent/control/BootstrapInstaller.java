@@ -22,6 +22,8 @@ final class BootstrapInstaller {
     static final String DISPATCHER = "io.wiretrace.bootstrap.Dispatcher";
     private static final List<String> CLASSES = List.of(DISPATCHER + "$Hooks", DISPATCHER);
     private static boolean done;
+    /** The dispatcher's key: this loader's, for the JVM's life (a later load reuses the loader). */
+    private static final Object KEY = new Object();
 
     private BootstrapInstaller() {
     }
@@ -58,6 +60,11 @@ final class BootstrapInstaller {
                 dispatcher = (Class<?>) define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
             }
         }
+        // Claimed at once: only this key sets the hooks from now on (any code in the JVM sees the class).
+        if (!Dispatcher.install(KEY, null)) {
+            throw new IllegalStateException("the socket dispatcher in this JVM is held by other code; use the"
+                    + " wiretrace build loaded first, or restart the app");
+        }
         // java.base does not read unnamed modules; the advice in it must read the dispatcher's.
         inst.redefineModule(base, Set.of(dispatcher.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
         // The JDK HttpClient: its connections' channels are read once per request sent for another thread.
@@ -67,6 +74,13 @@ final class BootstrapInstaller {
                     Map.of("jdk.internal.net.http", Set.of(self)), Set.of(), Map.of());
         }
         done = true;
+    }
+
+    /** Sets the hooks the advice calls (null: none). */
+    static void hooks(Dispatcher.Hooks h) {
+        if (!Dispatcher.install(KEY, h)) {
+            throw new IllegalStateException("the socket dispatcher in this JVM is held by other code");
+        }
     }
 
     /** The interface version of a dispatcher already defined; 1 for one from before the version was declared. */

@@ -13,7 +13,6 @@ import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.StartOptions;
-import io.wiretrace.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -57,6 +56,8 @@ final class Session {
     private String inAppOff = "in-app verdicts: off (no recording)";
     private Instrumenter instrumenter;
     private Recording recording;
+    /** The JFR repository made private for the recording, its mode given back at stop; null: not touched. */
+    private JfrRepository repository;
     private Thread shutdownHook;
     private String warnings = "";
     /** Why this session captures no packets (see {@link Capture.CaptureException#unavailable}), or null. */
@@ -104,7 +105,7 @@ final class Session {
                         : () -> emitPacketsOff(requested, s.packetsOff);
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
-            s.recording = startRecording(o.jfrThreshold, s, dir.resolve(StartOptions.RECORDING));
+            s.recording = startRecording(o, s, dir.resolve(StartOptions.RECORDING));
             if (s.recording != null) {
                 s.inApp = History.start(inAppSettings(), why -> s.inAppOff = why);
                 s.correlator.inApp = s.inApp;
@@ -118,11 +119,16 @@ final class Session {
             }
             s.correlator.start();
             HttpExchanges.sink = s.correlator;
-            Dispatcher.hooks = s.tracer;
+            BootstrapInstaller.hooks(s.tracer);
             if (s.capture != null) {
                 s.capture.start();
             }
-            s.shutdownHook = new Thread(() -> onExit.accept(s), "wiretrace-shutdown");
+            s.shutdownHook = new Thread(() -> {
+                if (s.capture != null) {
+                    s.capture.hurry(); // the app is exiting: a stop under way (or this one) does not hold it back
+                }
+                onExit.accept(s);
+            }, "wiretrace-shutdown");
             Runtime.getRuntime().addShutdownHook(s.shutdownHook);
             setState("capturing " + dir + (s.capture == null ? " (packets off)" : ""));
             return s;
@@ -237,7 +243,11 @@ final class Session {
     /** Undoes everything start did, in reverse; safe on a partly started session. */
     String stop() {
         StringBuilder out = new StringBuilder();
-        Dispatcher.hooks = null;
+        try {
+            BootstrapInstaller.hooks(null);
+        } catch (RuntimeException e) {
+            out.append("warning: ").append(e.getMessage()).append('\n');
+        }
         HttpExchanges.sink = null;
         if (instrumenter != null) {
             try {
@@ -280,6 +290,14 @@ final class Session {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {
                 recording.close();
+            }
+        }
+        if (repository != null) {
+            try {
+                repository.restore();
+            } catch (IOException | RuntimeException e) {
+                out.append("warning: cannot give the JFR repository ").append(repository.dir())
+                        .append(" its mode back: ").append(e).append('\n');
             }
         }
         if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
@@ -344,7 +362,27 @@ final class Session {
         }
     }
 
-    private static Recording startRecording(Duration threshold, Session s, Path file) throws IOException {
+    /** The recording's size when -C and -W do not bound the capture. */
+    static final long MAX_RECORDING_BYTES = 250_000_000L;
+    /** The smallest size -C × -W sets: two of JFR's chunks (it rotates at about 12 MB). */
+    static final long MIN_RECORDING_BYTES = 25_000_000L;
+    static final Duration MAX_RECORDING_AGE = Duration.ofHours(24);
+
+    /**
+     * Bounds the recording's chunks in the JFR repository (in the target's temp directory) and in
+     * recording.jfr: -C × -W bytes when both are given (at least {@link #MIN_RECORDING_BYTES}), else
+     * {@link #MAX_RECORDING_BYTES}; -G × -W seconds when both are given, else a day. The oldest
+     * chunks go first, as the capture's oldest files do.
+     */
+    static void limits(Recording r, StartOptions o) {
+        r.setMaxSize(o.rotateBytes > 0 && o.ring > 0 ? Math.max(MIN_RECORDING_BYTES, o.rotateBytes * o.ring)
+                : MAX_RECORDING_BYTES);
+        r.setMaxAge(o.rotateSeconds > 0 && o.ring > 0 ? Duration.ofSeconds((long) o.rotateSeconds * o.ring)
+                : MAX_RECORDING_AGE);
+    }
+
+    private static Recording startRecording(StartOptions o, Session s, Path file) throws IOException {
+        Duration threshold = o.jfrThreshold;
         if (!FlightRecorder.isAvailable()) {
             s.warnings += "\nwarning: JFR is not available in this JVM; no recording.jfr will be written";
             return null;
@@ -357,6 +395,7 @@ final class Session {
         r.enable("wiretrace.DatabaseQuery").withThreshold(threshold);
         r.enable("wiretrace.DnsLookup").withThreshold(threshold);
         r.setToDisk(true);
+        limits(r, o);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own
         // shutdown hook may close the recording before ours could dump it). Created 0600 first,
         // since JFR truncates an existing file rather than creating it anew.
@@ -364,17 +403,15 @@ final class Session {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         r.setDestination(file);
         r.setDumpOnExit(true);
-        r.start();
         // The JVM keeps a recording's chunks in its repository, by default a directory in /tmp
-        // that others can read: ours are private like the other output files.
-        String repository = System.getProperty("jdk.jfr.repository");
-        if (repository != null) {
-            try {
-                chmod(Paths.get(repository), "rwx------");
-            } catch (IOException | RuntimeException e) {
-                s.warnings += "\nwarning: cannot make the JFR repository " + repository + " private: " + e;
-            }
+        // that others can read: ours are private like the other output files, from the first one.
+        try {
+            s.repository = JfrRepository.claim();
+        } catch (IOException | RuntimeException e) {
+            s.warnings += "\nwarning: cannot make the JFR repository " + System.getProperty("jdk.jfr.repository")
+                    + " private: " + e;
         }
+        r.start();
         return r;
     }
 

@@ -56,6 +56,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Correlator implements FlowTable.Listener, PacketSink, CallSink, Exchanges.Found {
     static final int MAX_QUEUED = 10_000;
+    /** Connections handed over and not yet in the join: a burst of this many in a tick (250 ms) is dropped past it. */
+    static final int MAX_OPENED = 65_536;
+    /** Failed connects to one peer explained one by one in a second; the rest are counted on them ("N more like it"). */
+    static final int CONNECTS_PER_PEER = 10;
+    /** Peers whose failed connects are counted; past it, a new peer's are not sampled. */
+    private static final int MAX_PEERS = 4_096;
     /** The capture hands packets over within about 0.4 s (src/docs/capture.md). */
     static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
     /** Explain a call this long after its end even if no later packet showed that the capture caught up. */
@@ -69,6 +75,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** A closed connection stays joinable this long: the capture reads its last packets later. */
     private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int RECENT_SYNS = 1024;
+    /** Unacked segments a side of a flow not known to be the app's remembers (Wireshark's 1,000 once it is). */
+    static final int UNJOINED_SEGMENTS = 16;
     /** An answer quiet this long on a flow seen in packets only is taken as complete. */
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long OWN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -92,13 +100,22 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private final FlowTable table = new FlowTable(FlowTable.MAX_FLOWS, FlowTable.DEFAULT_IDLE_NANOS,
             FlowTable.DEFAULT_LINGER_NANOS, this);
     private final ConcurrentLinkedQueue<Conn> opened = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger openedQueued = new AtomicInteger();
+    final LongAdder openedDropped = new LongAdder();
     private final ConcurrentLinkedQueue<AppCall> calls = new ConcurrentLinkedQueue<>();
+    /** Calls handed over and not explained yet: in the queue and pending; at most {@link #MAX_QUEUED}. */
     private final AtomicInteger queued = new AtomicInteger();
     final LongAdder dropped = new LongAdder();
+    /** What each tick of its thread runs; replaced in tests to make it fail. */
+    volatile Runnable round = () -> tick(false);
     // on the lock
     private final Map<FlowKey, Conn> conns = new HashMap<>();
     private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
     private final List<AppCall> pending = new ArrayList<>();
+    /** Failed connects by peer ("address:port"), to sample a storm of them. */
+    private final Map<String, Peer> peers = new HashMap<>();
+    /** Failed connects left out by the sampling. */
+    private long sampled;
     /** The memory the flows' evidence may take, and how far back it is kept. */
     private final Budget budget = new Budget();
     /** Flows whose request arrived at the app's server end, until the app is seen reading it. */
@@ -173,6 +190,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
 
     @Override
     public void opened(Conn c) {
+        if (openedQueued.incrementAndGet() > MAX_OPENED) {
+            openedQueued.decrementAndGet();
+            openedDropped.increment(); // its packets stay unjoined: the status says how many
+            return;
+        }
         opened.offer(c);
     }
 
@@ -198,12 +220,16 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     public byte[] packet(int linkType, ByteBuffer buf, int offset, int capLen, int origLen, long nanos) {
         try {
             return analyse(linkType, buf, offset, capLen, origLen, nanos);
-        } catch (RuntimeException e) {
-            errors++; // the capture goes on; the status shows it
-            if (firstError == null) {
-                firstError = e;
-            }
+        } catch (Throwable e) {
+            failed(e); // the capture goes on; the status shows it
             return null;
+        }
+    }
+
+    private void failed(Throwable e) {
+        errors++;
+        if (firstError == null) {
+            firstError = e;
         }
     }
 
@@ -238,6 +264,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         Track t = (Track) f.attachment;
         if (t == null) {
             t = new Track(budget);
+            t.keepSmall(); // until it is known to be the app's
+            f.keepSmall(UNJOINED_SEGMENTS);
             f.attachment = t;
             if ((a & Analysis.NEW_FLOW) != 0 && (table.frame().flags & 0x12) == 0x02) { // a SYN without ACK
                 if (recentSyns.size() == RECENT_SYNS) {
@@ -313,12 +341,31 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (c != null) {
             c.flow = f;
             connections++;
+            keepAll(f);
+        }
+    }
+
+    /** A flow known to be the app's or the JVM's: its evidence may grow now. */
+    private static void keepAll(Flow f) {
+        Track t = (Track) f.attachment;
+        if (t != null && t.small()) {
+            t.keepAll();
+            f.keepAll();
+        }
+    }
+
+    /** Which end of the flow is the JVM's (1 the client, 2 the server), once known. */
+    private static void own(Track t, int end) {
+        t.own = end;
+        if (end != 0 && t.flow != null) {
+            keepAll(t.flow);
         }
     }
 
     private void drainOpened() {
         Conn c;
         while ((c = opened.poll()) != null) {
+            openedQueued.decrementAndGet();
             FlowKey k = FlowKey.of(c.localAddress, c.localPort, c.remoteAddress, c.remotePort);
             if (k != null) {
                 conns.put(k, c);
@@ -333,9 +380,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (t.joined() || !packets) {
             return;
         }
-        if (packetsOnly.size() >= MAX_QUEUED) {
+        if (packetsOnly.size() >= MAX_QUEUED || heldConnects.size() >= MAX_QUEUED) {
             dropped.increment();
             return;
+        }
+        if (c.kind == Call.CONNECT && sampledOut("packets " + t.flow.serverAddress() + ":" + t.flow.serverPort(),
+                c.end / 1_000_000_000L, null)) {
+            return; // a storm of them to one peer: counted
         }
         if (c.kind == Call.CONNECT) {
             // A connect that got no connection leaves no joinable flow, and an instrumented connect's
@@ -413,13 +464,10 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                     return;
                 }
                 try {
-                    tick(false);
-                } catch (RuntimeException e) {
-                    // never let one bad call end the explaining; the status shows it
-                    errors++;
-                    if (firstError == null) {
-                        firstError = e;
-                    }
+                    round.run();
+                } catch (Throwable e) {
+                    // never let one bad call, or an Error, end the explaining; the status shows it
+                    failed(e);
                 }
             }
             LockSupport.parkNanos(TICK_NANOS);
@@ -437,8 +485,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         drainOpened();
         AppCall c;
         while ((c = calls.poll()) != null) {
-            queued.decrementAndGet();
-            pending.add(c);
+            if (sampledOut(c)) {
+                queued.decrementAndGet();
+            } else {
+                pending.add(c); // still counted in queued: the bound holds for the pending too
+            }
         }
         for (Iterator<AppCall> it = pending.iterator(); it.hasNext();) {
             AppCall call = it.next();
@@ -447,6 +498,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             if (all || (now >= end + SETTLE_NANOS && (!packets || watermark >= end || now >= end + GIVE_UP_NANOS)
                     && (inApp == null || inApp.settled(end, now)))) {
                 it.remove();
+                queued.decrementAndGet();
                 explain(call);
             }
         }
@@ -457,6 +509,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (now - lastSweep >= TimeUnit.SECONDS.toNanos(1)) {
             lastSweep = now;
             conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
+            peers.values().removeIf(p -> nowNano - p.seen > TimeUnit.SECONDS.toNanos(3));
             while (!recentSyns.isEmpty() && now - recentSyns.peekFirst().firstNanos() > FORGET_NANOS) {
                 recentSyns.pollFirst(); // a connect this old has been explained
             }
@@ -521,7 +574,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             unjoinedSeen = false;
             for (Track t : unjoinedNew) {
                 if (!t.joined() && t.own == 0) {
-                    t.own = own.end(t.flow); // while it is open: it may close before the next refresh
+                    own(t, own.end(t.flow)); // while it is open: it may close before the next refresh
                     if (t.own == 1 && t.calls.connecting() && connecting.size() < MAX_QUEUED) {
                         connecting.add(t); // the JVM's SYNs: is the app still waiting for an answer?
                     }
@@ -540,7 +593,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             packetsOnlyTracks.remove(i);
             i--;
             if (end != 0) {
-                t.own = end;
+                own(t, end);
                 explainPacketsOnly(c, t, end == 1);
             }
         }
@@ -577,10 +630,10 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             if (t.joined() || t.claimed || (!mine && (all || now - c.end > OwnSockets.REMEMBER_NANOS))) {
                 release = false; // an instrumented call's, or never shown to be the JVM's
             } else if (mine && own.clientOpen(t.flow) && !all) {
-                t.own = 1;
+                own(t, 1);
                 continue; // still trying: the app has not given up
             } else if (mine) {
-                t.own = 1;
+                own(t, 1);
                 if (t.gone == 0 && !all) {
                     t.gone = now;
                 }
@@ -692,6 +745,12 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (c.exchange() && !c.incoming) {
             handshakeInside(conn, s, e, v);
         }
+        long like = c.moreLikeIt;
+        c.moreLikeIt = -1; // explained: later ones like it are counted on the next one kept
+        if (like > 0) {
+            v.evidence += "; " + like + " more like it (failed connects to " + c.remoteAddress + ":" + c.remotePort
+                    + " past the first " + CONNECTS_PER_PEER + " in a second are counted, not explained one by one)";
+        }
         boolean waited = false;
         if (c.kind == AppCall.HTTP && c.incoming && v.verdict == Verdict.UNKNOWN) {
             waited = inner(c, s, e, v);
@@ -714,7 +773,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 java.time.ZoneId.systemDefault()) + " " + c.kindName()
                 + (c.request != null ? " " + c.request : "") + " " + c.remoteAddress + ":" + c.remotePort
                 + (conn != null ? " (conn " + conn.id + ")" : "") + " on " + c.thread + ": " + v.verdict + " "
-                + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(e - s));
+                + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(e - s)
+                + (like > 0 ? ", " + like + " more like it" : ""));
         annotate(c, conn, t, v);
         SlowCallEvent ev = new SlowCallEvent();
         if (!ev.shouldCommit()) {
@@ -821,6 +881,65 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             ev.failure = c.failure;
             ev.commit();
         }
+    }
+
+    /**
+     * Whether {@code c}, just taken from the queue, is left out: a failed connect to a peer that had
+     * {@link #CONNECTS_PER_PEER} explained in its second already (a storm of them to a dead peer
+     * must not fill the pending calls). It is counted on the last one kept, or, if that one was
+     * explained already, on the next one kept.
+     */
+    private boolean sampledOut(AppCall c) {
+        if (c.kind != AppCall.CONNECT || c.failure == null || c.conn != null) {
+            return false;
+        }
+        return sampledOut(c.remoteAddress + ":" + c.remotePort, c.end / 1_000_000_000L, c);
+    }
+
+    /** As above for a failed connect to {@code key} in {@code second}; {@code c} null: one seen in packets only. */
+    private boolean sampledOut(String key, long second, AppCall c) {
+        Peer p = peers.get(key);
+        if (p == null) {
+            if (peers.size() >= MAX_PEERS) {
+                return false;
+            }
+            p = new Peer();
+            p.second = second;
+            peers.put(key, p);
+        }
+        p.seen = System.nanoTime();
+        if (p.second != second) {
+            p.second = second;
+            p.kept = 0;
+        }
+        if (p.kept < CONNECTS_PER_PEER) {
+            p.kept++;
+            if (c != null) {
+                c.moreLikeIt = p.carried;
+                p.carried = 0;
+                p.last = c;
+            }
+            return false;
+        }
+        sampled++;
+        if (p.last != null && p.last.moreLikeIt >= 0) {
+            p.last.moreLikeIt++;
+        } else {
+            p.carried++;
+        }
+        return true;
+    }
+
+    /** A peer's failed connects in the current second. */
+    private static final class Peer {
+        /** When one was last seen (nanoTime): a peer quiet for a few seconds is forgotten. */
+        long seen;
+        long second;
+        int kept;
+        /** The last one kept, while it waits to be explained. */
+        AppCall last;
+        /** Left out after it was explained: counted on the next one kept. */
+        long carried;
     }
 
     /** A call explained already, kept a while for the calls it was part of. */
@@ -949,6 +1068,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
     }
 
+    /** Calls handed over that its thread has not taken yet. */
+    int queuedCalls() {
+        return calls.size();
+    }
+
     public synchronized long explainedCount() {
         return explained;
     }
@@ -962,9 +1086,17 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (seenInPacketsOnly > 0) {
             b.append(", ").append(seenInPacketsOnly).append(" of them seen in packets only");
         }
-        b.append(", ").append(pending.size() + queued.get()).append(packets ? " waiting for their packets" : " waiting");
+        b.append(", ").append(queued.get()).append(packets ? " waiting for their packets" : " waiting");
         if (dropped.sum() > 0) {
-            b.append(", ").append(dropped.sum()).append(" dropped");
+            b.append(", ").append(dropped.sum()).append(" dropped (more than ").append(MAX_QUEUED).append(" waiting)");
+        }
+        if (sampled > 0) {
+            b.append(", ").append(sampled).append(" failed connects not explained one by one (past ")
+                    .append(CONNECTS_PER_PEER).append(" a second to one peer; counted as \"more like it\" on those explained)");
+        }
+        if (openedDropped.sum() > 0) {
+            b.append("\nconnections not handed to the join (more than ").append(MAX_OPENED)
+                    .append(" waiting): ").append(openedDropped.sum());
         }
         if (errors > 0) {
             b.append("\ncorrelation errors: ").append(errors).append(" (first: ").append(firstError).append(')');

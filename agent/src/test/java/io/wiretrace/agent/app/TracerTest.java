@@ -40,6 +40,27 @@ class TracerTest {
         }
     }
 
+    /**
+     * A channel opened before start and idle since is first seen at its close, when its addresses
+     * are gone already (the channel is marked closed before implCloseSelectableChannel, where the
+     * advice runs): a normal close, not an agent error.
+     */
+    @Test
+    void aChannelOpenedBeforeStartClosesWithoutAnError() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                SocketChannel accepted = server.accept()) {
+            Tracer t = new Tracer(null); // started after the channels were opened
+            client.close();
+            assertEquals(0L, t.enter(Dispatcher.CLOSE, client));
+            assertEquals(0, t.errors.sum(), "agent errors: " + t.firstError.get());
+            t.enter(Dispatcher.CLOSE, accepted); // still open: its close is counted
+            assertEquals(1, t.closes.sum());
+            assertEquals(0, t.errors.sum(), "agent errors: " + t.firstError.get());
+        }
+    }
+
     @Test
     void aServedStreamsWriteThatBlockedIsACallOfItsOwnNamedByTheStream() throws Exception {
         HttpExchangeEndsTest.Calls calls = new HttpExchangeEndsTest.Calls(200_000_000L);

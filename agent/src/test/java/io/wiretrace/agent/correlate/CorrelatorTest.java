@@ -383,4 +383,110 @@ class CorrelatorTest {
             off.finish();
         }
     }
+
+    /**
+     * A storm of failed connects to one peer: the first {@link Correlator#CONNECTS_PER_PEER} of a
+     * second are explained, the others counted on the last of them ("N more like it").
+     */
+    @Test
+    void failedConnectsToOnePeerAreSampled() {
+        long s = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            AppCall c = new AppCall(AppCall.CONNECT, null, s, s + 1000, "java.net.ConnectException: Connection refused");
+            c.thread = "client-1";
+            c.remoteAddress = "10.0.0.7";
+            c.remotePort = 5432;
+            cor.call(c);
+        }
+        cor.finish();
+        String status = cor.status();
+        assertEquals(Correlator.CONNECTS_PER_PEER, cor.explainedCount(), status);
+        assertTrue(status.contains("90 failed connects not explained one by one"), status);
+        assertTrue(status.contains("10.0.0.7:5432 on client-1: ") && status.contains(", 90 more like it"), status);
+    }
+
+    /**
+     * The calls waiting to be explained are bounded where they are handed over, whether they wait
+     * in the queue or, taken from it by the correlator's thread, for their packets.
+     */
+    @Test
+    void callsWaitingForTheirPacketsAreBoundedAtInsertion() throws Exception {
+        long later = System.nanoTime() + TimeUnit.HOURS.toNanos(1); // never settled while the test runs
+        for (int i = 0; i < Correlator.MAX_QUEUED; i++) {
+            cor.call(new AppCall(AppCall.READ, null, later, later, (String) null));
+        }
+        cor.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (cor.queuedCalls() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(MS); // until its thread took them into its pending calls
+        }
+        assertEquals(0, cor.queuedCalls(), "the correlator's thread takes the calls");
+        for (int i = 0; i < 100; i++) {
+            cor.call(new AppCall(AppCall.READ, null, later, later, (String) null));
+        }
+        assertEquals(100, cor.dropped.sum(), "pending calls count against the bound");
+        assertTrue(cor.status().contains(Correlator.MAX_QUEUED + " waiting for their packets, 100 dropped"), cor.status());
+        cor.finish();
+    }
+
+    /** The connections the app threads hand over wait in a bounded queue, and what it drops is counted. */
+    @Test
+    void openedConnectionsAreBoundedAndCounted() throws Exception {
+        Conn c = conn(1, "main", "10.0.0.1", 40000, "10.0.0.2", 80, Conn.CLIENT);
+        for (int i = 0; i < Correlator.MAX_OPENED + 5; i++) {
+            cor.opened(c);
+        }
+        assertEquals(5, cor.openedDropped.sum());
+        assertTrue(cor.status().contains("connections not handed to the join (more than " + Correlator.MAX_OPENED
+                + " waiting): 5"), cor.status());
+    }
+
+    /** The correlator's thread goes on after any Throwable a round throws, counting it. */
+    @Test
+    void theCorrelatorThreadSurvivesAnError() {
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        cor.round = () -> {
+            rounds.incrementAndGet();
+            throw new StackOverflowError("injected");
+        };
+        cor.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (rounds.get() < 3 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(MS);
+        }
+        assertTrue(rounds.get() >= 3, "rounds after an Error: " + rounds.get());
+        String status = cor.status();
+        assertTrue(status.contains("correlation errors: ") && status.contains("StackOverflowError: injected"), status);
+        cor.finish();
+    }
+
+    /**
+     * Flows of other processes keep a small evidence ring (16 records, 16 unacked segments a side)
+     * until they are joined: 1,000 such flows of 200 turns each take well under 1 MiB of the
+     * evidence budget (a ring grown to 256 records each took 7 MiB); a joined flow grows as before.
+     */
+    @Test
+    void unjoinedFlowsKeepSmallEvidence() throws Exception {
+        long p = t0;
+        for (int f = 0; f < 1000; f++) {
+            Wire w = new Wire("10.1.0.1", 20000 + f, "10.1.0.2", 80);
+            w.open(p);
+            for (int i = 0; i < 200; i++) {
+                w.send(i % 2 == 0, Frame.ACK | Frame.PSH, 100, p + (3 + i) * MS);
+            }
+        }
+        String status = cor.status();
+        assertTrue(status.contains("evidence: 0.") && status.contains("tcp flows: 1000 in the table, 0 joined"), status);
+
+        Conn mine = conn(1, "main", "10.1.0.3", 40000, "10.1.0.2", 80, Conn.CLIENT);
+        cor.opened(mine);
+        Wire w = new Wire("10.1.0.3", 40000, "10.1.0.2", 80);
+        w.open(p);
+        for (int i = 0; i < 1000; i++) {
+            w.send(i % 2 == 0, Frame.ACK | Frame.PSH, 100, p + (3 + i) * MS);
+        }
+        Track t = (Track) ((io.wiretrace.analysis.tcp.Flow) mine.flow).attachment;
+        assertEquals(1024, t.capacity(), "a joined flow's ring grows to its full size");
+        assertTrue(cor.status().contains("1001 in the table, 1 joined"), cor.status());
+    }
 }

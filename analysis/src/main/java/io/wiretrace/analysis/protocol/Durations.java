@@ -16,13 +16,22 @@ public final class Durations {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 200ms, 60s, 5m)");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? (n == 0 ? "s" : "") : m.group(2);
+        try {
+            Duration d = of(Long.parseLong(m.group(1)), m.group(2), text);
+            d.toNanos(); // the callers count in nanoseconds
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too long a duration (at most 292 years)");
+        }
+    }
+
+    private static Duration of(long n, String u, String text) {
+        String unit = u == null ? (n == 0 ? "s" : "") : u;
         switch (unit) {
             case "ns":
                 return Duration.ofNanos(n);
             case "us":
-                return Duration.ofNanos(n * 1000);
+                return Duration.ofNanos(Math.multiplyExact(n, 1000L));
             case "ms":
                 return Duration.ofMillis(n);
             case "s":

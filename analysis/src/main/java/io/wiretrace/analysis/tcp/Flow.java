@@ -267,7 +267,7 @@ public final class Flow {
         }
 
         int nextseq = seq + seglen;
-        if ((seglen > 0 || (flags & (SYN | FIN)) != 0) && fwd.unacked < Side.MAX_UNACKED) {
+        if ((seglen > 0 || (flags & (SYN | FIN)) != 0) && fwd.unacked < fwd.maxUnacked) {
             if ((flags & (SYN | FIN)) != 0) {
                 nextseq++;
             }
@@ -340,6 +340,26 @@ public final class Flow {
     /** Unique within one table (one capture); counts from 1 in the order flows were first seen. */
     public long id() {
         return id;
+    }
+
+    /**
+     * Remembers at most {@code segments} unacked segments a side (Wireshark's 1,000 otherwise):
+     * for a flow not known to be the app's, whose analysis needs less.
+     */
+    public void keepSmall(int segments) {
+        client.maxUnacked = segments;
+        server.maxUnacked = segments;
+    }
+
+    /** The flow is the app's: as many unacked segments as Wireshark remembers. */
+    public void keepAll() {
+        client.maxUnacked = Side.MAX_UNACKED;
+        server.maxUnacked = Side.MAX_UNACKED;
+    }
+
+    /** The bytes its sides' unacked segments take (a sequence number, its end and its time each). */
+    public long segmentBytes() {
+        return 16L * (client.segSeq.length + server.segSeq.length);
     }
 
     public Side client() {

@@ -11,6 +11,8 @@ package io.wiretrace.analysis.tcp;
 public final class Side {
     /** Wireshark's TCP_MAX_UNACKED_SEGMENTS: past this many, new segments are not remembered. */
     static final int MAX_UNACKED = 1000;
+    /** The most segments remembered now: {@link #MAX_UNACKED}, or fewer for a flow not known to be the app's. */
+    int maxUnacked = MAX_UNACKED;
 
     // sequence analysis state
     boolean baseSeqSet;
@@ -52,7 +54,7 @@ public final class Side {
 
     void addSegment(int seq, int next, long time) {
         if (unacked == segSeq.length) {
-            int n = Math.min(MAX_UNACKED, unacked * 2);
+            int n = Math.min(maxUnacked, unacked * 2);
             segSeq = java.util.Arrays.copyOf(segSeq, n);
             segNext = java.util.Arrays.copyOf(segNext, n);
             segTime = java.util.Arrays.copyOf(segTime, n);

@@ -29,6 +29,8 @@ public final class ByteTimes {
     static final int ENTRY_BYTES = 16;
 
     private final Budget budget;
+    /** While set, the ring does not grow (a flow not known to be the app's). */
+    private boolean held;
     private boolean anchored;
     /** Offsets count from the SYN (else from the first data captured). */
     private boolean fromSyn;
@@ -55,6 +57,16 @@ public final class ByteTimes {
         if (budget != null) {
             budget.count(INITIAL * ENTRY_BYTES);
         }
+    }
+
+    /** Holds the ring at its size (the oldest run goes), or lets it grow again. */
+    public void hold(boolean hold) {
+        held = hold;
+    }
+
+    /** The bytes its runs take. */
+    public long bytes() {
+        return (long) end.length * ENTRY_BYTES;
     }
 
     /** The SYN (or SYN-ACK) with sequence number {@code seq}: byte 0 is the next. */
@@ -211,7 +223,7 @@ public final class ByteTimes {
      */
     private boolean grow(long nanos) {
         int n = end.length;
-        if (budget == null || !budget.grow(nanos - time[index(first())], (long) n * ENTRY_BYTES)) {
+        if (held || budget == null || !budget.grow(nanos - time[index(first())], (long) n * ENTRY_BYTES)) {
             return false;
         }
         long[] e = new long[n * 2];

@@ -16,9 +16,16 @@ public class EvidenceRing {
      * with a {@link Budget}, on while its oldest record is within the budget's horizon.
      */
     public static final int CAPACITY = 1024;
+    /**
+     * What a flow not (yet) joined to the app's connections keeps: other processes' traffic and
+     * scans (on {@code -i any} without a filter) must not cost a full ring each, in the app's heap.
+     */
+    public static final int UNJOINED = 16;
     /** Per record: its time, kind, aux and comment room. */
     static final int RECORD_BYTES = 28;
     private static final int INITIAL = 16;
+    /** The most records the ring grows to (see {@link #keepSmall}). */
+    private int limit = CAPACITY;
     /** Data after this long without data from the same side is a turn: something was waited for. */
     public static final long PAUSE_NANOS = 10_000_000L;
 
@@ -76,6 +83,43 @@ public class EvidenceRing {
     /** The byte times of the direction the app's end sends, or null. */
     public ByteTimes out(boolean localIsClient) {
         return localIsClient ? clientBytes : serverBytes;
+    }
+
+    /**
+     * Keeps the ring at {@link #UNJOINED} records, and its byte times at their first runs, until
+     * {@link #keepAll}: the oldest are overwritten instead.
+     */
+    public void keepSmall() {
+        limit = UNJOINED;
+        if (clientBytes != null) {
+            clientBytes.hold(true);
+            serverBytes.hold(true);
+        }
+    }
+
+    /** The flow is the app's: the ring may grow again. */
+    public void keepAll() {
+        limit = CAPACITY;
+        if (clientBytes != null) {
+            clientBytes.hold(false);
+            serverBytes.hold(false);
+        }
+    }
+
+    /** Whether the ring is held small ({@link #keepSmall}). */
+    public boolean small() {
+        return limit < CAPACITY;
+    }
+
+    /** Records the ring can hold now. */
+    public int capacity() {
+        return time.length;
+    }
+
+    /** The bytes its arrays take: the records and both directions' byte times. */
+    public long bytes() {
+        return (long) time.length * RECORD_BYTES
+                + (clientBytes == null ? 0 : clientBytes.bytes() + serverBytes.bytes());
     }
 
     /** Records the packet the table has just analysed, if it can be evidence; returns its ring index, or -1. */
@@ -151,7 +195,10 @@ public class EvidenceRing {
     /** A full ring doubles: up to {@link #CAPACITY}, and past it while its oldest record is within the budget's horizon. */
     private void grow(long nanos) {
         int cap = time.length;
-        if (cap >= CAPACITY) {
+        if (cap >= limit) {
+            if (limit < CAPACITY) {
+                return; // not the app's (yet): the oldest record goes
+            }
             if (budget == null || !budget.grow(nanos - time[index(first())], (long) cap * RECORD_BYTES)) {
                 return;
             }

@@ -523,7 +523,8 @@ final class Recording {
      */
     static IOException corrupt(Path file, RuntimeException e) {
         return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
-                + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+                + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}+", " ")
+                + ")", e); // the parser's message quotes the file's bytes: one line, as every error is
     }
 
     static long nanos(Instant i) {
