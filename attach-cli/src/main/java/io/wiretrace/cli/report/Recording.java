@@ -1,5 +1,6 @@
 package io.wiretrace.cli.report;
 
+import io.wiretrace.analysis.redact.Terminal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -523,7 +524,7 @@ final class Recording {
      */
     static IOException corrupt(Path file, RuntimeException e) {
         return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
-                + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+                + e.getClass().getSimpleName() + ": " + Terminal.line(e.getMessage()) + ")", e); // it may quote the file
     }
 
     static long nanos(Instant i) {
