@@ -36,6 +36,9 @@ public final class RequestLine {
      */
     public static String target(CharSequence raw) {
         int end = Math.min(raw.length(), MAX_TARGET);
+        if (end > 0 && raw.charAt(0) == '/' && plain(raw, end)) { // the usual origin form: as it is
+            return raw.subSequence(0, end).toString();
+        }
         StringBuilder sb = new StringBuilder(Math.min(end, 64));
         int i = 0;
         int authority = authority(raw);
@@ -64,6 +67,17 @@ public final class RequestLine {
             }
         }
         return sb.toString();
+    }
+
+    /** No path parameter and no query in the first {@code end} characters. */
+    private static boolean plain(CharSequence raw, int end) {
+        for (int i = 0; i < end; i++) {
+            char c = raw.charAt(i);
+            if (c == ';' || c == '?') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where the authority of an absolute-form target ({@code scheme://}) begins, else -1. */
