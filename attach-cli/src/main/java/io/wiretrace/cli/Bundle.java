@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.redact.Terminal;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,7 +95,7 @@ final class Bundle {
 
     private static String printable(String name) {
         String s = name.length() > 200 ? name.substring(0, 200) + "…" : name;
-        return "'" + s.replaceAll("\\p{Cntrl}", "?") + "'";
+        return "'" + Terminal.line(s) + "'";
     }
 
     private static Wiretrace.Failure refused(Path zip, String why) {

@@ -3,6 +3,8 @@ package io.wiretrace.cli;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.Reply;
+import io.wiretrace.analysis.redact.JfrScrub;
+import io.wiretrace.analysis.redact.Terminal;
 import io.wiretrace.cli.report.Report;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,12 +144,22 @@ final class CollectCommand implements Callable<Integer> {
         out.println((tty ? "\n" : "") + ended + "; making the bundle");
         out.flush();
 
+        // the agent masked its dump; a recording the JVM wrote as it exited was not
+        Path jfr = dir.resolve("recording.jfr");
+        if (Files.isRegularFile(jfr, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                JfrScrub.scrub(jfr);
+            } catch (IOException e) {
+                Files.delete(jfr);
+                spec.commandLine().getErr().println("wiretrace: " + jfr + " removed: its secrets could not be masked ("
+                        + e.getMessage() + ")");
+            }
+        }
         String env = Environment.describe(pid, "wiretrace " + String.join(" ",
                 spec.commandLine().getParseResult().originalArgs()), "[collect]\nstarted: " + began + "\nended: "
                 + Instant.now() + " (" + ended + ")\n\n[the agent at stop]\n" + stopped);
         AnalyzeCommand.writePrivate(dir.resolve("environment.txt"), env);
         List<Path> captures = Report.captures(dir);
-        Path jfr = dir.resolve("recording.jfr");
         Map<String, Object> doc = null;
         String reportError = null;
         try {
@@ -198,7 +210,7 @@ final class CollectCommand implements Callable<Integer> {
                 return "the target went away (" + e.getMessage() + ")";
             }
             Instant now = Instant.now();
-            String line = line(p, Duration.between(began, now));
+            String line = Terminal.line(line(p, Duration.between(began, now)));
             if (tty) {
                 out.print("\r" + line + "   ");
                 out.flush();

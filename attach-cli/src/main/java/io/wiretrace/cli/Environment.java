@@ -2,35 +2,25 @@ package io.wiretrace.cli;
 
 import com.sun.tools.attach.VirtualMachine;
 import io.wiretrace.analysis.protocol.Commands;
+import io.wiretrace.analysis.redact.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * environment.txt: the target JVM (version, flags and command line, secrets redacted), the OS,
  * the interfaces as the target sees them, the command that collected, and wiretrace's version.
+ * Whatever came from the target goes through {@link Secrets}.
  */
 final class Environment {
-    /** A name that says its value is a secret: -Ddb.password=…, --api-key=…, TOKEN=… */
-    private static final Pattern SECRET_NAME = Pattern.compile(
-            "(?i).*(pass(word|wd|phrase)?|secret|token|credential|api[-_.]?key|private[-_.]?key|access[-_.]?key|auth|pwd).*");
-    private static final Pattern URL_CREDENTIALS = Pattern.compile("(://[^/:@\\s]+):[^/@\\s]+@");
-    /** A secret inside a value: {@code jdbc:…?user=u&password=x}. */
-    private static final Pattern QUERY_SECRET = Pattern.compile(
-            "(?i)([?&;](?:pass(?:word|wd)?|pwd|secret|token|[a-z_.-]*key)=)[^&;\\s]+");
-    private static final Pattern WORD = Pattern.compile("\\S+|\\s+");
-    static final String REDACTED = "<redacted>";
-
     private Environment() {
     }
 
     static String describe(String pid, String command, String extra) {
         StringBuilder b = new StringBuilder();
         b.append("wiretrace: ").append(Wiretrace.version()).append('\n');
-        b.append("command: ").append(redact(command)).append('\n');
+        b.append("command: ").append(Secrets.redact(command)).append('\n');
         b.append("\n[target JVM ").append(pid).append("]\n");
         try {
             VirtualMachine vm = AgentClient.attach(pid);
@@ -39,11 +29,11 @@ final class Environment {
                 Properties agent = AgentClient.properties(vm, true);
                 for (String k : new String[] {"java.version", "java.vendor", "java.vm.name", "java.vm.version",
                     "java.home", "java.class.path", "user.name", "user.dir", "file.encoding"}) {
-                    b.append(k).append(": ").append(redact(sys.getProperty(k, "?"))).append('\n');
+                    b.append(k).append(": ").append(Secrets.value(k, sys.getProperty(k, "?"))).append('\n');
                 }
-                b.append("command line: ").append(redact(agent.getProperty("sun.java.command", "?"))).append('\n');
-                b.append("JVM arguments: ").append(redact(agent.getProperty("sun.jvm.args", "?"))).append('\n');
-                b.append("JVM flags: ").append(redact(flags(vm))).append('\n');
+                b.append("command line: ").append(Secrets.redact(agent.getProperty("sun.java.command", "?"))).append('\n');
+                b.append("JVM arguments: ").append(Secrets.redact(agent.getProperty("sun.jvm.args", "?"))).append('\n');
+                b.append("JVM flags: ").append(Secrets.redact(flags(vm))).append('\n');
             } finally {
                 vm.detach();
             }
@@ -69,44 +59,6 @@ final class Environment {
             b.append('\n').append(extra.endsWith("\n") ? extra : extra + "\n");
         }
         return b.toString();
-    }
-
-    /**
-     * Redacts values that look like secrets: {@code name=value} where the name says so, the word
-     * after {@code --password} and the like, and passwords in URLs.
-     */
-    static String redact(String text) {
-        if (text == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder();
-        Matcher words = WORD.matcher(text);
-        boolean nextIsSecret = false;
-        while (words.find()) {
-            String w = words.group();
-            if (Character.isWhitespace(w.charAt(0))) {
-                out.append(w);
-                continue;
-            }
-            if (nextIsSecret && !w.startsWith("-")) {
-                out.append(REDACTED);
-                nextIsSecret = false;
-                continue;
-            }
-            nextIsSecret = false;
-            int eq = w.indexOf('=');
-            if (eq > 0 && SECRET_NAME.matcher(w.substring(0, eq)).matches()) {
-                out.append(w, 0, eq + 1).append(REDACTED);
-            } else if (eq < 0 && w.startsWith("-") && !w.startsWith("-D") && !w.startsWith("-X")
-                    && SECRET_NAME.matcher(w).matches()) {
-                out.append(w); // --password hunter2: the next word
-                nextIsSecret = true;
-            } else {
-                String v = URL_CREDENTIALS.matcher(w).replaceAll("$1:" + REDACTED + "@");
-                out.append(QUERY_SECRET.matcher(v).replaceAll("$1" + REDACTED));
-            }
-        }
-        return out.toString();
     }
 
     /**

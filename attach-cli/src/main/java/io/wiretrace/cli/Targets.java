@@ -2,6 +2,8 @@ package io.wiretrace.cli;
 
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
+import io.wiretrace.analysis.redact.Secrets;
+import io.wiretrace.analysis.redact.Terminal;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,18 +30,16 @@ final class Targets {
 
         Jvm(VirtualMachineDescriptor descriptor, String refusal) {
             this.descriptor = descriptor;
-            this.refusal = refusal == null ? null : printable(refusal); // it may name a file in /tmp
+            this.refusal = Terminal.line(refusal); // it may name a file in /tmp
         }
 
-        /** Its main class or jar and arguments, as its perfdata file says: any user can write one. */
+        /**
+         * Its main class or jar and arguments, as its perfdata file says (any user can write one),
+         * their secrets redacted.
+         */
         String name() {
-            return printable(descriptor.displayName());
+            return Terminal.line(Secrets.redact(descriptor.displayName()));
         }
-    }
-
-    /** {@code text} with control characters (a terminal's escape sequences) made harmless. */
-    private static String printable(String text) {
-        return text.replaceAll("\\p{Cntrl}", "?");
     }
 
     static List<Jvm> jvms() {

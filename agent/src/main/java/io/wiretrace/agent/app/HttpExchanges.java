@@ -792,7 +792,7 @@ public final class HttpExchanges {
 
     /**
      * The request target up to the space before the version, as {@link RequestLine#target} records
-     * it (cut at its length, the query replaced), read straight from the bytes in one pass.
+     * it (cut at its length, the userinfo, path parameters and query gone).
      */
     private static String path(Object data, int offset, long n, int from) {
         int end = (int) Math.min(n, from + RequestLine.MAX_TARGET);
@@ -802,13 +802,12 @@ public final class HttpExchanges {
             if (b == ' ' || b == '\r' || b == '\n') {
                 break;
             }
-            if (b == '?') {
-                sb.append(RequestLine.REDACTED_QUERY); // the query is never looked at
-                break;
-            }
             sb.append((char) b);
+            if (b == '?') {
+                break; // the query is never looked at
+            }
         }
-        return sb.toString();
+        return RequestLine.target(sb);
     }
 
     /** The three digits after "HTTP/1.x ", or 0. */

@@ -13,6 +13,7 @@ import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.StartOptions;
+import io.wiretrace.analysis.redact.JfrScrub;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -286,6 +287,7 @@ final class Session {
                     recording.dump(jfr);
                 }
                 chmod(jfr, "rw-------");
+                scrub(jfr, out);
             } catch (Throwable t) {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {
@@ -332,6 +334,21 @@ final class Session {
             }
         }
         return out.toString().trim();
+    }
+
+    /**
+     * Masks the secrets that an app's own recording put into the chunks the dump copied (its
+     * properties, environment and command line); a file that cannot be read for them is removed.
+     */
+    private static void scrub(Path jfr, StringBuilder out) throws IOException {
+        refuseLink(jfr);
+        try {
+            JfrScrub.scrub(jfr);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(jfr);
+            out.append("warning: ").append(jfr).append(" removed: its secrets could not be masked (").append(e)
+                    .append(")\n");
+        }
     }
 
     /**

@@ -561,4 +561,14 @@ class HttpExchangeEndsTest {
         write(d, "GET " + near + "?secret=1 HTTP/1.1\r\n\r\n");
         assertEquals(near + RequestLine.REDACTED_QUERY, ((HttpExchanges.State) d.protocol).path);
     }
+
+    @Test
+    void pathParametersAndUserinfoAreNotRecorded() {
+        Conn c = client();
+        write(c, "GET /cart;jsessionid=S3CR3T/items;v=2?token=t HTTP/1.1\r\n\r\n");
+        assertEquals("/cart;…/items;…?…", ((HttpExchanges.State) c.protocol).path);
+        Conn p = client();
+        write(p, "GET http://user:pw@proxy.example:8080/x;a=b HTTP/1.1\r\n\r\n");
+        assertEquals("http://proxy.example:8080/x;…", ((HttpExchanges.State) p.protocol).path);
+    }
 }

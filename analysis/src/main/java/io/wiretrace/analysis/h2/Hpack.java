@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
  * into a string: a literal one is skipped, a Huffman-coded one that enters the table is decoded
  * only for its length. The path is kept as {@link RequestLine} records an HTTP/1.x target: cut at
  * {@link RequestLine#MAX_TARGET} characters, its query replaced by {@link RequestLine#REDACTED_QUERY}
- * (the query is never decoded into memory).
+ * (the query is never decoded into memory), its path parameters and an absolute form's userinfo
+ * dropped.
  *
  * <p>{@link #decode} never throws: a malformed block leaves the decoder broken (its table no longer
  * matches the encoder's), and every later block fails too. Single-threaded. Once its buffers have
@@ -464,6 +465,14 @@ public final class Hpack {
 
     /** The path from its first bytes (up to a query, at most MAX_TARGET), as RequestLine records it. */
     private static String path(byte[] s, int n, boolean query) {
+        boolean plain = n > 0 && s[0] == '/';
+        for (int i = 0; i < n && plain; i++) {
+            plain = s[i] != ';';
+        }
+        if (!plain) { // path parameters, an absolute form: RequestLine's rules, at the cost of a copy
+            String seen = new String(s, 0, n, StandardCharsets.ISO_8859_1);
+            return RequestLine.target(query ? seen + "?" : seen);
+        }
         if (!query) {
             return new String(s, 0, n, StandardCharsets.ISO_8859_1);
         }

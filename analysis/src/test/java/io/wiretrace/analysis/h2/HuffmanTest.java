@@ -79,8 +79,8 @@ class HuffmanTest {
     @Test
     void everyByteDecodesAsNettyEncodedIt() throws Exception {
         for (int sym = 0; sym < 256; sym++) {
-            if (sym == '?') {
-                continue; // a path's query is not kept; see below
+            if (sym == '?' || sym == ';') {
+                continue; // a path's query and parameters are not kept; see below
             }
             byte[] s = {(byte) sym, 'a', (byte) sym};
             byte[] coded = encode(s);
@@ -99,7 +99,7 @@ class HuffmanTest {
             for (int i = 0; i < s.length; i++) {
                 // mostly the printable ASCII of headers, sometimes any byte
                 s[i] = (byte) (r.nextInt(8) == 0 ? r.nextInt(256) : 32 + r.nextInt(95));
-                if (s[i] == '?') {
+                if (s[i] == '?' || s[i] == ';') {
                     s[i] = '!';
                 }
             }

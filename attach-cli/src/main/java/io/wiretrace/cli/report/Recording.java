@@ -1,5 +1,6 @@
 package io.wiretrace.cli.report;
 
+import io.wiretrace.analysis.redact.Terminal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -523,8 +524,7 @@ final class Recording {
      */
     static IOException corrupt(Path file, RuntimeException e) {
         return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
-                + e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}+", " ")
-                + ")", e); // the parser's message quotes the file's bytes: one line, as every error is
+                + e.getClass().getSimpleName() + ": " + Terminal.line(e.getMessage()) + ")", e); // it may quote the file
     }
 
     static long nanos(Instant i) {
