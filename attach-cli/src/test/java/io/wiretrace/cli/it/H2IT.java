@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -121,13 +120,7 @@ class H2IT {
 
     /** Runs H2App on this JDK under collect, asks for the paths in turn, waits for that many slow calls explained. */
     private Run run(String jdk, List<String> paths, int slowCalls) throws Exception {
-        Path keystore = tmp.resolve("h2.p12");
-        Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "h2", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost", "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                keystore.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        String made = new String(keytool.getInputStream().readAllBytes());
-        assertEquals(0, keytool.waitFor(), made);
+        Path keystore = Harness.keystore(tmp);
         String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
         try (Harness.App app = new Harness.App(List.of(java, "-cp", HandOffIT.classPath(), "io.wiretrace.field.H2App",
                 keystore.toString(), "changeit"))) {

@@ -320,6 +320,21 @@ final class Harness {
                 .map(l -> l.substring(1, l.indexOf('"', 1))).toList();
     }
 
+    /**
+     * A PKCS12 keystore made in {@code dir} with a self-signed key for localhost and 127.0.0.1, password
+     * {@code changeit}: what a test's TLS server presents and its clients trust.
+     */
+    static Path keystore(Path dir) throws Exception {
+        Path keystore = dir.resolve("tls.p12");
+        Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "tls", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost", "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                keystore.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        String made = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, keytool.waitFor(), made);
+        return keystore;
+    }
+
     static String jcmd(String pid, String... command) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(), pid));
         cmd.addAll(List.of(command));

@@ -4,18 +4,12 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.BlockingHandler;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.security.KeyStore;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * HTTP/2 both ways in one app: Undertow servers speaking h2 over TLS (chosen by ALPN) and h2c in
@@ -37,19 +31,9 @@ public final class H2App {
     }
 
     public static void main(String[] args) throws Exception {
-        char[] password = args[1].toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(Paths.get(args[0]))) {
-            keys.load(in, password);
-        }
-        KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        km.init(keys, password);
-        TrustManagerFactory tm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tm.init(keys);
-        SSLContext server = SSLContext.getInstance("TLS");
-        server.init(km.getKeyManagers(), null, null);
-        SSLContext client = SSLContext.getInstance("TLS");
-        client.init(null, tm.getTrustManagers(), null);
+        Tls keys = new Tls(args[0], args[1]);
+        SSLContext server = keys.server;
+        SSLContext client = keys.client;
 
         int h2Port = serve(Undertow.builder().addHttpsListener(0, "127.0.0.1", server));
         // the same in the clear (h2c): by prior knowledge, or by an HTTP/1.1 upgrade
@@ -65,7 +49,7 @@ public final class H2App {
         }
         // OkHttp over TLS: an SSLSocket that chose h2 by ALPN
         okhttp3.OkHttpClient secure = new okhttp3.OkHttpClient.Builder()
-                .sslSocketFactory(client.getSocketFactory(), (javax.net.ssl.X509TrustManager) tm.getTrustManagers()[0])
+                .sslSocketFactory(client.getSocketFactory(), keys.trust)
                 .build();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(client).build();
 
