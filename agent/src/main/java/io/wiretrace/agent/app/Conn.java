@@ -3,6 +3,7 @@ package io.wiretrace.agent.app;
 import io.wiretrace.agent.events.ConnectionEvent;
 import io.wiretrace.agent.events.SocketReadEvent;
 import io.wiretrace.agent.events.SocketWriteEvent;
+import java.lang.ref.WeakReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
@@ -47,9 +48,17 @@ public final class Conn {
 
     /** The plaintext side of this TLS connection (its HTTP is read there), once the app used it. */
     public volatile Conn plain;
-    /** For a plaintext side: the TCP connection under it, and the TLS object its calls come from. */
+    /**
+     * For a plaintext side: the TCP connection under it, and the TLS object its calls come from,
+     * by its kind ({@link #TLS_SOCKET}, {@link #TLS_ENGINE}) and held weakly: a connection keeps
+     * none of the app's objects alive (src/docs/architecture.md, "Holding the app's objects").
+     */
     public final Conn tcp;
-    public final Object tlsOwner;
+    public final int tls;
+    final WeakReference<Object> tlsOwner;
+
+    public static final int TLS_SOCKET = 1;
+    public static final int TLS_ENGINE = 2;
     /** What opening it took: the connect, the name lookup before it (0: none seen), the TLS handshake (0: none). */
     public volatile long connectNanos;
     public volatile long dnsNanos;
@@ -135,6 +144,7 @@ public final class Conn {
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
         this.tcp = null;
+        this.tls = 0;
         this.tlsOwner = null;
     }
 
@@ -146,7 +156,8 @@ public final class Conn {
         this.remoteAddress = tcp.remoteAddress;
         this.remotePort = tcp.remotePort;
         this.tcp = tcp;
-        this.tlsOwner = owner;
+        this.tls = owner instanceof javax.net.ssl.SSLEngine ? TLS_ENGINE : owner instanceof javax.net.ssl.SSLSocket ? TLS_SOCKET : 0;
+        this.tlsOwner = new WeakReference<>(owner);
         this.role = role;
     }
 

@@ -758,10 +758,10 @@ public final class HttpExchanges {
      */
     static long lastOut(Conn c) {
         Conn tcp = c.tcp;
-        if (tcp == null || c.tlsOwner instanceof javax.net.ssl.SSLEngine) {
+        if (tcp == null || c.tls == Conn.TLS_ENGINE) {
             return c.bytesWritten.get() - 1; // an engine's: the TLS bytes it produced, the wrap just made
         }
-        return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesWritten.get() - 1 : -1;
+        return c.tls == Conn.TLS_SOCKET ? tcp.bytesWritten.get() - 1 : -1;
     }
 
     /**
@@ -774,10 +774,10 @@ public final class HttpExchanges {
         if (tcp == null) {
             return c.bytesRead.get() - total;
         }
-        if (c.tlsOwner instanceof javax.net.ssl.SSLEngine) {
+        if (c.tls == Conn.TLS_ENGINE) {
             return c.bytesRead.get() - 1; // the TLS bytes its engine consumed: the unwrap just took the record
         }
-        return c.tlsOwner instanceof javax.net.ssl.SSLSocket ? tcp.bytesRead.get() - 1 : -1;
+        return c.tls == Conn.TLS_SOCKET ? tcp.bytesRead.get() - 1 : -1;
     }
 
     /** The index in METHODS of the request line's method, or -1. */

@@ -2,6 +2,7 @@ package io.wiretrace.agent.app;
 
 import io.wiretrace.analysis.http.RequestLine;
 import io.wiretrace.bootstrap.Dispatcher;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,11 +11,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * wrap/unwrap, each joined to its TCP connection ({@link Conn#plain}), so that HTTPS exchanges are
  * read like any other and carry the connection's id; and the handshakes, timed. An SSLSocket
  * finds its connection by 4-tuple; an SSLEngine, which knows no socket, by the random bytes of
- * its ClientHello (src/docs/verdicts.md). Called on app threads: lock-free maps, nothing waits.
+ * its ClientHello (src/docs/verdicts.md). Called on app threads: lock-free maps, nothing waits;
+ * the sockets and engines are held weakly.
  */
 final class Tls {
     /** SSLSockets and SSLEngines to the plaintext side of their connection. */
-    private final ConcurrentHashMap<Object, Conn> views = new ConcurrentHashMap<>();
+    private final WeakIdentityMap<Conn> views = new WeakIdentityMap<>();
     /** Accepted connections whose first bytes read were a ClientHello, by its random bytes: for server engines. */
     private final ConcurrentHashMap<Long, Conn> readHellos = new ConcurrentHashMap<>();
     /** SSLEngines whose connection is not known yet, by their ClientHello's random bytes. */
@@ -22,13 +24,13 @@ final class Tls {
 
     /** An engine's ClientHello, waiting for the connection that sends it. */
     private static final class Hello {
-        final Object engine;
+        final WeakReference<Object> engine;
         final long start;
         /** The bytes its wrap produced: the first of the connection's TLS stream. */
         final int produced;
 
         Hello(Object engine, long start, int produced) {
-            this.engine = engine;
+            this.engine = new WeakReference<>(engine);
             this.start = start;
             this.produced = produced;
         }
@@ -175,11 +177,12 @@ final class Tls {
             return;
         }
         Hello hello = hellos.remove(random((ByteBuffer) data, offset));
-        if (hello != null) {
-            Conn v = new Conn(c, hello.engine, Conn.CLIENT);
+        Object engine = hello == null ? null : hello.engine.get();
+        if (engine != null) {
+            Conn v = new Conn(c, engine, Conn.CLIENT);
             v.handshakeStart = hello.start;
             v.bytesWritten.set(hello.produced); // the ClientHello, wrapped before the view was made
-            if (views.putIfAbsent(hello.engine, v) == null) {
+            if (views.putIfAbsent(engine, v) == null) {
                 c.application = RequestLine.TLS;
                 c.plain = v;
             }
@@ -297,6 +300,11 @@ final class Tls {
 
     /** The TCP connection under a plaintext side closed. */
     void closed(Conn plain) {
-        views.remove(plain.tlsOwner);
+        views.remove(plain.tlsOwner.get());
+    }
+
+    /** Forgets the views whose socket or engine the GC collected (their connections end in {@link Tracer}). */
+    void expunge() {
+        views.expunge(null);
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -20,17 +21,19 @@ import java.util.function.LongSupplier;
  * or write looks the socket up in a concurrent map (lock-free), counts, and commits a JFR event
  * when the recording wants it; the event objects are reused per thread, so such a call allocates
  * nothing. Only adding or removing a connection writes the map, which may briefly lock one of
- * its bins against another app thread doing the same.
+ * its segments against another app thread doing the same. The maps hold the app's objects weakly
+ * ({@link WeakIdentityMap}): a socket the app drops unclosed is collected, its Cleaner closes its
+ * file descriptor, and its connection ends as a close would ({@link #expunge}).
  */
 public final class Tracer implements Dispatcher.Hooks {
-    private final ConcurrentHashMap<Object, Conn> conns = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Object, Pending> pending = new ConcurrentHashMap<>();
+    private final WeakIdentityMap<Conn> conns = new WeakIdentityMap<>();
+    private final WeakIdentityMap<Pending> pending = new WeakIdentityMap<>();
     /** Connections by "localPort/remotePort/remoteAddress": how an SSLSocket finds its own. */
     private final ConcurrentHashMap<String, Conn> byTuple = new ConcurrentHashMap<>();
     /** The plaintext sides of TLS connections. */
     private final Tls tls;
     /** Channels that are not TCP (UNIX domain sockets share SocketChannelImpl with TCP). */
-    private final ConcurrentHashMap<Object, Boolean> notTcp = new ConcurrentHashMap<>();
+    private final WeakIdentityMap<Boolean> notTcp = new WeakIdentityMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final LongSupplier nextId = ids::incrementAndGet;
     private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
@@ -40,13 +43,20 @@ public final class Tracer implements Dispatcher.Hooks {
      */
     private final ConcurrentHashMap<Integer, Boolean> nativeAccepted = new ConcurrentHashMap<>();
     /** Connects Netty's io_uring transport submitted, by the channel's unsafe, until the ring says how they ended. */
-    private final ConcurrentHashMap<Object, Pending> ringConnects = new ConcurrentHashMap<>();
-    /** The JDK HttpClient's requests (its own copies) sent for a request, until their headers go out. */
+    private final WeakIdentityMap<Pending> ringConnects = new WeakIdentityMap<>();
+    /**
+     * The JDK HttpClient's requests (its own copies) sent for a request, until their headers go out:
+     * found by equality (HttpRequest's equals), since the copy that goes out may be another one;
+     * held strongly, but at most 4,096, and none holds a socket.
+     */
     private final ConcurrentHashMap<Object, Long> clientRequests = new ConcurrentHashMap<>();
     public final LongAdder connects = new LongAdder();
     public final LongAdder failedConnects = new LongAdder();
     public final LongAdder accepts = new LongAdder();
     public final LongAdder closes = new LongAdder();
+    /** Connections whose socket the app dropped without closing it, found collected by the GC. */
+    public final LongAdder dropped = new LongAdder();
+    private final Consumer<Conn> drop = this::dropped;
     public final LongAdder reads = new LongAdder();
     public final LongAdder writes = new LongAdder();
     public final LongAdder untracked = new LongAdder();
@@ -856,6 +866,33 @@ public final class Tracer implements Dispatcher.Hooks {
             }
         }
         closes.increment();
+        end(c);
+    }
+
+    /**
+     * Ends the connections whose socket the GC collected: the app dropped it unclosed, and its
+     * Cleaner closes (or closed) the file descriptor, unseen by the advice. Each ends as a close
+     * would, its wiretrace.SocketClose committed on the thread that found it. Called as new
+     * connections register, and by the agent's status thread.
+     */
+    public void expunge() {
+        try {
+            conns.expunge(drop);
+            pending.expunge(null);
+            notTcp.expunge(null);
+            ringConnects.expunge(null);
+            tls.expunge();
+        } catch (Throwable t) {
+            error(t);
+        }
+    }
+
+    private void dropped(Conn c) {
+        dropped.increment();
+        end(c);
+    }
+
+    private void end(Conn c) {
         c.closedNanos = System.nanoTime();
         byTuple.remove(tupleKey(c), c);
         Conn p = c.plain;
@@ -883,6 +920,7 @@ public final class Tracer implements Dispatcher.Hooks {
     }
 
     private Conn register(Object socket) throws Exception {
+        expunge();
         lookups.increment();
         Conn c = Sockets.tuple(socket, nextId);
         if (c == null) {

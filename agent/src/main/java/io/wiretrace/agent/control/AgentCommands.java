@@ -263,6 +263,7 @@ public final class AgentCommands {
 
     private static void publish(Session s) {
         try {
+            s.expunge();
             Capture.Stats st = s.stats();
             AgentProperties.publish(Commands.STATUS_PROPERTY, status(s, st) + "\npublished at " + Instant.now());
             AgentProperties.publish(Commands.PROGRESS_PROPERTY, s.progress(st));

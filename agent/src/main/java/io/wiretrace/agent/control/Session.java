@@ -196,6 +196,13 @@ final class Session {
                 + (inApp != null ? inApp.status() : inAppOff);
     }
 
+    /** Ends the connections whose sockets the app dropped unclosed and the GC collected. */
+    void expunge() {
+        if (tracer != null) {
+            tracer.expunge();
+        }
+    }
+
     /** The capture's counters, or null for a session without packets. */
     Capture.Stats stats() {
         return capture == null ? null : capture.stats();
@@ -228,7 +235,8 @@ final class Session {
         Throwable err = tracer.firstError.get();
         return "connections: " + tracer.connects.sum() + " connected, " + tracer.accepts.sum() + " accepted, "
                 + tracer.failedConnects.sum() + " failed connects, " + tracer.open() + " open, "
-                + tracer.closes.sum() + " closed\n"
+                + tracer.closes.sum() + " closed"
+                + (tracer.dropped.sum() > 0 ? ", " + tracer.dropped.sum() + " dropped unclosed (collected by the GC)" : "") + "\n"
                 + "socket calls: " + tracer.reads.sum() + " reads, " + tracer.writes.sum() + " writes"
                 + (tracer.unrecorded.sum() > 0 ? " (" + tracer.unrecorded.sum() + " not in recording.jfr: virtual"
                         + " threads in a read or write on a connection another was in)" : "")

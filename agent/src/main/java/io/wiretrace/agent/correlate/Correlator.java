@@ -826,7 +826,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             inDelta = in.fromSyn() ? 0 : ByteTimes.UNKNOWN;
             outDelta = out.fromSyn() ? 0 : ByteTimes.UNKNOWN;
             c.timeJoin = inDelta < 0 || outDelta < 0 ? "its connection's handshake was not captured" : null;
-        } else if (conn.tlsOwner instanceof javax.net.ssl.SSLEngine) {
+        } else if (conn.tls == Conn.TLS_ENGINE) {
             inDelta = ByteTimes.UNKNOWN; // an engine counts from its TLS's first byte, which may not be the stream's
             outDelta = ByteTimes.UNKNOWN;
             c.timeJoin = "its connection was opened before the capture";

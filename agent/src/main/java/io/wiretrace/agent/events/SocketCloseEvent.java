@@ -9,7 +9,7 @@ import jdk.jfr.Timespan;
 
 @Name("wiretrace.SocketClose")
 @Label("Socket Close")
-@Description("The app closed a TCP connection.")
+@Description("The app closed a TCP connection, or dropped its socket unclosed and the GC collected it.")
 @StackTrace(true)
 public final class SocketCloseEvent extends ConnectionEvent {
     @Label("Bytes Read")

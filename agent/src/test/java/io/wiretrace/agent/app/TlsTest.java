@@ -288,12 +288,12 @@ class TlsTest {
         assertEquals(Conn.CLIENT, clientTcp.role);
         assertEquals(Conn.SERVER, serverTcp.role);
         assertNotNull(clientTcp.plain, "the client engine met its connection");
-        assertSame(client.engine, clientTcp.plain.tlsOwner);
+        assertSame(client.engine, clientTcp.plain.tlsOwner.get());
         assertSame(clientTcp, clientTcp.plain.tcp);
         assertEquals(clientTcp.id, clientTcp.plain.id);
         assertEquals(Conn.CLIENT, clientTcp.plain.role);
         assertNotNull(serverTcp.plain, "the server engine met its connection");
-        assertSame(server.engine, serverTcp.plain.tlsOwner);
+        assertSame(server.engine, serverTcp.plain.tlsOwner.get());
         assertEquals(Conn.SERVER, serverTcp.plain.role);
         assertEquals(RequestLine.TLS, clientTcp.application);
         assertEquals(RequestLine.TLS, serverTcp.application);
@@ -372,11 +372,11 @@ class TlsTest {
 
         Conn sentConn = conn(pair[0]);
         assertNotNull(sentConn.plain, "the engine met the connection that wrote its ClientHello");
-        assertSame(sent.engine, sentConn.plain.tlsOwner);
+        assertSame(sent.engine, sentConn.plain.tlsOwner.get());
         assertNull(conn(other[0]).plain, "a ClientHello no hooked engine made");
         assertNull(conn(plain[0]).plain);
         for (Conn c : handshakes.opened) {
-            assertTrue(c.plain == null || c.plain.tlsOwner == sent.engine, c.toString());
+            assertTrue(c.plain == null || c.plain.tlsOwner.get() == sent.engine, c.toString());
         }
         // the unsent engine's plaintext is no one's exchange
         unsent.netOut.clear();
@@ -425,14 +425,14 @@ class TlsTest {
         assertTrue(plaintextRead(client).endsWith("ok"));
 
         assertNotNull(tcp.plain);
-        assertSame(client, tcp.plain.tlsOwner);
+        assertSame(client, tcp.plain.tlsOwner.get());
         assertEquals(Conn.CLIENT, tcp.plain.role);
         assertEquals(RequestLine.TLS, tcp.application);
         assertEquals(2, exchanges.list.size(), "both ends' exchanges ended: " + exchanges.list);
         AppCall served = exchanges.list.get(0);
         AppCall made = exchanges.list.get(1);
         assertTrue(served.incoming);
-        assertSame(server, served.conn.tlsOwner);
+        assertSame(server, served.conn.tlsOwner.get());
         assertEquals(Conn.SERVER, served.conn.role);
         assertEquals(((InetSocketAddress) pair[1].getLocalAddress()).getPort(), served.conn.localPort);
         assertSame(tcp.plain, made.conn);

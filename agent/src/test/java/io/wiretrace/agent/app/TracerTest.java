@@ -1,6 +1,8 @@
 package io.wiretrace.agent.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiretrace.bootstrap.Dispatcher;
 import java.net.InetAddress;
@@ -8,9 +10,11 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.lang.ref.WeakReference;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,6 +119,50 @@ class TracerTest {
             t.enter(Dispatcher.CLOSE, client);
             assertEquals(0, t.closes.sum());
             assertEquals(0, t.errors.sum());
+        }
+    }
+
+    /**
+     * A connection whose socket the app dropped without closing it (its Cleaner closes the file
+     * descriptor, unseen by the advice) leaves the registry once the GC collected the socket, and
+     * ends as a close would: the tracer kept neither the socket alive nor the connection.
+     */
+    @Test
+    void aConnectionWhoseSocketTheGcCollectedEndsAsAClose() throws Exception {
+        HttpExchangeEndsTest.Calls calls = new HttpExchangeEndsTest.Calls(200_000_000L);
+        Tracer t = new Tracer(calls);
+        WeakReference<Object> dropped = openAndDrop(t);
+        assertEquals(2, t.open());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.dropped.sum() < 2 && System.nanoTime() < end) {
+            System.gc();
+            t.expunge();
+        }
+        assertNull(dropped.get(), "the tracer kept the socket alive");
+        assertEquals(2, t.dropped.sum(), "connections ended as dropped");
+        assertEquals(0, t.open());
+        assertEquals(0, t.closes.sum(), "the app closed none");
+        assertEquals(2, calls.opened.size());
+        for (Conn c : calls.opened) {
+            assertTrue(c.closedNanos != 0, c + " not ended");
+        }
+        t.expunge();
+        assertEquals(2, t.dropped.sum(), "each ends once");
+        assertEquals(0, t.errors.sum());
+    }
+
+    /** Opens a connection that the tracer sees used from both ends, then closes its channels unseen and drops them. */
+    private static WeakReference<Object> openAndDrop(Tracer t) throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel accepted = server.accept();
+            t.exit(Dispatcher.ACCEPT, server, 1, 0, null, accepted);
+            t.io(Dispatcher.WRITE, client, t.enter(Dispatcher.WRITE, client), 10, null, null, 0);
+            t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 10, null, null, 0);
+            client.close(); // as the Cleaner would: no advice sees it
+            accepted.close();
+            return new WeakReference<>(client);
         }
     }
 }
