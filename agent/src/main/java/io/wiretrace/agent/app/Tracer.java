@@ -872,8 +872,8 @@ public final class Tracer implements Dispatcher.Hooks {
     /**
      * Ends the connections whose socket the GC collected: the app dropped it unclosed, and its
      * Cleaner closes (or closed) the file descriptor, unseen by the advice. Each ends as a close
-     * would, its wiretrace.SocketClose committed on the thread that found it. Called as new
-     * connections register, and by the agent's status thread.
+     * would, its wiretrace.SocketClose committed on the thread that found it. Called by the agent's
+     * status thread, twice a second, never on an app thread.
      */
     public void expunge() {
         try {
@@ -920,7 +920,6 @@ public final class Tracer implements Dispatcher.Hooks {
     }
 
     private Conn register(Object socket) throws Exception {
-        expunge();
         lookups.increment();
         Conn c = Sockets.tuple(socket, nextId);
         if (c == null) {

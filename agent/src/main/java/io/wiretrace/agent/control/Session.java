@@ -166,10 +166,6 @@ final class Session {
                 + (capture.outside != null ? "; packets from a capture outside the JVM (through " + capture.outside + ")" : "");
     }
 
-    String status() {
-        return status(capture == null ? null : capture.stats());
-    }
-
     /**
      * The status, with the capture's counters {@code st} read once for it and for {@link #progress}
      * (libpcap's through JNA: the status thread runs interpreted for a long time).
