@@ -4,12 +4,9 @@ import io.wiretrace.analysis.files.OwnDirectory;
 import io.wiretrace.analysis.offline.Offline;
 import io.wiretrace.analysis.pcap.CaptureFile;
 import io.wiretrace.analysis.protocol.Durations;
-import io.wiretrace.cli.report.Html;
-import io.wiretrace.cli.report.Json;
-import io.wiretrace.cli.report.Report;
+import io.wiretrace.analysis.report.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +114,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
             Path target = out != null ? out : Files.isDirectory(input) ? input
                     : ownReportDirectory(Path.of(name.replaceFirst("\\.(zip|pcapng|pcap)$", "") + "-report"));
-            List<Path> written = write(doc, target);
+            List<Path> written = Report.write(doc, target);
             summary(doc, spec.commandLine().getOut());
             for (Path p : written) {
                 spec.commandLine().getOut().println(p.toAbsolutePath().normalize());
@@ -146,26 +143,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
             return dir;
         }
-    }
-
-    /** Writes report.json and report.html (mode 0600) into {@code dir}, created 0700 if need be. */
-    static List<Path> write(Map<String, Object> doc, Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PRIVATE_DIRECTORY);
-        }
-        Path json = dir.resolve("report.json");
-        Path html = dir.resolve("report.html");
-        writePrivate(json, Json.write(doc));
-        writePrivate(html, Html.write(doc));
-        return List.of(html, json);
-    }
-
-    /**
-     * Writes {@code p} (mode 0600) in one step, never through a link: see {@link PrivateFiles#write}
-     * for what happens when something has its name already.
-     */
-    static void writePrivate(Path p, String text) throws IOException {
-        PrivateFiles.write(p, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The verdict table, for the terminal. */

@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.files.PrivateFile;
 import io.wiretrace.analysis.redact.Terminal;
 import java.io.EOFException;
 import java.io.IOException;
@@ -51,7 +52,7 @@ final class Bundle {
                 }
                 String last = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
                 long size = 0;
-                try (OutputStream o = PrivateFiles.create(dir.resolve(last))) {
+                try (OutputStream o = PrivateFile.create(dir.resolve(last))) {
                     for (int got; (got = z.read(buf)) > 0; ) {
                         size += got;
                         total += got;

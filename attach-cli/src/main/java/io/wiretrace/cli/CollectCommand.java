@@ -1,11 +1,12 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.files.PrivateFile;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.Reply;
 import io.wiretrace.analysis.redact.JfrScrub;
 import io.wiretrace.analysis.redact.Terminal;
-import io.wiretrace.cli.report.Report;
+import io.wiretrace.analysis.report.Report;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -158,16 +159,16 @@ final class CollectCommand implements Callable<Integer> {
         String env = Environment.describe(pid, "wiretrace " + String.join(" ",
                 spec.commandLine().getParseResult().originalArgs()), "[collect]\nstarted: " + began + "\nended: "
                 + Instant.now() + " (" + ended + ")\n\n[the agent at stop]\n" + stopped);
-        AnalyzeCommand.writePrivate(dir.resolve("environment.txt"), env);
+        PrivateFile.write(dir.resolve("environment.txt"), env);
         List<Path> captures = Report.captures(dir);
         Map<String, Object> doc = null;
         String reportError = null;
         try {
             doc = Report.build(captures, Files.isRegularFile(jfr) ? jfr : null, slowNanos, Wiretrace.version());
-            AnalyzeCommand.write(doc, dir);
+            Report.write(doc, dir);
         } catch (IOException | RuntimeException e) {
             reportError = "the report could not be made: " + e;
-            AnalyzeCommand.writePrivate(dir.resolve("report-error.txt"), reportError + "\n");
+            PrivateFile.write(dir.resolve("report-error.txt"), reportError + "\n");
         }
         try {
             zip(dir, bundle, name);
@@ -295,7 +296,7 @@ final class CollectCommand implements Callable<Integer> {
      * opened) but named at the end of the bundle's environment.txt.
      */
     private static void write(Path dir, Path tmp, String folder) throws IOException {
-        Set<Integer> owners = Set.copyOf(List.of((Integer) Files.getAttribute(dir, "unix:uid"), PrivateFiles.uid()));
+        Set<Integer> owners = Set.copyOf(List.of((Integer) Files.getAttribute(dir, "unix:uid"), PrivateFile.uid()));
         Path environment = dir.resolve("environment.txt");
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
@@ -305,7 +306,7 @@ final class CollectCommand implements Callable<Integer> {
         Collections.sort(files);
         files.add(environment); // last, to name what was not bundled
         List<String> skipped = new ArrayList<>();
-        OutputStream o = PrivateFiles.create(tmp);
+        OutputStream o = PrivateFile.create(tmp);
         try (ZipOutputStream z = new ZipOutputStream(o)) {
             for (Path f : files) {
                 InputStream in = PrivateFiles.openOwned(f, owners, skipped);

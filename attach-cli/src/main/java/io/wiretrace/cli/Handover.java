@@ -1,6 +1,7 @@
 package io.wiretrace.cli;
 
 import io.wiretrace.analysis.files.OwnDirectory;
+import io.wiretrace.analysis.files.PrivateFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,7 +85,7 @@ final class Handover {
         p.setProperty("remote", staging.remote(staged));
         p.setProperty("dest", dest.toString());
         Path f = records().resolve(staging.pid + "-" + session + ".properties");
-        try (OutputStream o = PrivateFiles.create(f)) {
+        try (OutputStream o = PrivateFile.create(f)) {
             p.store(o, "a wiretrace capture whose files stop hands over");
         } catch (IOException e) {
             throw new Wiretrace.Failure(Wiretrace.FAILED, "cannot note the session in " + f + ": " + e.getMessage());
@@ -166,7 +167,7 @@ final class Handover {
         for (int n = 0;; n++) {
             Path to = dir.resolve(n == 0 ? name : name + "." + n);
             try (InputStream in = Files.newInputStream(from, LinkOption.NOFOLLOW_LINKS);
-                    OutputStream o = PrivateFiles.create(to)) {
+                    OutputStream o = PrivateFile.create(to)) {
                 in.transferTo(o);
                 return to;
             } catch (FileAlreadyExistsException taken) {

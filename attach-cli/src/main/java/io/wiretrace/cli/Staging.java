@@ -1,6 +1,7 @@
 package io.wiretrace.cli;
 
 import io.wiretrace.analysis.files.OwnDirectory;
+import io.wiretrace.analysis.files.PrivateFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ final class Staging {
 
     /** A file of {@code text} that the target's user alone can read (0400), created in one step. */
     Path privateFile(Path f, String text) throws IOException {
-        try (OutputStream o = PrivateFiles.create(f)) {
+        try (OutputStream o = PrivateFile.create(f)) {
             o.write(text.getBytes(StandardCharsets.UTF_8));
         }
         handOver(f, PosixFilePermissions.fromString("r--------"));

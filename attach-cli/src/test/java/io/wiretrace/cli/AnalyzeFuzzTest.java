@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.wiretrace.analysis.pcap.PacketComments;
 import io.wiretrace.analysis.pcap.SavefileWriter;
+import io.wiretrace.analysis.report.AgentEvents;
 import io.wiretrace.analysis.tcp.Packets;
-import io.wiretrace.cli.report.AgentEvents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiretrace.analysis.files.PrivateFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,19 +74,19 @@ class PrivateFilesTest {
     }
 
     @Test
-    void writePrivateCreatesAFileOnlyItsOwnerCanRead() throws IOException {
+    void privateFileWriteCreatesAFileOnlyItsOwnerCanRead() throws IOException {
         Path p = dir.resolve("environment.txt");
-        AnalyzeCommand.writePrivate(p, "text\n");
+        PrivateFile.write(p, "text\n");
         assertEquals("text\n", Files.readString(p));
         assertEquals("rw-------", mode(p));
     }
 
     @Test
-    void writePrivateRefusesALinkAndWritesNothingThroughIt() throws IOException {
+    void privateFileWriteRefusesALinkAndWritesNothingThroughIt() throws IOException {
         Path link = Files.createSymbolicLink(dir.resolve("environment.txt"), precious);
         Path dangling = Files.createSymbolicLink(dir.resolve("report.json"), elsewhere.resolve("new"));
         for (Path p : List.of(link, dangling)) {
-            IOException e = assertThrows(FileAlreadyExistsException.class, () -> AnalyzeCommand.writePrivate(p, "x"));
+            IOException e = assertThrows(FileAlreadyExistsException.class, () -> PrivateFile.write(p, "x"));
             assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
             assertTrue(Files.isSymbolicLink(p), "the link was replaced");
         }
@@ -93,11 +94,11 @@ class PrivateFilesTest {
     }
 
     @Test
-    void writePrivateReplacesItsOwnFileButNotAnotherUsersOrAHardLink() throws IOException {
+    void privateFileWriteReplacesItsOwnFileButNotAnotherUsersOrAHardLink() throws IOException {
         Path own = Files.writeString(dir.resolve("report.json"), "old");
         Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rw-r--r--"));
         Object before = Files.readAttributes(own, "unix:ino").get("ino");
-        AnalyzeCommand.writePrivate(own, "new");
+        PrivateFile.write(own, "new");
         assertEquals("new", Files.readString(own));
         assertEquals("rw-------", mode(own));
         assertNotEquals(before, Files.readAttributes(own, "unix:ino").get("ino"), "written in place, not renamed over");
@@ -106,7 +107,7 @@ class PrivateFilesTest {
         chownNobody(theirs);
         Path hard = Files.createLink(dir.resolve("environment.txt"), precious);
         for (Path p : List.of(theirs, hard)) {
-            assertThrows(FileAlreadyExistsException.class, () -> AnalyzeCommand.writePrivate(p, "x"));
+            assertThrows(FileAlreadyExistsException.class, () -> PrivateFile.write(p, "x"));
         }
         assertEquals("theirs", Files.readString(theirs));
         assertEquals(List.of(hard, theirs, own), list(dir), "a temporary file was left");

@@ -1,17 +1,23 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
+import io.wiretrace.analysis.files.PrivateFile;
 import io.wiretrace.analysis.offline.Offline;
 import io.wiretrace.analysis.verdict.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -20,15 +26,20 @@ import java.util.stream.Stream;
 /**
  * The report of one capture: the verdicts ranked by the time they cost, each slow call with the
  * packets and socket calls of its connection around it (a ladder), and the connections. Built
- * from files only, the same way after {@code collect} and in {@code analyze}: the verdicts are the
- * ones the agent reached live (wiretrace.SlowCall in the recording), or, from a capture alone,
- * the ones its packets support. The document is plain maps and lists, as report.json holds it.
+ * from files only, the same way after {@code collect}, in {@code analyze} and in the agent for a
+ * bundle that a trigger cut ({@link #focus}): the verdicts are the ones the agent reached live
+ * (wiretrace.SlowCall in the recording), or, from a capture alone, the ones its packets support.
+ * The document is plain maps and lists, as report.json holds it; {@link #write} writes it.
  */
 public final class Report {
     /** Slow calls that get a ladder diagram; the rest are listed without. */
     static final int MAX_LADDERS = 40;
     static final int MAX_LADDER_PACKETS = 120;
     public static final int MAX_CONNECTIONS = 2_000;
+    /** How far a slow call's start may lie from the start of the call that fired a trigger and be that call. */
+    static final long FIRED_SLACK_NANOS = 50_000_000L;
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private Report() {
     }
@@ -132,6 +143,98 @@ public final class Report {
         long all = table ? rec.connectionCount : packets.conversations().size() + packets.conversationsDropped;
         doc.put("connectionsLeftOut", all - connections.size());
         return doc;
+    }
+
+    /**
+     * Writes report.json and report.html into {@code dir}, created 0700 if need be, each a
+     * {@link PrivateFile} (mode 0600, never written through a link).
+     *
+     * @return the files written: report.html, then report.json
+     */
+    public static List<Path> write(Map<String, Object> doc, Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PRIVATE_DIRECTORY);
+        }
+        Path json = dir.resolve("report.json");
+        Path html = dir.resolve("report.html");
+        PrivateFile.write(json, Json.write(doc));
+        PrivateFile.write(html, Html.write(doc));
+        return List.of(html, json);
+    }
+
+    /**
+     * Focuses a report ({@code doc}, from {@link #build}) on the call that made a trigger cut its
+     * bundle: {@code trigger} in the document, with {@code callId}, the id of the slow call that
+     * fired, marked {@code fired} and shown first in report.html; or null, when that call is not
+     * among the slow calls. It is the slow call on the trigger's connection that began within
+     * 50 ms of {@code callStart}, the nearest (by start and duration); without {@code callStart},
+     * the one on that connection that ended last at or before {@code firedAt}. The ids, the order
+     * of {@code slowCalls} and the verdicts stay as they are.
+     *
+     * @param trigger {@code spec}, {@code what}, {@code firedAt} (ISO-8601), and, each possibly
+     *     null: {@code connectionId} (Long), {@code callStart} (Long, epoch ms),
+     *     {@code callDurationNanos} (Long), {@code verdict}, {@code thread}, {@code peer}
+     *     ("addr:port"), {@code request}, {@code status} (Integer), {@code after}, {@code bundle}
+     */
+    public static void focus(Map<String, Object> doc, Map<String, Object> trigger) {
+        for (String key : List.of("spec", "what", "firedAt")) {
+            Objects.requireNonNull(trigger.get(key), "the trigger's " + key);
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> calls = (List<Map<String, Object>>) doc.getOrDefault("slowCalls", List.of());
+        for (Map<String, Object> c : calls) {
+            c.remove("fired"); // focused once more: one call fired
+        }
+        Map<String, Object> fired = fired(calls, trigger);
+        Map<String, Object> t = new LinkedHashMap<>(trigger);
+        t.put("callId", fired != null ? fired.get("id") : null);
+        if (fired != null) {
+            fired.put("fired", true);
+        }
+        doc.put("trigger", t);
+    }
+
+    /** The slow call that fired {@code trigger} (see {@link #focus}), or null. */
+    private static Map<String, Object> fired(List<Map<String, Object>> calls, Map<String, Object> trigger) {
+        Number connection = (Number) trigger.get("connectionId");
+        Number callStart = (Number) trigger.get("callStart");
+        Number duration = (Number) trigger.get("callDurationNanos");
+        if (connection == null) {
+            return null;
+        }
+        long firedAt;
+        try {
+            firedAt = Recording.nanos(Instant.parse(trigger.get("firedAt").toString()));
+        } catch (DateTimeParseException e) {
+            firedAt = Long.MIN_VALUE; // no call ended before it
+        }
+        Map<String, Object> best = null;
+        long bestDistance = Long.MAX_VALUE;
+        for (Map<String, Object> c : calls) {
+            Number id = (Number) c.get("connectionId");
+            if (id == null || id.longValue() != connection.longValue()) {
+                continue;
+            }
+            long start = ((Number) c.get("start")).longValue();
+            long took = ((Number) c.get("durationNanos")).longValue();
+            long distance;
+            if (callStart != null) {
+                distance = Math.abs(start - callStart.longValue() * 1_000_000L);
+                if (distance > FIRED_SLACK_NANOS) {
+                    continue;
+                }
+                distance += duration != null ? Math.abs(took - duration.longValue()) : 0;
+            } else if (start + took <= firedAt) {
+                distance = firedAt - (start + took);
+            } else {
+                continue;
+            }
+            if (distance < bestDistance) {
+                best = c;
+                bestDistance = distance;
+            }
+        }
+        return best;
     }
 
     /**

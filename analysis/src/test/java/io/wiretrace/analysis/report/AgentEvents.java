@@ -1,11 +1,11 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import java.nio.file.Path;
 import jdk.jfr.Event;
 import jdk.jfr.Name;
 import jdk.jfr.Recording;
 
-/** The agent's events with the fields the report reads (the CLI never links against the agent), for recordings made in tests. */
+/** The agent's events with the fields the report reads (the analysis never links against the agent), for recordings made in tests. */
 public final class AgentEvents {
     private AgentEvents() {
     }

@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import java.io.IOException;
 import java.time.Instant;

@@ -1,14 +1,14 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import java.util.List;
 import java.util.Map;
 
 /** Writes the report's maps, lists, strings, numbers and booleans as JSON. */
-public final class Json {
+final class Json {
     private Json() {
     }
 
-    public static String write(Object value) {
+    static String write(Object value) {
         StringBuilder b = new StringBuilder();
         write(b, value, 0);
         return b.append('\n').toString();

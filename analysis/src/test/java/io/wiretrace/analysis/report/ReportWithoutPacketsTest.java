@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportWithoutPacketsTest {
     private static final String WHY = "the app's user may not capture (no CAP_NET_RAW: ...)";
 
-    /** The agent's events as the report reads them (the CLI never links against the agent). */
+    /** The agent's events as the report reads them (the analysis never links against the agent). */
     @Name("wiretrace.CaptureStatistics")
     static final class Statistics extends Event {
         String captureInterface;

@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The report's JSON and HTML writers and the ranking of its verdicts. */
@@ -69,7 +70,7 @@ class ReportTest {
                 call(4, "UNKNOWN", 100 * MS, 0),
                 call(5, "SERVER_THINK", 1, 0));
         List<Map<String, Object>> r = Report.ranked(calls);
-        assertEquals(List.of("SERVER_THINK", "CONNECT_RETRY", "UNKNOWN"), r.stream().map(m -> m.get("verdict")).toList());
+        assertEquals(List.of("SERVER_THINK", "CONNECT_RETRY", "UNKNOWN"), r.stream().map(m -> m.get("verdict")).collect(Collectors.toList()));
         Map<String, Object> think = r.get(0);
         assertEquals(3L, think.get("calls"));
         assertEquals(1200.0, think.get("timeLostMs"));

@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WaterfallTest {
     private static final long MS = 1_000_000L;
 
-    /** The agent's events as the report reads them (the CLI never links against the agent). */
+    /** The agent's events as the report reads them (the analysis never links against the agent). */
     abstract static class OnConnection extends Event {
         String localAddress = "127.0.0.1";
         int localPort = 40000;

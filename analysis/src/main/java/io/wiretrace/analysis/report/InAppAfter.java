@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import io.wiretrace.analysis.jfr.JdkEvents;
 import io.wiretrace.analysis.verdict.Explanation;

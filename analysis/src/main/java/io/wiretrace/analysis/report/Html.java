@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import io.wiretrace.analysis.verdict.Verdict;
 import java.util.ArrayList;
@@ -11,10 +11,10 @@ import java.util.TreeSet;
 
 /**
  * report.html: one file, styles and diagrams inline, no script and nothing fetched, so it opens
- * anywhere. The verdicts ranked by time lost, each slow call with its ladder diagram, the
- * connections.
+ * anywhere. The trigger that cut the bundle, if one did; the verdicts ranked by time lost, each
+ * slow call with its ladder diagram, the connections.
  */
-public final class Html {
+final class Html {
     private static final int W = 820;
     private static final int LOCAL_X = 300;
     private static final int REMOTE_X = 700;
@@ -26,7 +26,7 @@ public final class Html {
     }
 
     @SuppressWarnings("unchecked")
-    public static String write(Map<String, Object> doc) {
+    static String write(Map<String, Object> doc) {
         StringBuilder b = new StringBuilder(64 * 1024);
         Map<String, Object> source = (Map<String, Object>) doc.get("source");
         Map<String, Object> capture = (Map<String, Object>) doc.get("capture");
@@ -35,7 +35,12 @@ public final class Html {
         List<Map<String, Object>> conns = (List<Map<String, Object>>) doc.get("connections");
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wiretrace report</title>\n")
                 .append("<style>\n").append(CSS).append("</style></head><body>\n");
-        b.append("<h1>wiretrace report</h1>\n<p class=\"meta\">");
+        b.append("<h1>wiretrace report</h1>\n");
+        Map<String, Object> trigger = (Map<String, Object>) doc.get("trigger");
+        if (trigger != null) {
+            trigger(b, trigger);
+        }
+        b.append("<p class=\"meta\">");
         Map<String, Object> env = (Map<String, Object>) doc.get("environment");
         if (env != null) {
             b.append("Target: pid ").append(esc(env.get("pid"))).append(" on ").append(esc(env.get("host")))
@@ -94,7 +99,9 @@ public final class Html {
 
         b.append("<h2>Slow calls</h2>\n");
         List<Map<String, Object>> byCost = new ArrayList<>(calls);
-        byCost.sort(Comparator.comparingLong((Map<String, Object> c) -> -(long) c.get("durationNanos")));
+        // the call that fired the trigger first, then the longest
+        byCost.sort(Comparator.comparing((Map<String, Object> c) -> !Boolean.TRUE.equals(c.get("fired")))
+                .thenComparingLong(c -> -(long) c.get("durationNanos")));
         for (Map<String, Object> c : byCost) {
             call(b, c);
         }
@@ -136,6 +143,50 @@ public final class Html {
         return b.toString();
     }
 
+    /**
+     * The trigger that cut the bundle, before all else: what fired it, and a link to that call
+     * (or, when it is not among the slow calls, a sentence saying so).
+     */
+    private static void trigger(StringBuilder b, Map<String, Object> t) {
+        b.append("<section class=\"trigger\" id=\"trigger\">\n<h2>Trigger <code>").append(esc(t.get("spec")))
+                .append("</code> fired at ").append(esc(t.get("firedAt"))).append("</h2>\n<p>").append(esc(t.get("what")))
+                .append("</p>\n");
+        StringBuilder facts = new StringBuilder();
+        fact(facts, "verdict ", t.get("verdict"));
+        fact(facts, "thread ", t.get("thread"));
+        fact(facts, "conn ", t.get("connectionId"));
+        fact(facts, "peer ", t.get("peer"));
+        if (t.get("request") != null) {
+            fact(facts, "", t.get("request") + (t.get("status") != null ? " → " + t.get("status") : ""));
+        } else {
+            fact(facts, "status ", t.get("status"));
+        }
+        if (t.get("callDurationNanos") != null) {
+            fact(facts, "", fmt(Report.ms(((Number) t.get("callDurationNanos")).longValue())) + " ms");
+        }
+        fact(facts, "after ", t.get("after"));
+        fact(facts, "bundle ", t.get("bundle"));
+        if (facts.length() > 0) {
+            b.append("<p class=\"meta\">").append(facts).append("</p>\n");
+        }
+        Object id = t.get("callId");
+        if (id != null) {
+            b.append("<p><a href=\"#call-").append(esc(id)).append("\">The call that fired: #").append(esc(id))
+                    .append("</a></p>\n");
+        } else {
+            b.append("<p class=\"none\" id=\"trigger-call-missing\">The call that fired is not among the report's slow")
+                    .append(" calls: ").append(esc(t.get("what"))).append("</p>\n");
+        }
+        b.append("</section>\n");
+    }
+
+    /** " · label value", escaped; nothing for a null value. */
+    private static void fact(StringBuilder b, String label, Object value) {
+        if (value != null) {
+            b.append(b.length() > 0 ? " · " : "").append(esc(label)).append(esc(value));
+        }
+    }
+
     /** The responses that streamed, apart: their duration is theirs, not time lost. */
     @SuppressWarnings("unchecked")
     private static void streams(StringBuilder b, Map<String, Object> streams) {
@@ -163,8 +214,10 @@ public final class Html {
 
     @SuppressWarnings("unchecked")
     private static void call(StringBuilder b, Map<String, Object> c) {
-        b.append("<section class=\"call\" id=\"call-").append(c.get("id")).append("\">\n<h3>#").append(c.get("id"))
-                .append(" ").append(esc(c.get("call"))).append(c.get("request") != null ? " " + esc(c.get("request")) : "")
+        boolean fired = Boolean.TRUE.equals(c.get("fired"));
+        b.append("<section class=\"call").append(fired ? " fired" : "").append("\" id=\"call-").append(c.get("id"))
+                .append("\">\n<h3>").append(fired ? "<span class=\"fired\">fired the trigger</span> " : "").append('#')
+                .append(c.get("id")).append(" ").append(esc(c.get("call"))).append(c.get("request") != null ? " " + esc(c.get("request")) : "")
                 .append(" — <span class=\"v ").append(esc(c.get("verdict"))).append("\">").append(esc(c.get("verdict")))
                 .append("</span> ").append(fmt(c.get("explainedMs"))).append(" of ").append(fmt(c.get("durationMs")))
                 .append(" ms").append(Boolean.TRUE.equals(c.get("seenInPacketsOnly"))
@@ -543,6 +596,8 @@ public final class Html {
             "th{background:#eef0f4;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}",
             ".bad{color:#b00020;font-weight:600}.v{font-weight:600;font-family:monospace}",
             ".v.UNKNOWN{color:#666}.call{margin-bottom:20px}",
+            ".trigger{border:2px solid #c62828;background:#fff6f6;padding:4px 14px;margin:12px 0}",
+            ".trigger h2{border:0;margin:8px 0 4px}span.fired{color:#fff;background:#c62828;padding:0 6px;font-size:12px}",
             "svg.ladder{border:1px solid #dde;background:#fcfcfe;display:block;margin:6px 0}",
             "svg .axis{stroke:#445;stroke-width:2}svg .end{font:12px monospace;text-anchor:middle;fill:#223}",
             "svg .t{font:10px monospace;fill:#667}svg .lbl{font:10px monospace;text-anchor:middle;fill:#223}",

@@ -1,4 +1,4 @@
-package io.wiretrace.cli.report;
+package io.wiretrace.analysis.report;
 
 import io.wiretrace.analysis.offline.Offline;
 import java.time.Instant;
