@@ -46,8 +46,10 @@ class ArchitectureTest {
                 .resideInAnyPackage("io.wiretrace.agent..", "io.wiretrace.bootstrap..", "net.bytebuddy..",
                         "org.pcap4j..", "com.sun.jna..", "org.slf4j..")
                 .check(classes);
-        // analysis.jfr reads the JDK's events for the agent and the CLI alike
-        noClasses().that().resideInAPackage("io.wiretrace.analysis..").and().resideOutsideOfPackage("io.wiretrace.analysis.jfr")
+        // analysis.jfr reads the JDK's events for the agent and the CLI alike; analysis.report reads
+        // recordings for the report, which the CLI makes and a watch's agent makes for its bundles
+        noClasses().that().resideInAPackage("io.wiretrace.analysis..").and().resideOutsideOfPackages(
+                "io.wiretrace.analysis.jfr", "io.wiretrace.analysis.report")
                 .should().dependOnClassesThat().resideInAPackage("jdk.jfr..")
                 .check(classes);
     }

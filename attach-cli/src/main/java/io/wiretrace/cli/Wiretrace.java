@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 + " restart, and ties it to the app's socket calls: a pcapng for Wireshark and a JFR recording"
                 + " for Mission Control that name the same connections.",
         subcommands = {ListCommand.class, InterfacesCommand.class, StartCommand.class, StatusCommand.class, StopCommand.class,
-            CollectCommand.class, AnalyzeCommand.class,
+            CollectCommand.class, WatchCommand.class, AnalyzeCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 the operation failed (the reason is printed), 2 usage error."})
 public final class Wiretrace implements Runnable {

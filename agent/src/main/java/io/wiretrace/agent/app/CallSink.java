@@ -9,6 +9,14 @@ public interface CallSink {
     /** Calls that take at least this long are handed over. */
     long slowNanos();
 
+    /**
+     * HTTP exchanges answered with this status or above are handed over however fast they were
+     * (a watch's status trigger); {@code Integer.MAX_VALUE}: none.
+     */
+    default int statusAtLeast() {
+        return Integer.MAX_VALUE;
+    }
+
     void opened(Conn c);
 
     void call(AppCall c);

@@ -319,7 +319,8 @@ final class H2Exchanges {
             end = st.firstByte; // a stream is judged by its first byte, not by how long it went on
             last = end;
         }
-        if (k == null || (end - st.start < k.slowNanos() && st.status != 0 && st.failure == null)) {
+        if (k == null || (end - st.start < k.slowNanos() && st.status != 0 && st.failure == null
+                && st.status < k.statusAtLeast())) {
             return;
         }
         AppCall call = AppCall.exchange(AppCall.HTTP, s.conn, st.start, end, st.failure, st.thread, st.threadId,

@@ -741,7 +741,7 @@ public final class HttpExchanges {
             end = s.firstByte; // a stream is judged by its first byte, not by how long it went on
             last = end;
         }
-        if (k == null || (end - s.start < k.slowNanos() && s.status != 0)) {
+        if (k == null || (end - s.start < k.slowNanos() && s.status != 0 && s.status < k.statusAtLeast())) {
             return;
         }
         AppCall call = AppCall.exchange(AppCall.HTTP, c, s.start, end, s.failure, s.thread, s.threadId,

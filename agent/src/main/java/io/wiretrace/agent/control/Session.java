@@ -63,6 +63,8 @@ final class Session {
     private String warnings = "";
     /** Why this session captures no packets (see {@link Capture.CaptureException#unavailable}), or null. */
     private String packetsOff;
+    /** The watch's triggers over this capture, or null: not a watch. */
+    private Watch watch;
 
     private Session(Path dir) {
         this.dir = dir;
@@ -73,6 +75,9 @@ final class Session {
         Path dir = Paths.get(o.dir != null ? o.dir : defaultDir()).toAbsolutePath();
         SavefileWriter files = new SavefileWriter(dir, o.name, o.pcapng ? SavefileWriter.Format.PCAPNG
                 : SavefileWriter.Format.PCAP, o.rotateBytes, o.ring, o.rotateSeconds, "wiretrace");
+        if (o.watch()) {
+            Watch.ring(files, o);
+        }
         boolean created = createPrivateDir(dir);
 
         Session s = new Session(dir);
@@ -94,7 +99,8 @@ final class Session {
         }
         try {
             Sockets.init();
-            s.correlator = new Correlator(o.slow.toNanos(), s.capture != null);
+            long slow = o.watch() ? Watch.slowNanos(o) : o.slow.toNanos();
+            s.correlator = new Correlator(slow, s.capture != null);
             if (s.capture != null) {
                 s.capture.sink = s.correlator;
                 s.correlator.files = files;
@@ -114,11 +120,19 @@ final class Session {
             if (s.capture == null && s.statistics != null) {
                 s.statistics.run(); // the recording says so from its start, however short it is
             }
+            if (o.watch()) {
+                s.watch = new Watch(o, dir, s.correlator, s.capture != null ? files : null, s.recording, slow);
+                s.correlator.watcher = s.watch;
+                s.correlator.statusAtLeast = Watch.statusAtLeast(o);
+            }
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
             }
             s.correlator.start();
+            if (s.watch != null) {
+                s.watch.start();
+            }
             HttpExchanges.sink = s.correlator;
             BootstrapInstaller.hooks(s.tracer);
             if (s.capture != null) {
@@ -179,7 +193,8 @@ final class Session {
                     + "output: " + dir + " (recording.jfr only)\n"
                     + connections() + "\n"
                     + correlator.status() + "\n"
-                    + (inApp != null ? inApp.status() : inAppOff);
+                    + (inApp != null ? inApp.status() : inAppOff)
+                    + (watch != null ? "\n" + watch.status() : "");
         }
         String halted = capture.halted();
         return "state: " + (halted == null ? "capturing" : "capture " + halted + "; socket events still recorded")
@@ -189,7 +204,8 @@ final class Session {
                 + st.lines() + "\n"
                 + connections() + "\n"
                 + correlator.status() + "\n"
-                + (inApp != null ? inApp.status() : inAppOff);
+                + (inApp != null ? inApp.status() : inAppOff)
+                + (watch != null ? "\n" + watch.status() : "");
     }
 
     /** Ends the connections whose sockets the app dropped unclosed and the GC collected. */
@@ -248,6 +264,14 @@ final class Session {
     /** Undoes everything start did, in reverse; safe on a partly started session. */
     String stop() {
         StringBuilder out = new StringBuilder();
+        if (watch != null) {
+            try {
+                // a window still open is cut now, while the capture and the recording run
+                watch.stop(shutdownHook != null && Thread.currentThread() == shutdownHook);
+            } catch (Throwable t) {
+                out.append("warning: ending the watch failed: ").append(t).append('\n');
+            }
+        }
         try {
             BootstrapInstaller.hooks(null);
         } catch (RuntimeException e) {
@@ -329,6 +353,9 @@ final class Session {
         if (correlator != null) {
             out.append(correlator.status()).append('\n');
         }
+        if (watch != null) {
+            out.append(watch.status()).append('\n');
+        }
         out.append("files:\n");
         List<Path> all = new ArrayList<>(capture != null ? capture.files.files() : List.of());
         all.add(jfr);
@@ -396,6 +423,11 @@ final class Session {
      * chunks go first, as the capture's oldest files do.
      */
     static void limits(Recording r, StartOptions o) {
+        if (o.watch()) { // the ring's part of --disk, and --keep with the window after a firing
+            r.setMaxSize(o.recordingBytes());
+            r.setMaxAge(o.keep.plus(o.after).plusMinutes(1));
+            return;
+        }
         r.setMaxSize(o.rotateBytes > 0 && o.ring > 0 ? Math.max(MIN_RECORDING_BYTES, o.rotateBytes * o.ring)
                 : MAX_RECORDING_BYTES);
         r.setMaxAge(o.rotateSeconds > 0 && o.ring > 0 ? Duration.ofSeconds((long) o.rotateSeconds * o.ring)

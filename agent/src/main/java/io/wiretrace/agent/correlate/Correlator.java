@@ -177,6 +177,48 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     }
 
     @Override
+    public int statusAtLeast() {
+        return statusAtLeast;
+    }
+
+    /** A watch's call triggers, told of every call explained; null: no watch. Set before {@link #start}. */
+    public Watcher watcher;
+    /** HTTP exchanges with this status or above are handed over (a status trigger). Set before {@link #start}. */
+    public volatile int statusAtLeast = Integer.MAX_VALUE;
+    /** TCP retransmissions and resets seen in the capture so far (a watch's rate triggers); written here alone. */
+    private volatile long retransmissionsSeen;
+    private volatile long resetsSeen;
+
+    /** What a watch needs of the correlation: each call explained, as it is. */
+    public interface Watcher {
+        /**
+         * A call explained, or an HTTP exchange handed over for its status alone ({@code verdict}
+         * null). {@code conn} is null for a call seen in packets only or a connect that never
+         * connected. Runs on the correlator's thread: must return at once.
+         */
+        void call(Call c, String kind, String verdict, long startNanos, long endNanos, long connectionId,
+                String remoteAddress, int remotePort, String evidence);
+    }
+
+    /** TCP retransmissions seen in the capture so far. */
+    public long retransmissionsSeen() {
+        return retransmissionsSeen;
+    }
+
+    /** TCP segments with RST seen in the capture so far. */
+    public long resetsSeen() {
+        return resetsSeen;
+    }
+
+    private void watched(Call c, String kind, String verdict, long s, long e, long id, String remote, int port,
+            String evidence) {
+        Watcher w = watcher;
+        if (w != null) {
+            w.call(c, kind, verdict, s, e, id, remote, port, evidence);
+        }
+    }
+
+    @Override
     public Object lock() {
         return this;
     }
@@ -256,6 +298,14 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
         if (nanos > watermark) {
             watermark = nanos;
+        }
+        if (watcher != null) {
+            if (Analysis.isRetransmission(a)) {
+                retransmissionsSeen++; // written on the lock alone
+            }
+            if ((table.frame().flags & 0x04) != 0) {
+                resetsSeen++;
+            }
         }
         if (firstPacket == 0) {
             firstPacket = nanos;
@@ -485,7 +535,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         drainOpened();
         AppCall c;
         while ((c = calls.poll()) != null) {
-            if (sampledOut(c)) {
+            if (c.kind == AppCall.HTTP && c.status >= statusAtLeast && c.failure == null && c.end - c.start < slowNanos) {
+                queued.decrementAndGet(); // not slow: handed over for its status, for the watch alone
+                Conn conn = c.conn != null && c.conn.tcp != null ? c.conn.tcp : c.conn;
+                watched(c, c.kindName(), null, epoch(c.start), epoch(c.end), conn != null ? conn.id : -1,
+                        conn != null ? conn.remoteAddress : c.remoteAddress, conn != null ? conn.remotePort : c.remotePort,
+                        null);
+            } else if (sampledOut(c)) {
                 queued.decrementAndGet();
             } else {
                 pending.add(c); // still counted in queued: the bound holds for the pending too
@@ -686,6 +742,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 java.time.ZoneId.systemDefault()) + " " + kind + (c.request != null ? " " + c.request : "") + " "
                 + local + ":" + localPort + " ⇄ " + remote + ":" + remotePort + ": " + v.verdict + " "
                 + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(c.end - c.start) + " (seen in packets only)");
+        watched(c, kind, v.verdict.name(), c.start, c.end, -1, remote, remotePort, evidence);
         SlowCallEvent ev = new SlowCallEvent();
         if (!ev.shouldCommit()) {
             return;
@@ -776,6 +833,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 + VerdictRules.ms(v.explained) + " of " + VerdictRules.ms(e - s)
                 + (like > 0 ? ", " + like + " more like it" : ""));
         annotate(c, conn, t, v);
+        watched(c, c.kindName(), v.verdict.name(), s, e, conn != null ? conn.id : -1,
+                conn != null ? conn.remoteAddress : c.remoteAddress, conn != null ? conn.remotePort : c.remotePort,
+                v.evidence);
         SlowCallEvent ev = new SlowCallEvent();
         if (!ev.shouldCommit()) {
             return;

@@ -38,7 +38,8 @@ class EventContractTest {
     private static final List<Class<? extends Event>> ALL = List.of(
             SocketConnectEvent.class, SocketAcceptEvent.class, SocketReadEvent.class, SocketWriteEvent.class,
             SocketCloseEvent.class, HttpExchangeEvent.class, DatabaseQueryEvent.class, DnsLookupEvent.class,
-            TlsHandshakeEvent.class, TcpConnectionEvent.class, SlowCallEvent.class, CaptureStatisticsEvent.class);
+            TlsHandshakeEvent.class, TcpConnectionEvent.class, SlowCallEvent.class, CaptureStatisticsEvent.class,
+            TriggerEvent.class);
     /** The fields JFR itself gives every event. */
     private static final Set<String> IMPLICIT = Set.of("startTime", "duration", "eventThread", "stackTrace");
     private static final Pattern DURATION = Pattern.compile("rtt(Min|Avg|Max)|handshakeRtt|\\w+Duration|lifetime"

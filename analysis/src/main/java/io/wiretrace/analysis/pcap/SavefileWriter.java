@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -82,6 +83,39 @@ public final class SavefileWriter {
     private volatile boolean limitReached;
     private boolean headersPending; // the buffer holds a new file's headers, not packets
 
+    /** A watch's ring (see {@link #retain}): the most its files take; 0 when this is not one. */
+    private long retainBytes;
+    private long retainNanos;
+    private int retainFiles;
+    private long chunkBytes;
+    private long chunkNanos;
+    private int ringSeq;
+    /** The current file's first and last packet (ns since the epoch); 0: none yet. */
+    private long fileFirst;
+    private long fileLast;
+    /** The ring's closed files, oldest first, and their bytes. */
+    private final ArrayDeque<Kept> kept = new ArrayDeque<>();
+    private long keptBytes;
+    /** Files whose last packet is this late or later are not let go for their age (a trigger's window). */
+    private long pinnedFrom = Long.MAX_VALUE;
+    private long letGo;
+    private String letGoFailure;
+
+    /** A closed file of the ring: its packets' span and size. */
+    public static final class Kept {
+        public final Path path;
+        public final long first;
+        public final long last;
+        public final long bytes;
+
+        Kept(Path path, long first, long last, long bytes) {
+            this.path = path;
+            this.first = first;
+            this.last = last;
+            this.bytes = bytes;
+        }
+    }
+
     public SavefileWriter(Path dir, String pattern, Format format, long rotateBytes, int ring, long rotateSeconds,
             String application) {
         this.dir = dir;
@@ -119,7 +153,107 @@ public final class SavefileWriter {
         bufferedOf = new long[interfaces.size()];
         lostOf = new long[interfaces.size()];
         periodStart = epochSecond;
-        openFile(name(0, rotateBytes > 0 ? countWidth : 0));
+        openFile(retainBytes > 0 ? name(++ringSeq, RING_DIGITS) : name(0, rotateBytes > 0 ? countWidth : 0));
+    }
+
+    private static final int RING_DIGITS = 6;
+
+    /**
+     * Makes this writer a watch's ring, before {@link #open}: files numbered on without end
+     * (NAME000001, NAME000002 ...), a new one at -C bytes (else a tenth of {@code maxBytes}, from 1
+     * to 64 MB) or a tenth of {@code maxAgeNanos}; at each new file the oldest closed ones are
+     * deleted while the files would otherwise take more than {@code maxBytes} (the new one counted
+     * full) or number more than {@code maxFiles} (0: any), or once their last packet is older than
+     * {@code maxAgeNanos}. Deleted, never overwritten: a link to a file (a bundle being cut) keeps it whole.
+     */
+    public synchronized void retain(long maxBytes, long maxAgeNanos, int maxFiles) {
+        retainBytes = maxBytes;
+        retainNanos = maxAgeNanos;
+        retainFiles = maxFiles;
+        chunkBytes = rotateBytes > 0 ? rotateBytes : Math.max(1_000_000L, Math.min(64_000_000L, maxBytes / 10));
+        chunkNanos = Math.max(1_000_000_000L, maxAgeNanos / 10);
+    }
+
+    /** The ring's packets from {@code from} (ns since the epoch) on are not deleted for their age; MAX_VALUE: none pinned. */
+    public synchronized void pin(long from) {
+        pinnedFrom = from;
+    }
+
+    /** Deletes the ring's closed files that are too old by now (when no packet came to start a new file). */
+    public synchronized void expire(long nowNanos) {
+        if (retainBytes > 0) {
+            letGoOld(nowNanos, 0);
+        }
+    }
+
+    /**
+     * Closes the ring's current file (the next packet opens a new one) and links into {@code into}
+     * each of the ring's files whose last packet is at {@code from} or later, oldest first; the
+     * links keep them whole when the ring lets them go. Returns the files linked.
+     */
+    public synchronized List<Kept> cut(Path into, long from) throws IOException {
+        if (retainBytes <= 0) {
+            throw new IllegalStateException("not a ring");
+        }
+        if (fileFirst != 0 && out != null && ended == null) {
+            nextRingFile(fileLast);
+        }
+        List<Kept> linked = new ArrayList<>();
+        for (Kept k : kept) {
+            if (k.last >= from) {
+                Path link = into.resolve(k.path.getFileName());
+                Files.createLink(link, k.path);
+                linked.add(new Kept(link, k.first, k.last, k.bytes));
+            }
+        }
+        return linked;
+    }
+
+    /** The ring's files: how many, their bytes, the first and last packet in them, how many were let go. */
+    public synchronized String ring() {
+        long first = kept.isEmpty() ? fileFirst : kept.peekFirst().first;
+        long last = fileLast != 0 ? fileLast : kept.isEmpty() ? 0 : kept.peekLast().last;
+        long bytes = keptBytes + fileBytes + buf.position();
+        return (kept.size() + (out != null ? 1 : 0)) + " files, " + bytes / 1_000_000 + " MB of " + retainBytes / 1_000_000
+                + " MB" + (first == 0 ? ", no packets yet" : ", packets of the last " + (last - first) / 1_000_000_000L + " s")
+                + (letGo > 0 ? ", " + letGo + " older files deleted" : "")
+                + (letGoFailure != null ? " (a delete failed: " + letGoFailure + ")" : "");
+    }
+
+    /** The bytes the ring's files take now. */
+    public synchronized long ringBytes() {
+        return keptBytes + fileBytes + buf.position();
+    }
+
+    private void nextRingFile(long nowNanos) throws IOException {
+        closeFile();
+        kept.addLast(new Kept(current, fileFirst, fileLast, fileBytes));
+        keptBytes += fileBytes;
+        fileFirst = 0;
+        fileLast = 0;
+        letGoOld(nowNanos, chunkBytes + BUFFER);
+        openFile(name(++ringSeq, RING_DIGITS));
+    }
+
+    /** Deletes the oldest closed files while the ring, with {@code coming} more bytes, is over its bounds. */
+    private void letGoOld(long nowNanos, long coming) {
+        while (!kept.isEmpty()) {
+            Kept k = kept.peekFirst();
+            boolean over = keptBytes + coming > retainBytes || (retainFiles > 0 && kept.size() + 1 > retainFiles);
+            if (!over && (k.last >= nowNanos - retainNanos || k.last >= pinnedFrom)) {
+                return;
+            }
+            kept.pollFirst();
+            keptBytes -= k.bytes;
+            files.remove(k.path);
+            closedFiles.values().remove(k.path);
+            letGo++;
+            try {
+                Files.deleteIfExists(k.path);
+            } catch (IOException e) {
+                letGoFailure = e.toString();
+            }
+        }
     }
 
     /** tcpdump's MakeFilename: the pattern through strftime when -G is on, then the count. */
@@ -153,7 +287,15 @@ public final class SavefileWriter {
             return false;
         }
         try {
-            if (rotateSeconds > 0) {
+            if (retainBytes > 0) {
+                if (fileFirst != 0 && (fileBytes + buf.position() > chunkBytes || epochNanos - fileFirst >= chunkNanos)) {
+                    nextRingFile(epochNanos);
+                }
+                if (fileFirst == 0) {
+                    fileFirst = epochNanos;
+                }
+                fileLast = Math.max(fileLast, epochNanos);
+            } else if (rotateSeconds > 0) {
                 long sec = Math.floorDiv(epochNanos, 1_000_000_000L);
                 if (sec - periodStart >= rotateSeconds) {
                     periodStart = sec;
@@ -168,7 +310,7 @@ public final class SavefileWriter {
                     openFile(name(0, rotateBytes > 0 ? countWidth : 0));
                 }
             }
-            if (rotateBytes > 0 && fileBytes + buf.position() > rotateBytes) {
+            if (retainBytes == 0 && rotateBytes > 0 && fileBytes + buf.position() > rotateBytes) {
                 closeFile();
                 sizeCount++;
                 if (ring > 0 && sizeCount >= ring) {

@@ -1,10 +1,12 @@
 package io.wiretrace.analysis.protocol;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,7 +19,8 @@ import java.util.Set;
 public final class StartOptions {
     /** The keys {@code start} takes. */
     public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(
-            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "filter", "deadline", "packets")));
+            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "filter", "deadline", "packets",
+            "trigger", "after", "before", "cooldown", "max-bundles", "keep", "disk")));
     public static final int DEFAULT_BUFFER_KIB = 32 << 10;
     /** libpcap takes the buffer's size in bytes as a C int: at most 2 GiB less 1 KiB. */
     public static final int MAX_BUFFER_KIB = Integer.MAX_VALUE / 1024;
@@ -56,6 +59,30 @@ public final class StartOptions {
      */
     public final String packets;
     public final Duration deadline;
+
+    /** watch's triggers; empty for a capture that is not a watch. */
+    public final List<Trigger> triggers;
+    /** watch: how long the capture goes on after a trigger fired before the bundle is cut. */
+    public final Duration after;
+    /** watch: how much from before the firing a bundle holds; null: all that the ring holds. */
+    public final Duration before;
+    /** watch: after a bundle, how long firings are counted but cut no bundle. */
+    public final Duration cooldown;
+    public final int maxBundles;
+    /** watch: how long the ring keeps packets and recording. */
+    public final Duration keep;
+    /** watch: the most the ring's capture files and recording take on disk, together. */
+    public final long diskBytes;
+
+    public static final Duration DEFAULT_AFTER = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_COOLDOWN = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_KEEP = Duration.ofMinutes(10);
+    public static final int DEFAULT_MAX_BUNDLES = 5;
+    public static final long DEFAULT_DISK_BYTES = 200_000_000L;
+    /** The least --disk: the recording's part alone is two of JFR's chunks. */
+    public static final long MIN_DISK_BYTES = 50_000_000L;
+    /** Triggers travel as one value, separated so. */
+    public static final String TRIGGER_SEPARATOR = ";";
 
     private StartOptions(Map<String, String> v) {
         String format = v.getOrDefault("format", "pcapng");
@@ -108,6 +135,103 @@ public final class StartOptions {
         if (deadline != null && (deadline.isZero() || deadline.isNegative())) {
             throw new IllegalArgumentException("deadline must be positive, not " + v.get("deadline"));
         }
+        List<Trigger> t = new ArrayList<>();
+        String specs = v.getOrDefault("trigger", "");
+        for (String spec : specs.split(TRIGGER_SEPARATOR, -1)) {
+            if (!spec.trim().isEmpty()) {
+                t.add(Trigger.parse(spec));
+            }
+        }
+        triggers = Collections.unmodifiableList(t);
+        after = positive(v, "after", DEFAULT_AFTER, true);
+        before = v.containsKey("before") ? positive(v, "before", null, false) : null;
+        cooldown = positive(v, "cooldown", DEFAULT_COOLDOWN, true);
+        keep = positive(v, "keep", DEFAULT_KEEP, false);
+        maxBundles = number(v, "max-bundles", "--max-bundles", DEFAULT_MAX_BUNDLES, 1, 1000);
+        diskBytes = v.containsKey("disk") ? bytes(v.get("disk")) : DEFAULT_DISK_BYTES;
+        if (triggers.isEmpty()) {
+            for (String k : Arrays.asList("after", "before", "cooldown", "max-bundles", "keep", "disk")) {
+                if (v.containsKey(k)) {
+                    throw new IllegalArgumentException("--" + k + " is an option of watch, which needs a --trigger");
+                }
+            }
+            return;
+        }
+        if (rotateSeconds > 0) {
+            throw new IllegalArgumentException("watch keeps a ring by --keep and --disk (and -C, -W); -G is not for it");
+        }
+        if (!pcapng) {
+            throw new IllegalArgumentException("watch writes pcapng (its packets carry the comments its report"
+                    + " names); --format pcap is not for it");
+        }
+        if (diskBytes < MIN_DISK_BYTES) {
+            throw new IllegalArgumentException("--disk takes at least " + MIN_DISK_BYTES / 1_000_000 + "MB (the"
+                    + " recording's part alone is two of JFR's chunks), not " + v.get("disk"));
+        }
+        if (after.compareTo(keep) >= 0) {
+            throw new IllegalArgumentException("--after (" + Durations.format(after) + ") must be shorter than --keep ("
+                    + Durations.format(keep) + "): the ring must still hold the firing when the bundle is cut");
+        }
+        if (before != null && before.compareTo(keep) > 0) {
+            throw new IllegalArgumentException("--before (" + Durations.format(before) + ") can be at most --keep ("
+                    + Durations.format(keep) + "): the ring holds no more");
+        }
+        if (rotateBytes > 0 && rotateBytes * 2 > ringBytes()) {
+            throw new IllegalArgumentException("-C " + rotateBytes / 1_000_000 + " leaves the ring fewer than two files"
+                    + " in the capture's part of --disk (" + ringBytes() / 1_000_000 + " MB)");
+        }
+    }
+
+    /** Whether this is a watch: a capture with triggers. */
+    public boolean watch() {
+        return !triggers.isEmpty();
+    }
+
+    /** watch: the recording's part of {@link #diskBytes}: a fifth, at least 25 MB. */
+    public long recordingBytes() {
+        return Math.max(25_000_000L, diskBytes / 5);
+    }
+
+    /** watch: the capture files' part of {@link #diskBytes}, and of -C × -W when they are given. */
+    public long ringBytes() {
+        long b = diskBytes - recordingBytes();
+        return rotateBytes > 0 && ring > 0 ? Math.min(b, rotateBytes * ring) : b;
+    }
+
+    /** A size as {@code --disk} takes it: a number and B, KB, MB or GB (powers of 1,000, as tcpdump's -C). */
+    public static long bytes(String text) {
+        String s = text == null ? "" : text.trim().toUpperCase(Locale.ROOT);
+        int i = 0;
+        while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+            i++;
+        }
+        String unit = s.substring(i).trim();
+        long scale = unit.isEmpty() || unit.equals("B") ? 1 : unit.startsWith("K") ? 1_000L : unit.startsWith("M")
+                ? 1_000_000L : unit.startsWith("G") ? 1_000_000_000L : -1;
+        if (i == 0 || scale < 0 || unit.length() > 2 || (unit.length() == 2 && !unit.endsWith("B"))) {
+            throw new IllegalArgumentException("--disk takes a size such as 200MB or 2GB, not '" + text + "'");
+        }
+        try {
+            double n = Double.parseDouble(s.substring(0, i)) * scale;
+            if (n > 1e15) {
+                throw new IllegalArgumentException("--disk " + text + " is more than any disk");
+            }
+            return (long) n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--disk takes a size such as 200MB or 2GB, not '" + text + "'");
+        }
+    }
+
+    private static Duration positive(Map<String, String> v, String key, Duration otherwise, boolean zeroAllowed) {
+        if (!v.containsKey(key)) {
+            return otherwise;
+        }
+        Duration d = Durations.parse(v.get(key));
+        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+            throw new IllegalArgumentException("--" + key + " takes a duration" + (zeroAllowed ? "" : " above 0")
+                    + ", not " + v.get(key));
+        }
+        return d;
     }
 
     /** The options in {@code values}; throws IllegalArgumentException, with a message for the user, on any that is wrong. */

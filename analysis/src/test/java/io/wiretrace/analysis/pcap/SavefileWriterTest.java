@@ -208,4 +208,110 @@ class SavefileWriterTest {
         assertEquals("", err.lines().filter(l -> !l.startsWith("Running as user")).reduce("", String::concat), err);
         return out.lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
     }
+
+    // ---- a watch's ring
+
+    private static ByteBuffer big(int size) {
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.put(frame());
+        b.position(size);
+        return b.flip();
+    }
+
+    private static SavefileWriter ring(Path dir, long maxBytes, long maxAgeSeconds) throws Exception {
+        SavefileWriter s = new SavefileWriter(dir, "ring.pcapng", SavefileWriter.Format.PCAPNG, 0, 0, 0, "wiretrace-test");
+        s.retain(maxBytes, TimeUnit.SECONDS.toNanos(maxAgeSeconds), 0);
+        s.addInterface(1, 262144, "eth-test");
+        s.open(T0);
+        return s;
+    }
+
+    private static List<Path> ringFiles(Path dir) throws Exception {
+        try (Stream<Path> l = Files.list(dir)) {
+            return l.filter(p -> p.getFileName().toString().startsWith("ring.pcapng")).sorted().collect(Collectors.toList());
+        }
+    }
+
+    private static long bytes(List<Path> files) throws Exception {
+        long n = 0;
+        for (Path p : files) {
+            n += Files.size(p);
+        }
+        return n;
+    }
+
+    @Test
+    void ringNeverTakesMoreThanItsBytesAndDeletesTheOldestFirst(@TempDir Path tmp) throws Exception {
+        SavefileWriter s = ring(tmp, 10_000_000, 3600);
+        long t = T0 * 1_000_000_000L;
+        long most = 0;
+        for (int i = 0; i < 600; i++) { // 600 packets of 50 kB: 30 MB
+            assertTrue(s.packet(0, t + i * 1_000_000L, big(50_000), 50_000));
+            most = Math.max(most, bytes(ringFiles(tmp)) + s.buffered());
+        }
+        s.close();
+        List<Path> left = ringFiles(tmp);
+        assertTrue(most <= 10_000_000, "the ring took " + most + " bytes at most");
+        assertTrue(bytes(left) > 7_000_000, "and kept most of its budget: " + bytes(left));
+        assertEquals("ring.pcapng000030", left.get(left.size() - 1).getFileName().toString(), "numbered on: " + left);
+        assertFalse(Files.exists(tmp.resolve("ring.pcapng000001")), "the oldest went first");
+        long packets = 0;
+        for (Path p : left) {
+            packets += CaptureFile.read(p, (iface, link, nanos, data, off, len, orig) -> { });
+        }
+        assertTrue(packets > 140 && packets < 200, packets + " packets in the files left");
+        assertTrue(s.ring().contains("older files deleted"), s.ring());
+    }
+
+    @Test
+    void ringLetsOldFilesGoUnlessPinned(@TempDir Path tmp) throws Exception {
+        SavefileWriter s = ring(tmp, 100_000_000, 100); // a new file every 10 s of packets
+        long t = T0 * 1_000_000_000L;
+        for (int i = 0; i <= 300; i++) { // a packet a second for 300 s
+            s.packet(0, t + i * 1_000_000_000L, frame(), 54);
+        }
+        List<Path> files = ringFiles(tmp);
+        assertTrue(files.size() >= 10 && files.size() <= 12, "about 100 s of 10-s files: " + files);
+        s.pin(t + 250 * 1_000_000_000L); // a firing at 250 s wants them from there
+        for (int i = 301; i <= 500; i++) {
+            s.packet(0, t + i * 1_000_000_000L, frame(), 54);
+        }
+        s.expire(t + 500 * 1_000_000_000L);
+        List<Path> pinned = ringFiles(tmp);
+        assertTrue(pinned.size() >= 24, "from 250 s on, kept past their age: " + pinned.size());
+        s.pin(Long.MAX_VALUE);
+        s.expire(t + 500 * 1_000_000_000L);
+        assertTrue(ringFiles(tmp).size() <= 12, "unpinned, let go: " + ringFiles(tmp));
+        s.close();
+    }
+
+    @Test
+    void cutLinksTheFilesSoTheRingCannotTakeThem(@TempDir Path tmp) throws Exception {
+        Path ringDir = Files.createDirectory(tmp.resolve("ring"));
+        Path cut = Files.createDirectory(tmp.resolve("cut"));
+        SavefileWriter s = ring(ringDir, 5_000_000, 3600);
+        long t = T0 * 1_000_000_000L;
+        for (int i = 0; i < 60; i++) {
+            s.packet(0, t + i * 1_000_000L, big(50_000), 50_000);
+        }
+        List<SavefileWriter.Kept> linked = s.cut(cut, t + 30 * 1_000_000L);
+        assertFalse(linked.isEmpty());
+        assertTrue(linked.get(0).last >= t + 30 * 1_000_000L, "only files reaching the firing's span");
+        assertEquals(t + 59 * 1_000_000L, linked.get(linked.size() - 1).last, "the current file was closed and taken");
+        long packets = 0;
+        for (SavefileWriter.Kept k : linked) {
+            packets += CaptureFile.read(k.path, (iface, link, nanos, data, off, len, orig) -> { });
+        }
+        for (int i = 60; i < 400; i++) { // the ring goes round several times
+            s.packet(0, t + i * 1_000_000L, big(50_000), 50_000);
+        }
+        s.close();
+        long after = 0;
+        for (SavefileWriter.Kept k : linked) {
+            assertFalse(Files.exists(ringDir.resolve(k.path.getFileName())), "the ring let it go");
+            after += CaptureFile.read(k.path, (iface, link, nanos, data, off, len, orig) -> { });
+        }
+        assertEquals(packets, after, "the cut's files are whole");
+        assertTrue(packets >= 30, packets + " packets");
+    }
 }

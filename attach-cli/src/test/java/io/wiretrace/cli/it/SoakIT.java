@@ -96,7 +96,7 @@ class SoakIT {
                         + count(stopped, "(\\d+) packets? dropped by interface")
                         + count(stopped, "(\\d+) packets? dropped by wiretrace");
                 table.add("stop: " + captured + " packets captured, " + drops + " dropped (all counters)");
-                write(table);
+                write(table, "soak.txt");
 
                 assertTrue(ring.problems.isEmpty(), String.join("\n", ring.problems));
                 assertTrue(ring.rotated >= 2 * RING, "the ring moved only " + ring.rotated + " times:\n" + String.join("\n", table));
@@ -128,6 +128,121 @@ class SoakIT {
         check(grown, samples, "in-app events held", Sample::held, 0.25, 500);
         check(grown, samples, "open connections", Sample::open, 0, 10);
         assertTrue(grown.isEmpty(), String.join("\n", grown) + "\n" + all);
+    }
+
+    /**
+     * A watch over the same load, its hours compressed: a ring of 20 s (--keep) in 50 MB (--disk), a
+     * trigger that fires all along (TLS handshakes over 3 ms, a couple a second), a bundle cut 2 s
+     * after a firing and then 15 s of cooldown, for {@code -Dsoak.watch.minutes} (2 by default): the
+     * ring turns over every 20 s, a bundle every 17 s or so. Besides the soak's flat heap, RSS,
+     * threads and descriptors, the ring's files never take more than their part of --disk, the JFR
+     * repository stays within the recording's part and a chunk, and every bundle is whole.
+     */
+    @Test
+    void watchStaysWithinItsBudget() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("wiretrace.verdictJdk") == null, "not a verdict test");
+        double minutes = Double.parseDouble(System.getProperty("soak.watch.minutes", "2"));
+        Path keystore = Harness.keystore(tmp);
+        Path stats = tmp.resolve("app-stats.txt");
+        Path out = tmp.resolve("watch");
+        List<Sample> samples = new ArrayList<>();
+        List<String> table = new ArrayList<>(List.of(Sample.HEADER + String.format(" %7s %7s %7s", "ringMB", "jfrMB", "bundles")));
+        long jfrBudget = 25_000_000L; // a fifth of --disk, at least 25 MB
+        long ringBudget = 50_000_000L - jfrBudget;
+        long mostRing = 0;
+        long mostJfr = 0;
+        try (Databases db = Databases.postgres(false);
+                Harness.App app = new Harness.App(List.of(Harness.currentJava(), "-Xmx256m", "-cp", HandOffIT.classPath(),
+                        "io.wiretrace.field.SoakApp", "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres",
+                        String.valueOf(db.port), keystore.toString(), "changeit", stats.toString()))) {
+            String pid = app.pid();
+            int tls = Integer.parseInt(app.ready.replaceAll(".* tls=(\\d+).*", "$1"));
+            Harness.cli("watch", pid, "-i", "lo", "-w", out.toString(), "--trigger", "slow>3ms,kind=tls", "--keep", "20s",
+                    "--disk", "50MB", "--after", "2s", "--cooldown", "15s", "--max-bundles", "1000", "--for", "1h",
+                    "tcp port " + app.port + " or tcp port " + tls + " or tcp port " + db.port).expect(0);
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (minutes * 60e9);
+            String status = "";
+            for (long next = t0 + CADENCE_NANOS; next <= end; next += CADENCE_NANOS) {
+                LockSupport.parkNanos(next - System.nanoTime());
+                Sample s = sample(pid, stats, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
+                long ring = bytes(out, p -> p.getFileName().toString().contains(".pcapng"));
+                long jfr = jfrRepository(pid);
+                int bundles;
+                try (Stream<Path> l = Files.list(out)) {
+                    bundles = (int) l.filter(p -> p.getFileName().toString().endsWith(".zip")
+                            && !p.getFileName().toString().startsWith(".")).count();
+                }
+                mostRing = Math.max(mostRing, ring);
+                mostJfr = Math.max(mostJfr, jfr);
+                samples.add(s);
+                String line = s.line() + String.format(" %7.1f %7.1f %7d", ring / 1e6, jfr / 1e6, bundles);
+                table.add(line);
+                System.out.println("watch soak " + line);
+                assertTrue(app.process.isAlive(), "the app ended:\n" + app.stderr);
+                status = Harness.cli("status", pid).expect(0).out;
+                assertFalse(status.contains("watch failure:"), status);
+            }
+            String stopped = Harness.cli("stop", pid).expect(0).out;
+            table.add(stopped.lines().filter(l -> l.startsWith("watch:") || l.startsWith("bundles:") || l.startsWith("ring:")
+                    || l.startsWith("firings")).collect(java.util.stream.Collectors.joining("\n")));
+            write(table, "soak-watch.txt");
+            assertFalse(stopped.contains("watch failure:"), stopped);
+            assertTrue(Files.readString(stats).contains(" failed=0"), "requests failed: " + Files.readString(stats));
+        }
+        String all = String.join("\n", table);
+        List<Path> bundles;
+        try (Stream<Path> l = Files.list(out)) {
+            bundles = l.filter(p -> p.getFileName().toString().endsWith(".zip")).sorted().toList();
+        }
+        assertTrue(bundles.size() >= minutes * 60 / 20 - 2, bundles.size() + " bundles:\n" + all);
+        for (Path b : bundles) {
+            assertFalse(b.getFileName().toString().startsWith("."), "a bundle left half written: " + b);
+            try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(b.toFile())) {
+                List<String> names = java.util.Collections.list(z.entries()).stream().map(e -> e.getName()).toList();
+                assertTrue(names.stream().anyMatch(n -> n.endsWith("/recording.jfr"))
+                        && names.stream().anyMatch(n -> n.endsWith("/report.html") || n.endsWith("/report-error.txt"))
+                        && names.stream().anyMatch(n -> n.contains(".pcapng")), b + ": " + names);
+            }
+        }
+        assertTrue(mostRing <= ringBudget, "the ring's files took " + mostRing + " bytes, more than " + ringBudget + "\n" + all);
+        assertTrue(mostJfr <= jfrBudget + 20_000_000L, "the JFR repository took " + mostJfr + " bytes\n" + all);
+        List<String> grown = new ArrayList<>();
+        check(grown, samples, "heap after GC (MB)", Sample::heapMb, 0.2, 4);
+        check(grown, samples, "RSS (MB)", Sample::rssMb, 0.1, 32);
+        check(grown, samples, "threads", Sample::threads, 0, 5);
+        check(grown, samples, "descriptors", Sample::fds, 0, 10);
+        check(grown, samples, "slow calls waiting", Sample::waiting, 0, 50);
+        assertTrue(grown.isEmpty(), String.join("\n", grown) + "\n" + all);
+    }
+
+    private static long bytes(Path dir, java.util.function.Predicate<Path> which) throws IOException {
+        long n = 0;
+        try (Stream<Path> l = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) l::iterator) {
+                if (which.test(p)) {
+                    try {
+                        n += Files.size(p);
+                    } catch (IOException e) {
+                        // deleted meanwhile
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The bytes in the target's JFR repository (a directory of the temp directory named after its pid). */
+    private static long jfrRepository(String pid) throws IOException {
+        long n = 0;
+        try (Stream<Path> l = Files.list(Paths.get(System.getProperty("java.io.tmpdir")))) {
+            for (Path d : (Iterable<Path>) l::iterator) {
+                if (d.getFileName().toString().endsWith("_" + pid) && Files.isDirectory(d)) {
+                    n += bytes(d, p -> true);
+                }
+            }
+        }
+        return n;
     }
 
     private static void check(List<String> grown, List<Sample> samples, String name, ToDoubleFunction<Sample> metric,
@@ -186,8 +301,8 @@ class SoakIT {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static void write(List<String> table) throws IOException {
-        Path file = Paths.get("target", "soak.txt");
+    private static void write(List<String> table, String name) throws IOException {
+        Path file = Paths.get("target", name);
         Files.write(file, table, StandardCharsets.UTF_8);
         System.out.println("soak table (" + file.toAbsolutePath() + "):\n" + String.join("\n", table));
     }
