@@ -53,7 +53,7 @@ final class Wiretrace implements Capturer, AutoCloseable {
             bufferNote = "wiretrace its default (32 MiB; this build has no -B)";
         }
         if (help.contains("--packets")) {
-            startOptions.addAll(List.of("--packets", mode));
+            startOptions.addAll(List.of("--packets", watch() ? "app" : mode));
         } else if (!mode.equals("app")) {
             throw new IllegalStateException("this build of wiretrace has no --packets: it cannot capture " + mode);
         }
@@ -68,6 +68,14 @@ final class Wiretrace implements Capturer, AutoCloseable {
         return mode.equals("outside");
     }
 
+    /**
+     * The capture in the JVM as a watch whose trigger never fires (a call slower than an hour): a
+     * ring in one file (-C 1000 of --disk 3GB), what a watch costs while it waits.
+     */
+    private boolean watch() {
+        return mode.equals("watch");
+    }
+
     @Override
     public String name() {
         return name(mode);
@@ -79,8 +87,11 @@ final class Wiretrace implements Capturer, AutoCloseable {
     }
 
     List<String> startCommand(Path out) {
-        return concat(concat(cli, List.of("start", String.valueOf(target.pid()), "-w", out.toString())),
-                concat(startOptions, filter));
+        List<String> command = watch()
+                ? List.of("watch", String.valueOf(target.pid()), "-w", out.toString(), "--trigger", "slow>1h",
+                        "--keep", "1h", "--disk", "3GB", "-C", "1000", "--for", "1h")
+                : List.of("start", String.valueOf(target.pid()), "-w", out.toString());
+        return concat(concat(cli, command), concat(startOptions, filter));
     }
 
     @Override

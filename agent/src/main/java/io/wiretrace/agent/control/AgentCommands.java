@@ -101,7 +101,7 @@ public final class AgentCommands {
                 session = s;
                 sessionId = id;
                 if (limit != null) {
-                    watch(s, Instant.now().plus(limit));
+                    stopAt(s, Instant.now().plus(limit));
                 }
                 publishWhileRunning(s);
                 return Reply.ok("session: " + id + "\n" + s.describeStart()
@@ -274,7 +274,7 @@ public final class AgentCommands {
     }
 
     /** Stops {@code s} at {@code at} unless it was stopped before: the capture always ends. */
-    private static void watch(Session s, Instant at) {
+    private static void stopAt(Session s, Instant at) {
         deadline = at;
         deadlineThread = Capture.daemon("wiretrace-deadline", () -> {
             while (session == s) {

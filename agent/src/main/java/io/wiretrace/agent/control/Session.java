@@ -145,7 +145,8 @@ final class Session {
                 onExit.accept(s);
             }, "wiretrace-shutdown");
             Runtime.getRuntime().addShutdownHook(s.shutdownHook);
-            setState("capturing " + dir + (s.capture == null ? " (packets off)" : ""));
+            setState((s.watch != null ? "watching " : "capturing ") + dir + (s.capture == null ? " (packets off)" : "")
+                    + (s.watch != null ? " for " + o.triggers : ""));
             return s;
         } catch (Throwable t) {
             s.stop();

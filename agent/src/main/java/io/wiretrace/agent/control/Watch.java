@@ -172,11 +172,11 @@ final class Watch implements Correlator.Watcher {
         try {
             for (int i = 0; i < fired.length; i++) {
                 Trigger t = o.triggers.get(i);
-                if (t.onCalls() && t.fires(kind, verdict, e - s, c.status, remoteAddress, remotePort, c.request) && s < armedAt) {
-                    beforeArmed++;
-                    return;
-                }
                 if (t.onCalls() && t.fires(kind, verdict, e - s, c.status, remoteAddress, remotePort, c.request)) {
+                    if (s < armedAt) {
+                        beforeArmed++;
+                        return;
+                    }
                     String what = kind + (c.request != null ? " " + c.request : "")
                             + (connectionId >= 0 ? " on connection " + connectionId : "")
                             + (remoteAddress != null && !remoteAddress.isEmpty() ? " with " + peer(remoteAddress, remotePort) : "")
@@ -474,6 +474,10 @@ final class Watch implements Correlator.Watcher {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
+        }
+        if (Files.exists(zip, LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(tmp);
+            throw new java.nio.file.FileAlreadyExistsException(zip.toString(), null, "exists already: not replaced");
         }
         Files.move(tmp, zip, StandardCopyOption.ATOMIC_MOVE);
         return Files.size(zip);

@@ -193,7 +193,9 @@ class WatchIT {
 
     @Test
     void eachOccurrenceYieldsOneBundleThatHoldsIt() throws Exception {
-        Random random = new Random(Long.getLong("wiretrace.watch.seed", System.nanoTime()));
+        long seed = Long.getLong("wiretrace.watch.seed", System.nanoTime());
+        System.out.println("watch: the occurrences' moments from seed " + seed + " (-Dwiretrace.watch.seed=" + seed + ")");
+        Random random = new Random(seed);
         Path out = tmp.resolve("watch");
         List<Occurrence> occurrences = new ArrayList<>();
         try (Flaky upstream = new Flaky();
@@ -376,6 +378,8 @@ class WatchIT {
                 Harness.cli("watch", app.pid(), "-i", "lo", "-w", out.toString(), "--trigger", watches[i][0],
                         "--after", "1s", "--disk", "50MB", filter).expect(0);
                 Harness.awaitStatus(app.pid(), "(fired 0)");
+                String list = Harness.cli("list").expect(0).out;
+                assertTrue(list.lines().anyMatch(l -> l.contains(app.pid()) && l.contains("watching " + out)), list);
                 Thread.sleep(6000); // armed, and quiet
                 assertEquals(List.of(), bundles(out), "fired on a quiet run");
                 upstream.reset.set(true);
