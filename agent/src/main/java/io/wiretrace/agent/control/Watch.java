@@ -65,6 +65,8 @@ final class Watch implements Correlator.Watcher {
     private final long slowNanos;
     private final String name;
     private final long[] fired;
+    /** Whether a trigger counts a rate: else the watch's thread reads no counter. */
+    private final boolean rates;
     private final Thread thread;
     private volatile boolean stopping;
     /** The JVM is exiting: a bundle cut now gets no report (the exit would wait for it). */
@@ -129,6 +131,7 @@ final class Watch implements Correlator.Watcher {
         this.slowNanos = slowNanos;
         this.name = "wiretrace-" + host() + "-" + ProcessHandle.current().pid();
         this.fired = new long[o.triggers.size()];
+        this.rates = o.triggers.stream().anyMatch(t -> !t.onCalls());
         this.thread = Capture.daemon("wiretrace-watch", this::loop);
         thread.setPriority(Thread.MIN_PRIORITY);
     }
@@ -300,7 +303,7 @@ final class Watch implements Correlator.Watcher {
     /** The rate triggers, over the last second of the capture's counts. */
     private void rates() {
         long now = System.nanoTime();
-        if (now < armedNano) {
+        if (!rates || now < armedNano) {
             return;
         }
         long[] s = {now, correlator.retransmissionsSeen(), correlator.resetsSeen()};
