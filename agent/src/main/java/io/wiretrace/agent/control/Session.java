@@ -416,6 +416,8 @@ final class Session {
     /** The smallest size -C × -W sets: two of JFR's chunks (it rotates at about 12 MB). */
     static final long MIN_RECORDING_BYTES = 25_000_000L;
     static final Duration MAX_RECORDING_AGE = Duration.ofHours(24);
+    /** JFR's largest chunk by default (it starts a new one then): a watch keeps room for one in its part of --disk. */
+    static final long JFR_CHUNK_BYTES = 12_000_000L;
 
     /**
      * Bounds the recording's chunks in the JFR repository (in the target's temp directory) and in
@@ -424,8 +426,9 @@ final class Session {
      * chunks go first, as the capture's oldest files do.
      */
     static void limits(Recording r, StartOptions o) {
-        if (o.watch()) { // the ring's part of --disk, and --keep with the window after a firing
-            r.setMaxSize(o.recordingBytes());
+        if (o.watch()) { // the recording's part of --disk, and --keep with the window after a firing
+            // JFR drops old chunks when one ends: the chunk being written comes on top of the size
+            r.setMaxSize(o.recordingBytes() - JFR_CHUNK_BYTES);
             r.setMaxAge(o.keep.plus(o.after).plusMinutes(1));
             return;
         }

@@ -41,6 +41,17 @@ class RecordingLimitsTest {
     }
 
     @Test
+    void aWatchKeepsItsPartOfTheDiskWithRoomForTheChunkBeingWritten() {
+        try (Recording r = limited(Map.of("trigger", "slow>1s", "disk", "500MB", "keep", "30m", "after", "20s"))) {
+            assertEquals(100_000_000L - Session.JFR_CHUNK_BYTES, r.getMaxSize(), "a fifth of --disk, less a chunk");
+            assertEquals(Duration.ofMinutes(31).plusSeconds(20), r.getMaxAge(), "--keep and --after, and a minute");
+        }
+        try (Recording r = limited(Map.of("trigger", "slow>1s", "disk", "50MB"))) {
+            assertEquals(25_000_000L - Session.JFR_CHUNK_BYTES, r.getMaxSize(), "at least 25 MB, less a chunk");
+        }
+    }
+
+    @Test
     void theRepositoryIsPrivateWhileClaimedAndGetsItsModeBack() throws Exception {
         JfrRepository repository = JfrRepository.claim();
         Path dir = Path.of(System.getProperty("jdk.jfr.repository"));

@@ -206,7 +206,8 @@ class SoakIT {
             }
         }
         assertTrue(mostRing <= ringBudget, "the ring's files took " + mostRing + " bytes, more than " + ringBudget + "\n" + all);
-        assertTrue(mostJfr <= jfrBudget + 20_000_000L, "the JFR repository took " + mostJfr + " bytes\n" + all);
+        // the recording's limit leaves room for the chunk being written; JFR checks a chunk's size now and then
+        assertTrue(mostJfr <= jfrBudget + 5_000_000L, "the JFR repository took " + mostJfr + " bytes\n" + all);
         List<String> grown = new ArrayList<>();
         check(grown, samples, "heap after GC (MB)", Sample::heapMb, 0.2, 4);
         check(grown, samples, "RSS (MB)", Sample::rssMb, 0.1, 32);
