@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -494,13 +495,15 @@ public final class SavefileWriter {
         fileSeq++;
         current = file;
         fileBytes = 0;
-        // No symbolic links: the name is ours, whoever else can write the directory.
-        Set<OpenOption> mode = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-        out = FileChannel.open(file, mode,
+        // Written as .NAME.new until its headers are in, then renamed over NAME: a file of the
+        // capture is never seen (or left by a killed JVM) without them. No symbolic links: a link
+        // at either name is replaced, never followed, whoever else can write the directory.
+        Path fresh = file.resolveSibling("." + file.getFileName() + ".new");
+        Files.deleteIfExists(fresh);
+        Set<OpenOption> mode = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        out = FileChannel.open(fresh, mode,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        // The attribute only applies to a new file; an overwritten one keeps its old mode otherwise.
-        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        Files.getFileAttributeView(fresh, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                 .setPermissions(PosixFilePermissions.fromString("rw-------"));
         files.remove(file);
         files.add(file);
@@ -524,12 +527,12 @@ public final class SavefileWriter {
             buf.putInt(PCAP_NANO_MAGIC).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
                     .putInt(i[1]).putInt(i[0]);
         }
-        // The headers at once: a new file is never seen (or left by a killed JVM) without them.
         headersPending = true;
         try {
             flush();
         } finally {
             headersPending = false;
+            Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
         }
     }
 

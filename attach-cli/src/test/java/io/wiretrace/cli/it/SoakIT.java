@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -165,6 +166,9 @@ class SoakIT {
             String status = "";
             for (long next = t0 + CADENCE_NANOS; next <= end; next += CADENCE_NANOS) {
                 LockSupport.parkNanos(next - System.nanoTime());
+                // a cut's report holds its memory until it is written (bounded by the heap rule):
+                // the growth check samples between cuts
+                Harness.await(Duration.ofSeconds(8), () -> !Harness.cli("status", pid).out.contains("cutting a bundle"));
                 Sample s = sample(pid, stats, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
                 long ring = bytes(out, p -> p.getFileName().toString().contains(".pcapng"));
                 long jfr = jfrRepository(pid);
