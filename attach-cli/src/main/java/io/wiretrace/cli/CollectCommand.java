@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.files.BundleName;
 import io.wiretrace.analysis.files.PrivateFile;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Durations;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -100,8 +100,7 @@ final class CollectCommand implements Callable<Integer> {
         long slowNanos = Durations.parse(capture.slow).toNanos();
         String pid = Targets.resolve(target);
         PrintWriter out = spec.commandLine().getOut();
-        String name = "wiretrace-" + Targets.host() + "-" + pid + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String name = BundleName.of(Long.parseLong(pid), LocalDateTime.now());
         Path base = outDir.toAbsolutePath().normalize();
         if (!Files.isDirectory(base)) {
             throw new Wiretrace.Failure(Wiretrace.USAGE, "-o " + outDir + ": no such directory");

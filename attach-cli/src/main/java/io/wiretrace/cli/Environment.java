@@ -1,6 +1,7 @@
 package io.wiretrace.cli;
 
 import com.sun.tools.attach.VirtualMachine;
+import io.wiretrace.analysis.files.BundleName;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.redact.Secrets;
 import java.io.IOException;
@@ -44,7 +45,7 @@ final class Environment {
         b.append("os: ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
                 .append(' ').append(System.getProperty("os.arch")).append('\n');
         b.append("distribution: ").append(osRelease()).append('\n');
-        b.append("host: ").append(Targets.host()).append('\n');
+        b.append("host: ").append(BundleName.host()).append('\n');
         b.append("processors: ").append(Runtime.getRuntime().availableProcessors()).append('\n');
         b.append("\n[interfaces, as the target sees them]\n");
         try {

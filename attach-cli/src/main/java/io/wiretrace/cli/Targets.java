@@ -187,16 +187,4 @@ final class Targets {
         }
         return target;
     }
-
-    /** This host's name, for file names: from the kernel, no name lookup; only [A-Za-z0-9.-]. */
-    static String host() {
-        String h = null;
-        try {
-            h = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (java.io.IOException | RuntimeException e) {
-            h = System.getenv("HOSTNAME");
-        }
-        h = h == null ? "" : h.replaceAll("[^A-Za-z0-9.-]", "_");
-        return h.isEmpty() ? "localhost" : h;
-    }
 }

@@ -2,7 +2,6 @@ package io.wiretrace.cli;
 
 import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.StartOptions;
-import io.wiretrace.analysis.protocol.Trigger;
 import io.wiretrace.analysis.protocol.Reply;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -119,13 +118,6 @@ final class WatchCommand implements Callable<Integer> {
     Map<String, String> options(Path out) {
         capture.validate();
         Map<String, String> o = capture.agentOptions(out, filter);
-        for (String t : triggers) {
-            try {
-                Trigger.parse(t);
-            } catch (IllegalArgumentException e) {
-                throw new Wiretrace.Failure(Wiretrace.USAGE, e.getMessage());
-            }
-        }
         o.put("trigger", String.join(StartOptions.TRIGGER_SEPARATOR, triggers));
         o.put("after", after);
         if (before != null) {

@@ -3,6 +3,7 @@ package io.wiretrace.agent.control;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.correlate.Correlator;
 import io.wiretrace.agent.events.TriggerEvent;
+import io.wiretrace.analysis.files.BundleName;
 import io.wiretrace.analysis.files.PrivateFile;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import io.wiretrace.analysis.protocol.Build;
@@ -13,7 +14,6 @@ import io.wiretrace.analysis.redact.JfrScrub;
 import io.wiretrace.analysis.report.Report;
 import io.wiretrace.analysis.verdict.Call;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,8 +22,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +61,6 @@ final class Watch implements Correlator.Watcher {
     private final SavefileWriter files;
     private final Recording recording;
     private final long slowNanos;
-    private final String name;
     private final long[] fired;
     /** Whether a trigger counts a rate: else the watch's thread reads no counter. */
     private final boolean rates;
@@ -129,7 +126,6 @@ final class Watch implements Correlator.Watcher {
         this.files = files;
         this.recording = recording;
         this.slowNanos = slowNanos;
-        this.name = "wiretrace-" + host() + "-" + ProcessHandle.current().pid();
         this.fired = new long[o.triggers.size()];
         this.rates = o.triggers.stream().anyMatch(t -> !t.onCalls());
         this.thread = Capture.daemon("wiretrace-watch", this::loop);
@@ -235,8 +231,7 @@ final class Watch implements Correlator.Watcher {
                 outcome = "cooldown";
             } else {
                 long before = o.before != null ? o.before.toNanos() : Long.MAX_VALUE / 4;
-                bundle = name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-                        + "-" + (written + 1);
+                bundle = BundleName.of(ProcessHandle.current().pid(), LocalDateTime.now()) + "-" + (written + 1);
                 open = new Firing(t, firings, what, Math.min(fromNanos, epochNow()) - before, o.after.toNanos(), bundle);
                 open.details.putAll(details);
                 if (files != null) {
@@ -574,17 +569,5 @@ final class Watch implements Correlator.Watcher {
     /** The bundles written so far, for stop's list of files. */
     synchronized int written() {
         return written;
-    }
-
-    private static String host() {
-        String h;
-        try {
-            h = new String(Files.readAllBytes(java.nio.file.Paths.get("/proc/sys/kernel/hostname")),
-                    StandardCharsets.UTF_8).trim();
-        } catch (IOException | RuntimeException e) {
-            h = System.getenv("HOSTNAME");
-        }
-        h = h == null ? "" : h.replaceAll("[^A-Za-z0-9.-]", "_");
-        return h.isEmpty() ? "localhost" : h;
     }
 }

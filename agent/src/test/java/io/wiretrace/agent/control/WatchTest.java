@@ -79,10 +79,10 @@ class WatchTest {
             assertTrue(w.status().contains("1 in a window"), w.status());
             slowRead(w, 1500); // cooling down
             assertTrue(w.status().contains("1 cooling down"), w.status());
-            Thread.sleep(1100);
+            assertTrue(await(() -> !w.status().contains("cooling down for")), w.status());
             slowRead(w, 2000);
             assertTrue(await(() -> w.written() == 2), w.status());
-            Thread.sleep(1100);
+            assertTrue(await(() -> !w.status().contains("cooling down for")), w.status());
             slowRead(w, 2000); // past the maximum
             assertTrue(w.status().contains("1 past --max-bundles"), w.status());
             assertTrue(w.status().contains("slow>1s,peer=10.0.0.5 (fired 5)"), w.status());

@@ -221,11 +221,6 @@ public final class SavefileWriter {
                 + (letGoFailure != null ? " (a delete failed: " + letGoFailure + ")" : "");
     }
 
-    /** The bytes the ring's files take now. */
-    public synchronized long ringBytes() {
-        return keptBytes + fileBytes + buf.position();
-    }
-
     private void nextRingFile(long nowNanos) throws IOException {
         closeFile();
         kept.addLast(new Kept(current, fileFirst, fileLast, fileBytes));

@@ -251,7 +251,8 @@ class WatchIT {
 
             // one more occurrence, and the target killed inside its window: the bundles written stay whole
             upstream.delayMs.set(1200);
-            Thread.sleep(2500);
+            assertTrue(Harness.await(Harness.DEADLINE, () -> Harness.cli("status", app.pid()).out.contains("window open:")),
+                    "the fourth occurrence opened no window");
             app.process.destroyForcibly().waitFor();
             upstream.delayMs.set(0);
         }
@@ -378,9 +379,10 @@ class WatchIT {
                 Harness.cli("watch", app.pid(), "-i", "lo", "-w", out.toString(), "--trigger", watches[i][0],
                         "--after", "1s", "--disk", "50MB", filter).expect(0);
                 Harness.awaitStatus(app.pid(), "(fired 0)");
+                // quiet until the triggers are armed (5 s after the start)
+                assertTrue(Harness.await(Harness.DEADLINE, () -> !Harness.cli("status", app.pid()).out.contains("armed in")));
                 String list = Harness.cli("list").expect(0).out;
                 assertTrue(list.lines().anyMatch(l -> l.contains(app.pid()) && l.contains("watching " + out)), list);
-                Thread.sleep(6000); // armed, and quiet
                 assertEquals(List.of(), bundles(out), "fired on a quiet run");
                 upstream.reset.set(true);
                 assertTrue(Harness.await(Harness.DEADLINE, () -> bundles(out).size() == 1),
