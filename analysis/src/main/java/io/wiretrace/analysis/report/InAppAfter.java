@@ -70,7 +70,7 @@ final class InAppAfter {
                     events.computeIfAbsent(x.thread, k -> new ArrayList<>()).add(x);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             throw Recording.corrupt(jfr, e);
         }
         for (Map.Entry<Long, List<Map<String, Object>>> t : byThread.entrySet()) {

@@ -131,7 +131,7 @@ final class Recording {
             while (in.hasMoreEvents()) {
                 r.event(in.readEvent());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             throw corrupt(file, e);
         }
         r.connectionDetails();
@@ -261,7 +261,7 @@ final class Recording {
                             .add(e.getString("method") + " " + e.getString("path") + " → " + e.getInt("status"));
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             throw corrupt(file, e);
         }
     }
@@ -432,7 +432,7 @@ final class Recording {
                     l.add(new SocketCall(kind, thread, start, end, detail));
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             throw corrupt(file, e);
         }
         return out;
@@ -467,7 +467,7 @@ final class Recording {
                     out.add(x);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) {
             throw corrupt(file, e);
         }
         return out;
@@ -520,9 +520,10 @@ final class Recording {
 
     /**
      * A recording that the JDK's parser, or the report reading its fields, cannot make sense of (a
-     * cut or damaged file, an event without a field it should have): an IOException that says so.
+     * cut or damaged file, an event without a field it should have; the parser throws InternalError
+     * for a damaged constant pool): an IOException that says so.
      */
-    static IOException corrupt(Path file, RuntimeException e) {
+    static IOException corrupt(Path file, Throwable e) {
         return new IOException(file.getFileName() + " is damaged or not a recording of wiretrace's events ("
                 + e.getClass().getSimpleName() + ": " + Terminal.line(e.getMessage()) + ")", e); // it may quote the file
     }
