@@ -204,7 +204,7 @@ class WatchIT {
             Harness.Result started = Harness.cli("watch", app.pid(), "-i", "lo", "-w", out.toString(),
                     "--trigger", "slow>800ms", "--trigger", "verdict=PEER_RESET", "--after", AFTER.toSeconds() + "s",
                     "--cooldown", COOLDOWN.toSeconds() + "s", "--keep", "3m", "--disk", DISK / 1_000_000 + "MB",
-                    "--max-bundles", "3", "--for", "10m",
+                    "--max-bundles", "4", "--for", "10m",
                     "tcp port " + app.port + " or tcp port " + upstream.port()).expect(0);
             assertTrue(started.out.contains("watching: slow>800ms, verdict=PEER_RESET"), started.out);
 
@@ -217,7 +217,7 @@ class WatchIT {
             }
             String quiet = Harness.cli("status", app.pid()).expect(0).out;
             assertTrue(quiet.contains("slow>800ms (fired 0), verdict=PEER_RESET (fired 0)"), quiet);
-            assertTrue(quiet.contains("bundles: 0 of 3"), quiet);
+            assertTrue(quiet.contains("bundles: 0 of 4"), quiet);
             assertTrue(load.ok.get() > 100 && load.failed.get() == 0, "load: " + load.ok + " ok, " + load.failed + " failed");
 
             String[] kinds = {"slow", "reset", "slow"};
@@ -246,7 +246,7 @@ class WatchIT {
                 }
             }
             String status = Harness.cli("status", app.pid()).expect(0).out;
-            assertTrue(status.contains("bundles: 3 of 3"), status);
+            assertTrue(status.contains("bundles: 3 of 4"), status);
             assertTrue(most <= DISK * 4 / 5, "the ring took " + most + " bytes, its part of --disk is " + DISK * 4 / 5);
 
             // one more occurrence, and the target killed inside its window: the bundles written stay whole
