@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -493,6 +494,13 @@ public final class SavefileWriter {
         // Written as .NAME.new until its headers are in, then renamed over NAME: a file of the
         // capture is never seen (or left by a killed JVM) without them. No symbolic links: a link
         // at either name is replaced, never followed, whoever else can write the directory.
+        // What is at NAME already must be a plain file (a ring's or an earlier run's, overwritten
+        // as tcpdump does): a link or anything else there is refused, as the open of NAME itself
+        // refused it before files were renamed into place.
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileSystemException(file.toString(), null,
+                    Files.isSymbolicLink(file) ? "a symbolic link, not followed" : "not a regular file");
+        }
         Path fresh = file.resolveSibling("." + file.getFileName() + ".new");
         Files.deleteIfExists(fresh);
         Set<OpenOption> mode = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);

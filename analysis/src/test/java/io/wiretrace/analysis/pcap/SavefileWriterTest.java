@@ -78,6 +78,33 @@ class SavefileWriterTest {
         assertThrows(IllegalArgumentException.class, () -> pcap.addInterface(1, 262144, "eth-b"));
     }
 
+    /**
+     * A file is renamed into place once its headers are in: a plain file at the name is replaced
+     * (as tcpdump overwrites), a link at it is refused and left, and a link at the temporary name is
+     * removed, never followed.
+     */
+    @Test
+    void linksAtTheNameAreRefusedAndPlainFilesReplaced(@TempDir Path tmp) throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious");
+        Path dir = Files.createDirectory(tmp.resolve("out"));
+        Files.createSymbolicLink(dir.resolve("a.pcapng"), victim);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> open(dir, "a.pcapng", SavefileWriter.Format.PCAPNG, 0, 0, 0));
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(dir.resolve("a.pcapng")));
+        assertFalse(Files.exists(dir.resolve(".a.pcapng.new"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+
+        Files.createSymbolicLink(dir.resolve(".b.pcapng.new"), victim);
+        Files.writeString(dir.resolve("b.pcapng"), "an earlier run's");
+        Files.setPosixFilePermissions(dir.resolve("b.pcapng"), PosixFilePermissions.fromString("rw-r--r--"));
+        SavefileWriter s = open(dir, "b.pcapng", SavefileWriter.Format.PCAPNG, 0, 0, 0);
+        assertTrue(s.packet(0, T0 * 1_000_000_000L, frame(), 54));
+        s.close();
+        assertEquals(List.of("54"), tshark(dir.resolve("b.pcapng"), "-T", "fields", "-e", "frame.len"));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("b.pcapng"))));
+        assertEquals("precious", Files.readString(victim));
+        assertEquals(List.of("a.pcapng", "b.pcapng"), names(dir));
+    }
+
     /** Comments, and room for one written later: in the buffer, in the file, in a file rotated away. */
     @Test
     void commentsAndVerdictsWrittenLater(@TempDir Path tmp) throws Exception {
