@@ -58,6 +58,8 @@ public final class Load {
     private final List<String> wiretraceOpts = opts("wiretraceOpts");
     private final List<String> beforeOpts = opts("beforeOpts");
     private final boolean before = !System.getProperty("load.beforeOpts", "").isBlank();
+    /** async-profiler's library, for run --profile; empty otherwise. */
+    private final String profiler = System.getProperty("load.profiler", "");
     private Generator gen;
     private int phase;
     private int cycle;
@@ -85,6 +87,10 @@ public final class Load {
                 before ? "; before: " + String.join(" ", beforeOpts) : "");
         gen.start();
         warmUp(gen);
+        if (!profiler.isEmpty()) {
+            profile(gen);
+            return;
+        }
 
         List<List<String>> phase1 = List.of(List.of(NONE, TCPDUMP, TCPDUMP, NONE));
         List<List<String>> phase2 = List.of(before
@@ -115,6 +121,34 @@ public final class Load {
         }
         gen.close();
         report();
+    }
+
+    /**
+     * run --profile: the app profiled for profileMs with no agent, with wiretrace running (once its
+     * JIT is quiet after the start), and after its stop; then where its CPU went, per request.
+     */
+    private void profile(Generator gen) throws Exception {
+        long nanos = millis("profileMs") * 1_000_000L;
+        Map<String, Path> files = new LinkedHashMap<>();
+        Map<String, Long> requests = new LinkedHashMap<>();
+        profiled(gen, NONE, nanos, files, requests);
+        startWiretrace(WIRETRACE);
+        profiled(gen, WIRETRACE, nanos, files, requests);
+        stopWiretrace();
+        profiled(gen, STOPPED, nanos, files, requests);
+        gen.close();
+        Profile.print(files, requests);
+    }
+
+    private void profiled(Generator gen, String arm, long nanos, Map<String, Path> files, Map<String, Long> requests)
+            throws Exception {
+        Path file = work.resolve("profile-" + arm + ".collapsed");
+        Profile.start(appPid, profiler);
+        Generator.Round r = gen.measure(nanos);
+        Profile.stop(appPid, profiler, file);
+        files.put(arm, file);
+        requests.put(arm, count(r));
+        System.out.printf("profiled %s: %.0f req/s over %d ms%n", arm, rate(r), nanos / 1_000_000);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.wiretrace.agent.events.HttpExchangeEvent;
 import io.wiretrace.analysis.http.RequestLine;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * HTTP/1.x exchanges from the bytes an app writes and reads on a connection: a request line
@@ -16,7 +17,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Reads and writes of one connection may come from two threads (a selector reads while the
  * caller writes). Written bytes are looked at before they leave, so that the answer, whichever
  * thread reads it, finds the exchange begun; the fields are written before {@link State#phase},
- * a volatile, and read after it. Each exchange allocates its event and two strings when it starts.
+ * a volatile, and read after it. An exchange takes the event its connection's last one committed
+ * (or a new one, on a connection's first exchange or while that one is still finishing on another
+ * thread) and allocates its path's string.
  */
 public final class HttpExchanges {
     private static final int IDLE = 0;
@@ -53,6 +56,8 @@ public final class HttpExchanges {
     static final class State {
         volatile int phase;
         HttpExchangeEvent event;
+        /** The event of the connection's last exchange once committed, for its next: taken with getAndSet, by one thread. */
+        final AtomicReference<HttpExchangeEvent> spare = new AtomicReference<>();
         boolean incoming;
         long start;
         long requestSent;
@@ -632,7 +637,10 @@ public final class HttpExchanges {
     }
 
     private static void begin(State s, boolean incoming, int method, Object data, int offset, long n, long total) {
-        HttpExchangeEvent e = new HttpExchangeEvent();
+        HttpExchangeEvent e = s.spare.getAndSet(null);
+        if (e == null) {
+            e = new HttpExchangeEvent();
+        }
         e.begin();
         long start = System.nanoTime(); // after begin(): the offsets below stay within the event's duration
         s.event = e;
@@ -711,6 +719,11 @@ public final class HttpExchanges {
         }
         if (s.incoming) {
             RequestContext.leave(s.context); // answered: the thread that answered works for it no more
+        } else if (s.firstByte != 0 && s.requestSent > s.firstByte) {
+            // The writer read its clock after its write returned, and was preempted before: the
+            // answer, read on another thread (a client's selector), came in earlier. It cannot
+            // have come before the request left.
+            s.requestSent = s.firstByte;
         }
         slow(c, s);
         e.end();
@@ -726,9 +739,14 @@ public final class HttpExchanges {
                 e.dns = tcp.dnsNanos;
                 e.connect = tcp.connectNanos;
                 e.tls = tcp.tlsNanos;
+            } else {
+                e.dns = 0; // the event may be the connection's first exchange's, reused
+                e.connect = 0;
+                e.tls = 0;
             }
             e.commit();
         }
+        s.spare.set(e); // after the commit: the next exchange may begin it on another thread
     }
 
     /** Hands a slow exchange, or one that got no response, to the correlator. */

@@ -117,10 +117,10 @@ public final class InApp {
                     add(locks, (e.kind == MONITOR ? "a monitor of " : "a java.util.concurrent lock, ")
                             + (e.what != null ? e.what : "its class not recorded")
                             + (e.owner != null && !e.owner.isEmpty() ? " held by " + e.owner : "")
-                            + " at " + place(e.frames), overlap);
+                            + at(e.frames), overlap);
                 } else {
                     wait += overlap;
-                    add(waits, verb(e) + " at " + place(e.frames), overlap);
+                    add(waits, verb(e) + at(e.frames), overlap);
                 }
             }
         }
@@ -181,6 +181,14 @@ public final class InApp {
             default:
                 return "parked" + (e.what != null ? " on " + e.what : "");
         }
+    }
+
+    /**
+     * " at " and the place, or nothing for an event recorded without its stack (jdk.JavaMonitorEnter
+     * in wiretrace.jfc: JFR walks the stack at every contended entry, before it knows how long it takes).
+     */
+    private static String at(String[] frames) {
+        return frames.length == 0 ? "" : " at " + place(frames);
     }
 
     /** The innermost frame, and the innermost of the app's own if that is another: "Math.sqrt ← App.burn". */

@@ -78,6 +78,14 @@ class InAppTest {
         assertEquals(Verdict.APP_LOCK, v.verdict, v.evidence);
         assertEquals(490 * MS, v.explained);
         assertTrue(v.evidence.contains("a monitor of com.example.Shop$Stock held by stock-keeper at Shop.reserve"), v.evidence);
+
+        // as wiretrace.jfc records it: without its stack
+        events.clear();
+        events.add(new InApp.Event(InApp.MONITOR, THREAD, T0 + 5 * MS, T0 + 495 * MS, "com.example.Shop$Stock",
+                "stock-keeper", 0, null));
+        v = explain();
+        assertEquals(Verdict.APP_LOCK, v.verdict, v.evidence);
+        assertTrue(v.evidence.contains("a monitor of com.example.Shop$Stock held by stock-keeper (490"), v.evidence);
     }
 
     @Test
