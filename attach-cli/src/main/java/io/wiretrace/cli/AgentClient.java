@@ -211,10 +211,14 @@ final class AgentClient {
             values.put(Commands.SESSION, session);
         }
         Path request = dir.resolve(Commands.STOP_FILE);
+        // Written whole under a name of its own, then renamed: the agent looks for the request five
+        // times a second, and once read one that was still empty ("no command given").
+        Path written = dir.resolve(Commands.STOP_FILE + "." + token + ".new");
         try {
-            Files.deleteIfExists(request); // a request nobody took: ours replaces it
-            staging.privateFile(request, new Args(Commands.STOP, values).format());
+            staging.privateFile(written, new Args(Commands.STOP, values).format());
+            Files.move(written, request, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // a request nobody took: ours replaces it
         } catch (IOException e) {
+            deleteQuietly(written);
             return null;
         }
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_WAIT_SECONDS);

@@ -54,6 +54,9 @@ class DatabaseIT {
             String java = jdk.equals("25") ? Harness.java(System.getProperty("wiretrace.jdk25")) : Harness.currentJava();
             try (Harness.App app = new Harness.App(List.of(java, "-cp", HandOffIT.classPath(), "io.wiretrace.field.DbApp", url,
                     pg ? "wt" : "root", "", system))) {
+                // the app's first request loads and starts its HTTP server's and its pool's classes:
+                // its own time (once read 227 ms late on JDK 25, rightly APP_READ_LATE)
+                assertTrue(Harness.get(app.port, "/rows")[1].contains("3 rows"));
                 CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
                         "tcp port " + app.port + " or tcp port " + db.port);
                 collect.awaitOutput("collecting from " + app.pid());
