@@ -60,6 +60,7 @@ class DatabaseIT {
                 CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
                         "tcp port " + app.port + " or tcp port " + db.port);
                 collect.awaitOutput("collecting from " + app.pid());
+                Harness.awaitJitQuiet(app.pid());
                 assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));
                 assertTrue(Harness.get(app.port, "/rows")[1].contains("3 rows"));
                 assertTrue(Harness.get(app.port, "/fail")[1].startsWith("HTTP/1.1 500"));
@@ -130,6 +131,7 @@ class DatabaseIT {
                 CollectIT.Collect collect = new CollectIT.Collect(tmp, app.pid(), "-d", "120s", "-i", "lo", "--slow", "200ms",
                         "tcp port " + app.port + " or tcp port " + db.port);
                 collect.awaitOutput("collecting from " + app.pid());
+                Harness.awaitJitQuiet(app.pid()); // the start's own cost on the first requests (see there)
                 int requests = 3;
                 for (int i = 0; i < requests; i++) {
                     assertTrue(Harness.get(app.port, "/orders")[1].startsWith("HTTP/1.1 200"));

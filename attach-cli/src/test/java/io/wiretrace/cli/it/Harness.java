@@ -169,6 +169,48 @@ final class Harness {
         }
     }
 
+    /**
+     * Waits, at most 30 s, until the JVM {@code pid}'s compiler threads are quiet: under 5 % of a
+     * core over the last half second. A start's retransformation throws compiled code away, and
+     * the app's requests in the seconds after it wait for the JIT (read 200 ms late, say, and
+     * rightly called APP_READ_LATE) unless a test waits this out.
+     */
+    static void awaitJitQuiet(String pid) throws Exception {
+        long[] last = {jitNanos(pid), System.nanoTime()};
+        await(Duration.ofSeconds(30), () -> {
+            long now = System.nanoTime();
+            if (now - last[1] < 500_000_000L) {
+                return false;
+            }
+            long jit = jitNanos(pid);
+            boolean quiet = (jit - last[0]) * 20 < now - last[1];
+            last[0] = jit;
+            last[1] = now;
+            return quiet;
+        });
+    }
+
+    /** CPU time (ns) of the JVM's C1 and C2 compiler threads, from /proc/PID/task. */
+    private static long jitNanos(String pid) throws IOException {
+        long sum = 0;
+        long tick = 10_000_000L; // USER_HZ 100
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick; // utime, stime
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return sum;
+    }
+
     /** What the CLI process printed and returned. */
     static final class Result {
         final int code;

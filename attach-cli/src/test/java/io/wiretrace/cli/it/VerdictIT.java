@@ -351,7 +351,13 @@ class VerdictIT {
                 "tcp.port == " + port, "-T", "fields", "-e", "frame.comment").lines().toList();
         assertFalse(comments.isEmpty(), "no packets of the think connection");
         String named = "conn " + think.getLong("connectionId") + " · fault-worker · GET /think?…";
-        assertTrue(comments.stream().allMatch(c -> c.startsWith("conn " + think.getLong("connectionId") + " · ")),
+        // every packet names it, but for the handshake's when the reader saw them before the
+        // connect returned (the app registers a connection then): at most those three
+        int unnamed = 0;
+        while (unnamed < comments.size() && comments.get(unnamed).isBlank()) {
+            unnamed++;
+        }
+        assertTrue(unnamed <= 3 && comments.stream().skip(unnamed).allMatch(c -> c.startsWith("conn " + think.getLong("connectionId") + " · ")),
                 "every packet of the connection names it:\n" + String.join("\n", comments));
         assertTrue(comments.stream().anyMatch(c -> c.startsWith(named)), "no packet names the request: " + named
                 + "\n" + String.join("\n", comments));
