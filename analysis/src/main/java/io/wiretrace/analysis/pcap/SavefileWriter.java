@@ -492,11 +492,10 @@ public final class SavefileWriter {
         current = file;
         fileBytes = 0;
         // Written as .NAME.new until its headers are in, then renamed over NAME: a file of the
-        // capture is never seen (or left by a killed JVM) without them. No symbolic links: a link
-        // at either name is replaced, never followed, whoever else can write the directory.
-        // What is at NAME already must be a plain file (a ring's or an earlier run's, overwritten
-        // as tcpdump does): a link or anything else there is refused, as the open of NAME itself
-        // refused it before files were renamed into place.
+        // capture is never seen (or left by a killed JVM) without them. No symbolic link is ever
+        // followed, whoever else can write the directory: what is at NAME must be a plain file (a
+        // ring's or an earlier run's, overwritten as tcpdump does), anything else is refused; a
+        // link at the temporary name is deleted and the file made anew there.
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileSystemException(file.toString(), null,
                     Files.isSymbolicLink(file) ? "a symbolic link, not followed" : "not a regular file");
