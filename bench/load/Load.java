@@ -67,7 +67,9 @@ public final class Load {
     Load() {
         int appPort = Integer.parseInt(prop("appPort"));
         int upPort = Integer.parseInt(prop("upstreamPort"));
-        filter = List.of("tcp", "port", String.valueOf(appPort), "or", "tcp", "port", String.valueOf(upPort));
+        filter = System.getProperty("load.filter", "").isBlank()
+                ? List.of("tcp", "port", String.valueOf(appPort), "or", "tcp", "port", String.valueOf(upPort))
+                : opts("filter");
     }
 
     public static void main(String[] args) throws Exception {
@@ -298,27 +300,35 @@ public final class Load {
     }
 
     /**
-     * Waits, under load, until the app's JIT compiler threads are quiet (under 5 % of a core over
-     * a second) or jitMaxMs since {@code t0} passed, and says how much compiler CPU the app spent
-     * since {@code t0}: what retransforming classes costs (compiled code that inlined them is
-     * thrown away and compiled again), apart from what the arm's rounds measure.
+     * Waits, under load, until the app's JIT compiler threads are quiet (under {@code jitQuietPercent}
+     * of a core over the last {@link #JIT_WINDOW_S} seconds) or jitMaxMs since {@code t0} passed,
+     * and says how much compiler CPU the app spent since {@code t0}: what retransforming classes
+     * costs (compiled code that inlined them is thrown away and compiled again), apart from what
+     * the arm's rounds measure. The window is long because the compiler works in bursts: after
+     * the first start (which throws away all compiled code) a second under 5 % came 25-30 s after
+     * it, while the compiler still took 4-5 % of a core for another 30 s.
      */
     private void awaitJit(String after, long t0) throws Exception {
         long jit0 = jitCpu0;
-        long last = jitNanos(appPid);
         long max = millis("jitMaxMs") * 1_000_000L;
+        double quiet = Double.parseDouble(System.getProperty("load.jitQuietPercent", "2")) / 100;
+        long[] window = new long[JIT_WINDOW_S + 1];
+        int n = 0;
         while (System.nanoTime() - t0 < max) {
-            Thread.sleep(1000);
-            long now = jitNanos(appPid);
-            if (now - last < 50_000_000L) {
+            window[n++ % window.length] = jitNanos(appPid);
+            if (n >= window.length
+                    && window[(n - 1) % window.length] - window[n % window.length] < quiet * JIT_WINDOW_S * 1e9) {
                 break;
             }
-            last = now;
+            Thread.sleep(1000);
         }
         System.out.printf("  jit after %s: %.1f s of compiler CPU in the app, quiet %.0f s after it%s%n", after,
                 (jitNanos(appPid) - jit0) / 1e9, (System.nanoTime() - t0) / 1e9,
                 System.nanoTime() - t0 >= max ? " (not quiet: gave up waiting)" : "");
     }
+
+    /** The seconds over which the compiler threads must be quiet. */
+    private static final int JIT_WINDOW_S = 5;
 
     /** CPU time (ns) of the JVM's compiler threads (C1 and C2), from /proc/PID/task. */
     private static long jitNanos(long pid) throws IOException {

@@ -663,12 +663,22 @@ public final class HttpExchanges {
         s.longestGap = 0;
         s.starts[s.exchanges & 3] = start;
         s.exchanges++; // after the start: a reader that sees the count sees the start
-        s.method = METHODS[method];
-        s.path = path(data, offset, n, METHOD_BYTES[method].length);
-        s.thread = Thread.currentThread().getName();
+        // A connection's requests are mostly for one path, from one thread: the last exchange's
+        // strings are used again when they are the same, so that an exchange allocates nothing.
+        String m = METHODS[method];
+        String path = samePath(s.path, data, offset, n, METHOD_BYTES[method].length) ? s.path
+                : path(data, offset, n, METHOD_BYTES[method].length);
+        String thread = Thread.currentThread().getName();
+        String label = s.label;
+        if (label == null || m != s.method || path != s.path || !thread.equals(s.thread)) {
+            label = thread + " · " + m + " " + path;
+        }
+        s.method = m;
+        s.path = path;
+        s.thread = thread;
         s.threadId = Thread.currentThread().getId();
         s.ownThread = false;
-        s.label = s.thread + " · " + s.method + " " + s.path;
+        s.label = label;
         s.phase = REQUEST;
     }
 
@@ -826,6 +836,24 @@ public final class HttpExchanges {
             }
         }
         return RequestLine.target(sb);
+    }
+
+    /**
+     * Whether the request target from {@code from} is {@code last}, byte for byte, and plain (no
+     * query, no path parameters: what {@link #path} would make of it is then itself).
+     */
+    static boolean samePath(String last, Object data, int offset, long n, int from) {
+        if (last == null || from + last.length() >= n) {
+            return false;
+        }
+        for (int i = 0; i < last.length(); i++) {
+            int b = at(data, offset, from + i);
+            if (b != last.charAt(i) || b == '?' || b == ';') {
+                return false;
+            }
+        }
+        int after = at(data, offset, from + last.length());
+        return after == ' ' || after == '\r' || after == '\n';
     }
 
     /** The three digits after "HTTP/1.x ", or 0. */

@@ -448,9 +448,10 @@ final class Session {
         r.setName("wiretrace");
         r.enable("wiretrace.SocketRead").withThreshold(threshold);
         r.enable("wiretrace.SocketWrite").withThreshold(threshold);
-        r.enable("wiretrace.HttpExchange").withThreshold(threshold);
-        r.enable("wiretrace.DatabaseQuery").withThreshold(threshold);
-        r.enable("wiretrace.DnsLookup").withThreshold(threshold);
+        // one a request: the report's request counts and samples are built from them
+        r.enable("wiretrace.HttpExchange").withThreshold(Duration.ZERO);
+        r.enable("wiretrace.DatabaseQuery").withThreshold(Duration.ZERO);
+        r.enable("wiretrace.DnsLookup").withThreshold(Duration.ZERO);
         r.setToDisk(true);
         limits(r, o);
         // JFR writes the destination at stop(), and by itself if the JVM exits first (its own

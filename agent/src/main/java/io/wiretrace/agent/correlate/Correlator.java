@@ -453,17 +453,25 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     @Override
     public void evicted(Flow f) {
         Track t = (Track) f.attachment;
-        if (t != null) {
-            t.release();
+        if (t == null) {
+            return;
         }
-        if (t != null && !t.joined() && t.calls != null) {
+        t.release();
+        if (!t.joined() && t.calls != null) {
             t.calls.ended(f, slowNanos, this);
         }
-        if (t != null && t.client != null) {
+        if (t.client != null) {
             summary(f, t.client, true);
         }
-        if (t != null && t.server != null) {
+        if (t.server != null) {
             summary(f, t.server, false);
+        }
+        if (t.joined() && f.end() == Flow.End.CLOSED) {
+            // Closed and quiet since: its calls were explained, and the app's connection,
+            // remembered a while longer, need not keep its records. (Not an idle flow's: a call
+            // may still be waiting on it. Nor an unjoined one's: its packets-only calls are
+            // explained from them later, and nothing else keeps it.)
+            t.forget();
         }
     }
 

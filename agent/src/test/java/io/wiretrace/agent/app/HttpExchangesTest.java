@@ -60,4 +60,38 @@ class HttpExchangesTest {
         assertEquals("tls", tls.application);
         assertEquals(false, HttpExchanges.inExchange(tls));
     }
+
+    /**
+     * A connection's exchanges for the same plain path use the last one's strings again (nothing
+     * allocated); another path, a query or parameters, another thread make new ones, as before.
+     */
+    @Test
+    void theSamePathAgainUsesTheLastExchangesStrings() throws Exception {
+        Conn c = new Conn(4, "127.0.0.1", 8080, "127.0.0.1", 40003);
+        c.role = Conn.SERVER;
+        serve(c, "/orders");
+        Object first = HttpExchanges.current(c);
+        serve(c, "/orders");
+        assertTrue(first == HttpExchanges.current(c), "the same label, not an equal one");
+        assertEquals(Thread.currentThread().getName() + " · GET /orders", HttpExchanges.describe(first));
+        String[] expected = {"/orders/1", "/orders?id=7", "/orders?id=8", "/orders;jsessionid=x", "/order", "/orders"};
+        String[] labels = {"/orders/1", "/orders?…", "/orders?…", "/orders;…", "/order", "/orders"};
+        Object last = first;
+        for (int i = 0; i < expected.length; i++) {
+            serve(c, expected[i]);
+            Object now = HttpExchanges.current(c);
+            assertEquals(Thread.currentThread().getName() + " · GET " + labels[i], HttpExchanges.describe(now));
+            assertTrue(now != last, expected[i] + " after the one before: a label of its own");
+            last = now;
+        }
+        Thread other = new Thread(() -> serve(c, "/orders"), "another-thread");
+        other.start();
+        other.join();
+        assertEquals("another-thread · GET /orders", HttpExchanges.describe(HttpExchanges.current(c)));
+
+        byte[] request = request("/orders");
+        assertTrue(HttpExchanges.samePath("/orders", request, 0, request.length, 4));
+        assertTrue(!HttpExchanges.samePath("/orders", request, 0, 11, 4), "the target's end must be there");
+        assertTrue(!HttpExchanges.samePath("/order", request, 0, request.length, 4), "a prefix is not the path");
+    }
 }

@@ -489,4 +489,47 @@ class CorrelatorTest {
         assertEquals(1024, t.capacity(), "a joined flow's ring grows to its full size");
         assertTrue(cor.status().contains("1001 in the table, 1 joined"), cor.status());
     }
+
+    /**
+     * A flow of the app's that closed lets its records go when it leaves the table: its
+     * connection is remembered longer (late joins), and kept every record of it alive with it.
+     * One that left idle keeps them: a call may still be waiting on its connection.
+     */
+    @Test
+    void aClosedFlowLetsItsRecordsGoAnIdleOneKeepsThem() throws Exception {
+        Conn closing = conn(7, "main", "10.2.0.1", 40000, "10.2.0.2", 80, Conn.CLIENT);
+        Conn quiet = conn(8, "main", "10.2.0.1", 40001, "10.2.0.2", 80, Conn.CLIENT);
+        cor.opened(closing);
+        cor.opened(quiet);
+        Wire w = new Wire("10.2.0.1", 40000, "10.2.0.2", 80);
+        Wire q = new Wire("10.2.0.1", 40001, "10.2.0.2", 80);
+        w.open(t0);
+        q.open(t0);
+        for (int i = 0; i < 100; i++) {
+            w.send(i % 2 == 0, Frame.ACK | Frame.PSH, 100, t0 + (3 + i) * MS);
+            q.send(i % 2 == 0, Frame.ACK | Frame.PSH, 100, t0 + (3 + i) * MS);
+        }
+        w.send(true, Frame.FIN | Frame.ACK, 0, t0 + 200 * MS);
+        w.send(false, Frame.FIN | Frame.ACK, 0, t0 + 201 * MS);
+        w.send(true, Frame.ACK, 0, t0 + 202 * MS);
+        Track closed = (Track) ((io.wiretrace.analysis.tcp.Flow) closing.flow).attachment;
+        Track idle = (Track) ((io.wiretrace.analysis.tcp.Flow) quiet.flow).attachment;
+        assertTrue(closed.written > 100 && idle.written > 100 && closed.capacity() >= 128,
+                closed.written + " records, capacity " + closed.capacity());
+
+        // another flow's packets move the table's clock past the linger time, then the idle time
+        Wire later = new Wire("10.2.0.3", 40002, "10.2.0.2", 80);
+        long afterLinger = t0 + TimeUnit.SECONDS.toNanos(20);
+        later.open(afterLinger);
+        later.send(true, Frame.ACK | Frame.PSH, 100, afterLinger + 5 * MS);
+        assertEquals(0, closed.written, "a closed flow that left the table keeps no records");
+        assertEquals(1, closed.capacity());
+        assertTrue(idle.written > 100, "an open flow keeps its records");
+
+        long afterIdle = t0 + TimeUnit.MINUTES.toNanos(6);
+        later.send(true, Frame.ACK | Frame.PSH, 100, afterIdle);
+        later.send(true, Frame.ACK | Frame.PSH, 100, afterIdle + TimeUnit.SECONDS.toNanos(3));
+        assertTrue(cor.status().contains("1 in the table"), cor.status());
+        assertTrue(idle.written > 100 && idle.capacity() >= 128, "a flow that left idle keeps its records");
+    }
 }

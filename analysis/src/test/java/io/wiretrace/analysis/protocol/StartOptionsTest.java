@@ -40,6 +40,13 @@ class StartOptionsTest {
         assertEquals(Duration.ofMillis(1), StartOptions.parse(Map.of("slow", "1ms")).slow);
     }
 
+    /** Socket calls under 10 ms stay out of the JFR unless asked for; 0 asks for every one. */
+    @Test
+    void jfrThresholdIsTenMillisecondsUnlessGiven() {
+        assertEquals(Duration.ofMillis(10), StartOptions.parse(Map.of()).jfrThreshold);
+        assertEquals(Duration.ZERO, StartOptions.parse(Map.of("jfr-threshold", "0ms")).jfrThreshold);
+    }
+
     @Test
     void aHugeDurationIsAUsageError() {
         for (String d : new String[] {"99999999999999999999s", "9999999999999999h", "9223372036854775807us",

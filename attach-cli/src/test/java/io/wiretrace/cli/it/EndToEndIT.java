@@ -54,7 +54,9 @@ class EndToEndIT {
         try (Harness.App app = Harness.shop(Harness.java(home), upstream.port())) {
             Path out = tmp.resolve("out");
             String filter = "tcp port " + app.port + " or tcp port " + upstream.port();
-            Harness.Result started = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), filter).expect(0);
+            // every socket call in the JFR, not only those of 10 ms or more (the default)
+            Harness.Result started = Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(),
+                    "--jfr-threshold", "0ms", filter).expect(0);
             assertTrue(started.out.contains("capturing on lo"), started.out);
 
             List<String> clientFlows = new ArrayList<>();
@@ -111,13 +113,23 @@ class EndToEndIT {
             assertEquals(List.of(), Harness.agentThreads(app.pid()), "agent threads left running");
 
             // A second capture in the same JVM works, and the probe sees the advice while it runs.
+            // With the default --jfr-threshold, socket calls of 10 ms or more are recorded, and
+            // every HTTP exchange: of the request served before the probe takes the hooks over.
             Path again = tmp.resolve("again");
             Harness.cli("start", app.pid(), "-i", "lo", "-w", again.toString(), filter).expect(0);
+            Harness.assertServes(app.port);
             Harness.probe(app.pid(), "install");
             Harness.assertServes(app.port);
             assertTrue(Harness.probe(app.pid(), "read") > 0, "the probe saw no advice while capturing");
             Harness.cli("stop", app.pid()).expect(0);
             assertTrue(Evidence.pcapPackets(again.resolve("trace.pcapng")) > 0, "second capture is empty");
+            List<RecordedEvent> second = Evidence.events(again.resolve("recording.jfr"));
+            List<String> shortCalls = second.stream()
+                    .filter(e -> Set.of("SocketRead", "SocketWrite").contains(Evidence.type(e)))
+                    .filter(e -> e.getDuration().toMillis() < 10).map(RecordedEvent::toString).toList();
+            assertEquals(List.of(), shortCalls, "socket calls under the default threshold were recorded");
+            assertTrue(second.stream().anyMatch(e -> Evidence.type(e).equals("HttpExchange")),
+                    "exchanges are recorded whatever their duration: " + second.stream().map(Evidence::type).toList());
             assertTrue(app.process.isAlive(), "the app died");
             Harness.assertServes(app.port);
         }

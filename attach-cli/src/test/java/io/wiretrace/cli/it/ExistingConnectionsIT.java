@@ -31,7 +31,8 @@ class ExistingConnectionsIT {
                 assertTrue(Harness.get(app.port, path)[1].startsWith("HTTP/1.1 200"));
             }
             Path out = tmp.resolve("out");
-            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "tcp port " + upstream.port()).expect(0);
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--jfr-threshold", "0ms",
+                    "tcp port " + upstream.port()).expect(0);
             for (String path : new String[] {"/orders?item=again", "/stock?item=again"}) {
                 assertTrue(Harness.get(app.port, path)[1].startsWith("HTTP/1.1 200"));
             }

@@ -46,14 +46,14 @@ class NettyNativeIT {
         Path out = tmp.resolve("out");
         List<String> command = new ArrayList<>(List.of(java));
         if (when.equals("launch")) {
-            command.add("-javaagent:" + Harness.AGENT_JAR + "=start,i=lo,w=" + out + ",slow=200ms,filter=tcp");
+            command.add("-javaagent:" + Harness.AGENT_JAR + "=start,i=lo,w=" + out + ",slow=200ms,jfr-threshold=0ms,filter=tcp");
         }
         command.addAll(List.of("-cp", classPath(netty), NettyApp.class.getName(), "epoll", String.valueOf(upstreamPort)));
         try (Harness.App app = new Harness.App(command)) {
             assertTrue(app.ready.contains(" netty=" + netty + "."), app.ready);
             String pid = app.pid();
             if (when.equals("attach")) {
-                cli("start", pid, "-i", "lo", "-w", out.toString(), "--slow", "200ms",
+                cli("start", pid, "-i", "lo", "-w", out.toString(), "--slow", "200ms", "--jfr-threshold", "0ms",
                         "tcp port " + app.port + " or tcp port " + upstreamPort);
             }
             String[] reply = Harness.get(app.port, "/proxy?secret=x");

@@ -98,7 +98,8 @@ class NoCaptureRightsIT {
                     .oneLineError("invalid filter");
             assertFalse(Files.exists(out), "a refused start left its output directory");
 
-            Harness.Result started = wiretrace("start", app.pid(), "-w", out.toString(), "--slow", "200ms").expect(0);
+            Harness.Result started = wiretrace("start", app.pid(), "-w", out.toString(), "--slow", "200ms",
+                    "--jfr-threshold", "0ms").expect(0);
             List<String> off = started.out.lines().filter(l -> l.contains("packets")).collect(Collectors.toList());
             assertEquals(1, off.size(), started.out);
             assertTrue(off.get(0).startsWith("packets: off — the app's user may not capture (no CAP_NET_RAW")

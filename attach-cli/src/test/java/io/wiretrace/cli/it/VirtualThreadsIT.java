@@ -32,7 +32,7 @@ class VirtualThreadsIT {
         try (Server upstream = new Upstream(0).server(0).start();
                 Harness.App app = Harness.shop(java, upstream.port(), "-Dsample.virtualThreads=true")) {
             Path out = tmp.resolve("out");
-            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(),
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--jfr-threshold", "0ms",
                     "tcp port " + app.port + " or tcp port " + upstream.port()).expect(0);
             String[] stock = Harness.get(app.port, "/stock?item=v"); // HttpURLConnection: java.net.Socket
             assertTrue(stock[1].startsWith("HTTP/1.1 200"), stock[1]);
@@ -70,7 +70,8 @@ class VirtualThreadsIT {
             run(app.port, requests); // the JIT
             String[] without = run(app.port, requests);
             Path out = tmp.resolve("out");
-            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "tcp port " + data).expect(0);
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--jfr-threshold", "0ms",
+                    "tcp port " + data).expect(0);
             run(app.port, requests); // the JIT again, after the retransformation
             String[] with = run(app.port, requests);
             Harness.cli("stop", app.pid()).expect(0);
