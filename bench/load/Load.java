@@ -455,6 +455,33 @@ public final class Load {
                         arm, arm, med(wt) * med(tn));
             }
         }
+        cpuCost(byArm);
+    }
+
+    /**
+     * The app's CPU per request over the upstream's in the same round. The machine's speed moves
+     * both alike (it drifted by ±15 % within minutes here, more than any arm's cost), while the
+     * upstream's work per request is the same whatever runs in the app: the ratio is the app's
+     * cost with that drift taken out. The app being CPU-bound on the shared cores, req/s falls by
+     * about its share of the machine's CPU (some 55 % here) times the rise.
+     */
+    private static void cpuCost(Map<String, List<Row>> byArm) {
+        ToDoubleFunction<Row> f = r -> r.upCpu > 0 ? r.appCpu / r.upCpu : Double.NaN;
+        List<Row> tcpdump = byArm.get(TCPDUMP).stream().filter(r -> r.upCpu > 0).toList();
+        List<Row> none = byArm.get(NONE).stream().filter(r -> r.upCpu > 0).toList();
+        System.out.printf("%nCPU COST: the app JVM's CPU per request over the upstream JVM's in the same round (the"
+                + " machine's drift taken out): median over rounds [min-max]%n");
+        System.out.printf("%-9s %6s %20s %10s %10s%n", "arm", "rounds", "app/upstream", "x tcpdump", "x none");
+        for (var e : byArm.entrySet()) {
+            List<Row> rs = e.getValue().stream().filter(r -> r.upCpu > 0).toList();
+            if (rs.isEmpty()) {
+                continue;
+            }
+            System.out.printf("%-9s %6d %20s %10s %10s%n", e.getKey(), rs.size(),
+                    String.format("%.3f [%.3f-%.3f]", median(rs, f), rs.stream().mapToDouble(f).min().orElse(0),
+                            rs.stream().mapToDouble(f).max().orElse(0)),
+                    tcpdump.isEmpty() ? "-" : ratio(rs, tcpdump, f), none.isEmpty() ? "-" : ratio(rs, none, f));
+        }
     }
 
     private void paired(int phase, String arm, String ref) {
