@@ -71,7 +71,7 @@ final class CaptureOptions {
                     + " Failed connects to one peer past 10 a second are counted on those explained (\"N more like it\").")
     String slow;
 
-    @Option(names = "--jfr-threshold", paramLabel = "DURATION", defaultValue = "10ms",
+    @Option(names = "--jfr-threshold", paramLabel = "DURATION", defaultValue = StartOptions.DEFAULT_JFR_THRESHOLD,
             description = "Record socket reads and writes in recording.jfr only when they take at least this"
                     + " long (default: ${DEFAULT-VALUE}, as the JDK's own jdk.SocketRead in its profile settings;"
                     + " 0ms records every call, at about 1 us of the app's time a call under load)."

@@ -78,6 +78,11 @@ class CorrelatorTest {
         }
     }
 
+    /** The evidence of the flow the connection was joined to. */
+    private static Track track(Conn c) {
+        return (Track) ((io.wiretrace.analysis.tcp.Flow) c.flow).attachment;
+    }
+
     /** Ethernet, IPv4 or IPv6, TCP (20 bytes, no options) and {@code payload} zero bytes. */
     static ByteBuffer frame(InetAddress src, int sport, InetAddress dst, int dport, int seq, int ack, int flags,
             int payload) {
@@ -485,7 +490,7 @@ class CorrelatorTest {
         for (int i = 0; i < 1000; i++) {
             w.send(i % 2 == 0, Frame.ACK | Frame.PSH, 100, p + (3 + i) * MS);
         }
-        Track t = (Track) ((io.wiretrace.analysis.tcp.Flow) mine.flow).attachment;
+        Track t = track(mine);
         assertEquals(1024, t.capacity(), "a joined flow's ring grows to its full size");
         assertTrue(cor.status().contains("1001 in the table, 1 joined"), cor.status());
     }
@@ -512,8 +517,8 @@ class CorrelatorTest {
         w.send(true, Frame.FIN | Frame.ACK, 0, t0 + 200 * MS);
         w.send(false, Frame.FIN | Frame.ACK, 0, t0 + 201 * MS);
         w.send(true, Frame.ACK, 0, t0 + 202 * MS);
-        Track closed = (Track) ((io.wiretrace.analysis.tcp.Flow) closing.flow).attachment;
-        Track idle = (Track) ((io.wiretrace.analysis.tcp.Flow) quiet.flow).attachment;
+        Track closed = track(closing);
+        Track idle = track(quiet);
         assertTrue(closed.written > 100 && idle.written > 100 && closed.capacity() >= 128,
                 closed.written + " records, capacity " + closed.capacity());
 
