@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -84,6 +85,14 @@ final class Source {
     /** While the reader waits in read() (the pipe was empty); a stream's stop waits for it. */
     private volatile boolean waiting;
     private volatile boolean ending;
+    /**
+     * Records stamped before this (ns since the epoch) are not kept; 0 once one after it came.
+     * libpcap swaps the filter in by putting a reject-all filter on the socket first, so what
+     * arrives in between is lost, and not counted, while what came before is in the ring still:
+     * a file would begin with a few packets, a hole, then the rest (tshark: "previous segment
+     * not captured"). The capture begins once the filter is in place. The reader's alone.
+     */
+    private long from;
 
     /**
      * A source fed by a capture outside this JVM through the FIFO {@code fifo}: classic pcap, as
@@ -199,6 +208,10 @@ final class Source {
                 } catch (PcapNativeException e) {
                     throw new Capture.CaptureException("invalid filter '" + filter + "': " + libpcapError(e), true);
                 }
+                // The kernel stamps packets with the same clock (CLOCK_REALTIME); the microsecond
+                // added covers an Instant of microseconds (JDK 11)
+                Instant set = Instant.now();
+                from = set.getEpochSecond() * 1_000_000_000L + set.getNano() + 1_000;
             }
             Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
             NativeLibrary c = NativeLibrary.getInstance("c");
@@ -494,6 +507,13 @@ final class Source {
                 break;
             }
             long nanos = sec * 1_000_000_000L + (nano ? frac : frac * 1000L);
+            if (from != 0) {
+                if (nanos < from) {
+                    p += 16 + incl; // came before the filter was in place: see from
+                    continue;
+                }
+                from = 0;
+            }
             byte[] comment = corr != null ? corr.packet(linkType, buf, p + 16, incl, orig, nanos) : null;
             view.clear();
             view.limit(p + 16 + incl).position(p + 16);

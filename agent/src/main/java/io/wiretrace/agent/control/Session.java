@@ -104,6 +104,10 @@ final class Session {
             if (s.capture != null) {
                 s.capture.sink = s.correlator;
                 s.correlator.files = files;
+                // The kernel fills the capture's buffer from the moment the handle opened: what
+                // follows (the recording, the retransformation) takes a second or more, in which
+                // a busy host's packets would overflow it.
+                s.capture.start();
             }
             s.tracer = new Tracer(s.correlator);
             if (FlightRecorder.isAvailable()) {
@@ -135,9 +139,6 @@ final class Session {
             }
             HttpExchanges.sink = s.correlator;
             BootstrapInstaller.hooks(s.tracer);
-            if (s.capture != null) {
-                s.capture.start();
-            }
             s.shutdownHook = new Thread(() -> {
                 if (s.capture != null) {
                     s.capture.hurry(); // the app is exiting: a stop under way (or this one) does not hold it back

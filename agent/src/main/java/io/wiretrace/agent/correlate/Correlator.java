@@ -181,8 +181,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         return statusAtLeast;
     }
 
-    /** A watch's call triggers, told of every call explained; null: no watch. Set before {@link #start}. */
-    public Watcher watcher;
+    /**
+     * A watch's call triggers, told of every call explained; null: no watch. Set before {@link #start},
+     * but after the capture's first packets may have come (volatile: the reader reads it per packet).
+     */
+    public volatile Watcher watcher;
     /** HTTP exchanges with this status or above are handed over (a status trigger). Set before {@link #start}. */
     public volatile int statusAtLeast = Integer.MAX_VALUE;
     /** TCP retransmissions and resets seen in the capture so far (a watch's rate triggers); written here alone. */
