@@ -90,7 +90,8 @@ final class Source {
      * libpcap swaps the filter in by putting a reject-all filter on the socket first, so what
      * arrives in between is lost, and not counted, while what came before is in the ring still:
      * a file would begin with a few packets, a hole, then the rest (tshark: "previous segment
-     * not captured"). The capture begins once the filter is in place. The reader's alone.
+     * not captured"). The capture begins once the filter is in place; a stream from tcpdump, once
+     * its file header came. The reader's alone.
      */
     private long from;
 
@@ -119,12 +120,15 @@ final class Source {
                     throw new IOException("no packets came from the capture outside the JVM within " + waitMillis + " ms");
                 }
             }
+            // tcpdump swaps its filter in (see from) before it opens its output and writes this
+            // header: what it captured before the header came is not kept
+            long headerCame = afterNow();
             rw.close();
             guard.interrupt();
             ByteOrder order = magicOrder(buf.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(0));
             int linkType = buf.duplicate().order(order).getInt(20);
             int snaplen = buf.duplicate().order(order).getInt(16);
-            return new Source(iface, snaplen, in, buf, linkType & 0x0FFFFFFF, files, owner);
+            return new Source(iface, snaplen, in, buf, linkType & 0x0FFFFFFF, files, owner, headerCame);
         } catch (IOException | RuntimeException e) {
             closeQuietly(rw);
             closeQuietly(in);
@@ -133,7 +137,8 @@ final class Source {
     }
 
     private Source(String iface, int snaplen, FileChannel pipe, ByteBuffer start, int linkType, SavefileWriter files,
-            Capture owner) {
+            Capture owner, long from) {
+        this.from = from;
         this.iface = iface;
         this.snaplen = snaplen;
         this.pipe = pipe;
@@ -146,6 +151,15 @@ final class Source {
         this.stdio = null;
         this.statBuffer = null;
         this.pcap = null;
+    }
+
+    /**
+     * Now, in ns since the epoch, as the kernel stamps packets (CLOCK_REALTIME), plus the
+     * microsecond an Instant of microseconds (JDK 11) may lack.
+     */
+    private static long afterNow() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() + 1_000;
     }
 
     /** Whether the packets come from a capture outside the JVM (tcpdump's counters are then its own). */
@@ -208,10 +222,7 @@ final class Source {
                 } catch (PcapNativeException e) {
                     throw new Capture.CaptureException("invalid filter '" + filter + "': " + libpcapError(e), true);
                 }
-                // The kernel stamps packets with the same clock (CLOCK_REALTIME); the microsecond
-                // added covers an Instant of microseconds (JDK 11)
-                Instant set = Instant.now();
-                from = set.getEpochSecond() * 1_000_000_000L + set.getNano() + 1_000;
+                from = afterNow();
             }
             Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
             NativeLibrary c = NativeLibrary.getInstance("c");
