@@ -58,7 +58,8 @@ class SoakIT {
      */
     private static List<String> soakApp(Databases db, Path keystore, Path stats) throws IOException {
         return List.of(Harness.currentJava(), "-Xms" + HEAP_MB + "m", "-Xmx" + HEAP_MB + "m", "-XX:+AlwaysPreTouch",
-                "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TrimNativeHeapInterval=1000", "-cp", HandOffIT.classPath(), "io.wiretrace.field.SoakApp", "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres",
+                "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TrimNativeHeapInterval=1000", "-cp", HandOffIT.classPath(),
+                "io.wiretrace.field.SoakApp", "jdbc:postgresql://127.0.0.1:" + db.port + "/postgres",
                 String.valueOf(db.port), keystore.toString(), "changeit", stats.toString());
     }
 
