@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * (wiretrace's threads by name, JFR's threads, the JIT, GC, the VM's own threads, the app's
  * threads in wiretrace's advice, the app's threads otherwise) and the parts are printed in µs of
  * CPU per request, side by side. Within the advice: its entry points, the JFR event commits and
- * JFR's stack walks, whichever thread pays them.
+ * JFR's stack walks, whichever thread pays them. Within the app's own work: what it spent in the
+ * kernel, and of that the kernel's copies of its packets to a capture's ring, which tcpdump's
+ * capture costs the app as much as wiretrace's.
  */
 final class Profile {
     private Profile() {
@@ -31,13 +33,22 @@ final class Profile {
         }
     }
 
+    /** CPU samples every 1 ms, or what PROFILE_EVENT asks for instead (async-profiler's options, e.g. {@code event=alloc}). */
     static void start(long pid, String lib) throws Exception {
-        tell(pid, lib, "start,event=cpu,interval=1000000,threads");
+        tell(pid, lib, "start," + System.getenv().getOrDefault("PROFILE_EVENT", "event=cpu,interval=1000000") + ",threads");
     }
 
     static void stop(long pid, String lib, Path collapsed) throws Exception {
-        tell(pid, lib, "stop,collapsed,threads,file=" + collapsed);
+        tell(pid, lib, "stop,collapsed,threads,ann,file=" + collapsed);
     }
+
+    /** The app's own work in the kernel: its sends, receives and polls. */
+    private static final String OWN_KERNEL = "  of it: in the kernel";
+    /**
+     * Of that, the kernel handing each packet the app sends to the packet sockets (wiretrace's or
+     * tcpdump's ring: on loopback, in the sender's thread), which any capturer costs the app.
+     */
+    private static final String OWN_TAPS = "  of it: the kernel's copies to a capture";
 
     /** The parts of one profile, in samples (ms of CPU), in the order they are printed. */
     static Map<String, Long> parts(Path collapsed) throws IOException {
@@ -48,7 +59,9 @@ final class Profile {
                 continue;
             }
             long n = Long.parseLong(line.substring(sp + 1));
-            String[] frames = line.substring(0, sp).split(";");
+            String stack = line.substring(0, sp);
+            boolean kernel = stack.endsWith("_[k]"); // ann: the frame's kind, [k] for the kernel's
+            String[] frames = stack.replaceAll("_\\[[a-z0-9]\\](?=;|$)", "").split(";");
             String thread = threadGroup(frames[0]);
             parts.merge("all", n, Long::sum);
             parts.merge(thread, n, Long::sum);
@@ -80,6 +93,15 @@ final class Profile {
                 }
             } else {
                 parts.merge("app threads: the app's own work", n, Long::sum);
+                if (kernel) {
+                    parts.merge(OWN_KERNEL, n, Long::sum);
+                }
+                for (String f : frames) {
+                    if (f.equals("dev_queue_xmit_nit") || f.equals("tpacket_rcv") || f.equals("packet_rcv")) {
+                        parts.merge(OWN_TAPS, n, Long::sum);
+                        break;
+                    }
+                }
             }
             addStackWalks(parts, frames, n);
         }
@@ -130,11 +152,17 @@ final class Profile {
             all.put(e.getKey(), p);
             p.forEach((k, v) -> order.merge(k, v, Long::sum));
         }
-        List<String> names = new ArrayList<>(List.of("all", "app threads: the app's own work", "app threads: in wiretrace's advice"));
-        order.keySet().stream().filter(k -> k.startsWith("  ")).forEach(names::add);
+        List<String> names = new ArrayList<>(List.of("all", "app threads: the app's own work", OWN_KERNEL, OWN_TAPS,
+                "app threads: in wiretrace's advice"));
+        order.keySet().stream().filter(k -> k.startsWith("  ") && !names.contains(k)).forEach(names::add);
         order.keySet().stream().filter(k -> !names.contains(k) && !k.startsWith("  ") && !k.equals("app threads"))
                 .sorted((a, b) -> Long.compare(order.get(b), order.get(a))).forEach(names::add);
-        System.out.printf("%nPROFILE: the app JVM's CPU per request, µs (async-profiler, CPU samples every 1 ms per thread)%n");
+        String event = System.getenv("PROFILE_EVENT");
+        if (event == null) {
+            System.out.printf("%nPROFILE: the app JVM's CPU per request, µs (async-profiler, CPU samples every 1 ms per thread)%n");
+        } else { // e.g. event=alloc: the parts are samples of that event, not CPU
+            System.out.printf("%nPROFILE: async-profiler's samples (%s) per 1000 requests%n", event);
+        }
         StringBuilder head = new StringBuilder(String.format("%-45s", "part"));
         for (String arm : all.keySet()) {
             head.append(String.format(" %12s", arm));

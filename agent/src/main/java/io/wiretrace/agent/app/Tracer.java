@@ -315,10 +315,12 @@ public final class Tracer implements Dispatcher.Hooks {
                 return;
             }
             Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
-            if (c != null) {
-                slow(op, c, token, result, thrown);
+            if (c == null) {
+                return;
             }
-            if (c == null || thrown != null || result == 0 || data == null) {
+            long now = System.nanoTime(); // the call's end, for the slow-call check and the exchange
+            slow(op, c, token, now, result, thrown);
+            if (thrown != null || result == 0 || data == null) {
                 return;
             }
             long n = result;
@@ -350,9 +352,9 @@ public final class Tracer implements Dispatcher.Hooks {
                 tls.firstRead(c, data, offset, n);
             }
             if (op == Dispatcher.READ) {
-                HttpExchanges.read(c, data, offset, n, result, System.nanoTime());
+                HttpExchanges.read(c, data, offset, n, result, now);
             } else {
-                HttpExchanges.write(c, data, offset, n, result, System.nanoTime());
+                HttpExchanges.write(c, data, offset, n, result, now);
             }
         } catch (Throwable t) {
             error(t);
@@ -389,13 +391,14 @@ public final class Tracer implements Dispatcher.Hooks {
     public void ioAddress(int op, Object socket, long token, long result, Throwable thrown, long address, int length) {
         try {
             Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
-            if (c != null) {
-                slow(op, c, token, result, thrown);
-            }
-            if (c == null || thrown != null || result == 0) {
+            if (c == null) {
                 return;
             }
             long now = System.nanoTime();
+            slow(op, c, token, now, result, thrown);
+            if (thrown != null || result == 0) {
+                return;
+            }
             if (op == Dispatcher.WRITE) {
                 // single buffer: what was written; iovecs or a file: counted, as a gathering write's
                 ByteBuffer data = length >= 0 && address != 0 ? view(slots.get(), address, (int) Math.min(result, length)) : null;
@@ -489,11 +492,10 @@ public final class Tracer implements Dispatcher.Hooks {
      * (the exchange is the call then) or it is a server's read, which waits for its client's
      * next request as a matter of course.
      */
-    private void slow(int op, Conn c, long start, long result, Throwable thrown) {
+    private void slow(int op, Conn c, long start, long now, long result, Throwable thrown) {
         if (correlator == null || start == 0 || (result == 0 && thrown == null)) {
             return;
         }
-        long now = System.nanoTime();
         // A timeout shorter than --slow is the app's own choice (HttpURLConnection probes a
         // pooled connection with a 1 ms read), not a failure to explain.
         boolean failed = thrown != null && !(thrown instanceof java.io.InterruptedIOException);
