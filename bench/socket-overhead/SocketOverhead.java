@@ -37,9 +37,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * on. All traffic goes to 127.0.0.1 on one port per api, bound once at start (printed, so a BPF
  * filter can name them).
  *
- * <p>Usage: {@code java SocketOverhead.java [--clients 1,4] [--apis io,nio] [--size 64]
- * [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900] [--pin CPUS]},
+ * <p>Usage: {@code java SocketOverhead.java [--clients 1,4] [--apis io,nio] [--size 64] [--http]
+ * [--direct] [--warmup-ms 250] [--measure-ms 750] [--max-rounds 50000000] [--max-life-s 900] [--pin CPUS]},
  * or, with the netty api, {@code java -cp CLASSES:NETTY_JARS SocketOverhead --apis io,nio,netty ...}.
+ *
+ * <p>{@code --http} (io and nio): the messages are an HTTP/1.1 exchange of {@code --size} bytes each
+ * way, a {@code GET} with a padding header and a {@code 200} with a {@code Content-Length} body, so
+ * that wiretrace's advice parses them and records an exchange per round trip on each side.
+ * {@code --direct} (nio): the buffers are direct, as servers on NIO (Undertow, Netty's NIO
+ * transport) pool them.
  *
  * <p>{@code --pin CPUS} (a taskset list, e.g. {@code 1}) pins the benchmark's client and server
  * threads, and only them, to those CPUs; the JVM's other threads (JIT, GC, JFR, wiretrace's capture
@@ -77,6 +83,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class SocketOverhead {
     static int size = 64;
+    static boolean http;
+    static boolean direct;
+    /** With --http: the request the client writes and the response the server writes, --size bytes each. */
+    static byte[] httpRequest;
+    static byte[] httpResponse;
     static long warmupMs = 250;
     static long measureMs = 750;
     static long maxRounds = 50_000_000L;
@@ -112,6 +123,8 @@ public class SocketOverhead {
                 case "--max-rounds": maxRounds = Long.parseLong(v); i++; break;
                 case "--max-life-s": maxLifeS = Long.parseLong(v); i++; break;
                 case "--pin": pin = v; i++; break;
+                case "--http": http = true; break;
+                case "--direct": direct = true; break;
                 default:
                     System.err.println("unknown argument " + a);
                     System.exit(2);
@@ -122,6 +135,10 @@ public class SocketOverhead {
                 System.err.println("--apis takes io, nio and/or netty, not " + api);
                 System.exit(2);
             }
+        }
+        if ((http || direct) && java.util.Arrays.asList(apis).contains("netty")) {
+            System.err.println("--http and --direct are for the io and nio apis (netty keeps its own buffers and echo)");
+            System.exit(2);
         }
         if (size < 1 || size > 65536 || warmupMs < 0 || warmupMs > 60_000 || measureMs < 10
                 || measureMs > 60_000 || maxRounds < 1 || maxLifeS < 1) {
@@ -146,6 +163,22 @@ public class SocketOverhead {
         }, "so-reaper");
         reaper.setDaemon(true);
         reaper.start();
+
+        if (http) {
+            httpRequest = httpMessage("GET /ping HTTP/1.1\r\nHost: bench\r\nX-Pad: ", "\r\n\r\n", size);
+            String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ";
+            int body = -1; // a Content-Length whose own digits fit: head + length + CRLFCRLF + body = size
+            for (int digits = 1; digits <= 6 && body < 0; digits++) {
+                int b = size - head.length() - digits - 4;
+                if (b >= 1 && String.valueOf(b).length() == digits) {
+                    body = b;
+                }
+            }
+            if (body < 0) {
+                throw new IllegalArgumentException("--size " + size + " is too small for --http");
+            }
+            httpResponse = (head + body + "\r\n\r\n" + "p".repeat(body)).getBytes(StandardCharsets.US_ASCII);
+        }
 
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         ioServer = new ServerSocket(0, 64, lo);
@@ -532,7 +565,7 @@ public class SocketOverhead {
 
     static void ioClient(Socket sock, Counters k, CountDownLatch go, AtomicLong stop, long deadline,
             List<Throwable> failures) {
-        byte[] req = new byte[size];
+        byte[] req = http ? httpRequest.clone() : new byte[size];
         byte[] rep = new byte[size];
         try {
             OutputStream out = sock.getOutputStream();
@@ -541,7 +574,9 @@ public class SocketOverhead {
             long rounds = 0;
             long calls = 0;
             while (stop.get() == 0 && rounds < maxRounds) {
-                req[0] = (byte) rounds;
+                if (!http) {
+                    req[0] = (byte) rounds;
+                }
                 out.write(req, 0, size);
                 calls++;
                 int got = 0;
@@ -585,7 +620,7 @@ public class SocketOverhead {
                     }
                     got += r;
                 }
-                out.write(buf, 0, size);
+                out.write(http ? httpResponse : buf, 0, size);
                 calls++;
                 rounds++;
                 k.calls.lazySet(calls);
@@ -604,15 +639,20 @@ public class SocketOverhead {
 
     static void nioClient(SocketChannel ch, Counters k, CountDownLatch go, AtomicLong stop, long deadline,
             List<Throwable> failures) {
-        ByteBuffer req = ByteBuffer.allocate(size);
-        ByteBuffer rep = ByteBuffer.allocate(size);
+        ByteBuffer req = buffer();
+        ByteBuffer rep = buffer();
+        if (http) {
+            req.put(httpRequest);
+        }
         try {
             go.await();
             long rounds = 0;
             long calls = 0;
             while (stop.get() == 0 && rounds < maxRounds) {
                 req.clear();
-                req.put(0, (byte) rounds);
+                if (!http) {
+                    req.put(0, (byte) rounds);
+                }
                 while (req.hasRemaining()) {
                     ch.write(req);
                     calls++;
@@ -640,7 +680,11 @@ public class SocketOverhead {
     }
 
     static void nioServer(SocketChannel ch, Counters k, long deadline, List<Throwable> failures) {
-        ByteBuffer buf = ByteBuffer.allocate(size);
+        ByteBuffer buf = buffer();
+        ByteBuffer answer = buffer();
+        if (http) {
+            answer.put(httpResponse);
+        }
         try {
             long rounds = 0;
             long calls = 0;
@@ -654,9 +698,15 @@ public class SocketOverhead {
                         break outer;
                     }
                 }
-                buf.flip();
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
+                ByteBuffer out = buf;
+                if (http) {
+                    out = answer;
+                    out.clear();
+                } else {
+                    buf.flip();
+                }
+                while (out.hasRemaining()) {
+                    ch.write(out);
                     calls++;
                 }
                 rounds++;
@@ -670,6 +720,19 @@ public class SocketOverhead {
         } finally {
             close(ch);
         }
+    }
+
+    /** {@code head}, padding, {@code tail}: exactly {@code size} bytes. */
+    static byte[] httpMessage(String head, String tail, int size) {
+        int pad = size - head.length() - tail.length();
+        if (pad < 1) {
+            throw new IllegalArgumentException("--size " + size + " is too small for --http");
+        }
+        return (head + "p".repeat(pad) + tail).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static ByteBuffer buffer() {
+        return direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
     }
 
     static void close(Closeable c) {
