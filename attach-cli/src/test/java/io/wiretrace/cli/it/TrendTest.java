@@ -48,6 +48,19 @@ class TrendTest {
     }
 
     @Test
+    void transientsAtMostOfAThirdsSamplesPass() {
+        // SoakIT's watch soak on CI, RSS less the pinned heap (MB), a sample every 10 s: the watch was
+        // writing a bundle at two of the last four, and the RSS went back after each
+        List<Double> rss = List.of(189.3, 181.0, 183.1, 188.3, 196.4, 188.7, 196.4, 199.9, 190.7, 269.6, 195.3, 254.3);
+        assertNull(Trend.growth("RSS beside the heap (MB)", rss, 0.1, 32));
+        List<Double> leak = new ArrayList<>();
+        for (int i = 0; i < rss.size(); i++) {
+            leak.add(rss.get(i) + 8 * i); // the same series with 8 MB more every 10 s
+        }
+        assertNotNull(Trend.growth("RSS beside the heap (MB)", leak, 0.1, 32));
+    }
+
+    @Test
     void aCountThatCreepsUpFails() {
         List<Double> threads = new ArrayList<>();
         for (int i = 0; i < 18; i++) {
@@ -64,8 +77,8 @@ class TrendTest {
     }
 
     @Test
-    void lineAndMedians() {
+    void line() {
         assertEquals(2.0, Trend.slope(new double[] {1, 3, 5, 7}), 1e-9);
-        assertEquals(2.5, Trend.median(new double[] {4, 1, 3, 2}), 1e-9);
+        assertEquals(0.0, Trend.slope(new double[] {5, 5, 5}), 1e-9);
     }
 }
