@@ -8,10 +8,10 @@ import java.util.List;
  * {@link #WARM_UP} of the samples are left out, and the rest grows if both the lowest sample of its
  * last third exceeds the lowest of its first third, and its least-squares line rises over the span,
  * by more than {@code relative} × the first third's lowest + {@code absolute}. A leak raises the
- * floor; spikes do not, however many fall in a third (a soak's thirds are three or four samples,
- * and a watch writing a bundle at two of them took its RSS up by 60–75 MB for those two, the
- * median with them). A slope alone is not enough either, so the noise of a busy machine passes
- * and a leak, which moves both, does not.
+ * floor; spikes do not, however many fall in a third (a soak's thirds are three or four samples:
+ * in one CI run two of a last third's three were 510 and 526 MB of RSS where the others were 445–456,
+ * likely the watch writing a bundle, and they took the median with them). A slope alone is not
+ * enough either, so the noise of a busy machine passes and a leak, which moves both, does not.
  */
 final class Trend {
     static final double WARM_UP = 0.25;
