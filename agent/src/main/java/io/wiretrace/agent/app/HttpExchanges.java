@@ -514,12 +514,20 @@ public final class HttpExchanges {
         int headers = -1;
         long contentLength = -1;
         for (int i = 0; i + 3 < end; i++) {
-            if (at(data, offset, i) == '\r' && at(data, offset, i + 1) == '\n') {
+            i = nextCr(data, offset, i, end - 3);
+            if (i < 0) {
+                break;
+            }
+            if (at(data, offset, i + 1) == '\n') {
                 if (at(data, offset, i + 2) == '\r' && at(data, offset, i + 3) == '\n') {
                     headers = i + 4;
                     break;
                 }
                 int h = i + 2;
+                int first = h < end ? at(data, offset, h) | 0x20 : 0; // lower case: each name below starts so
+                if (first != 'c' && first != 't' && first != 'u') {
+                    continue; // a header this scan does not look for
+                }
                 if (header(data, offset, end, h, CONTENT_LENGTH)) {
                     contentLength = 0;
                     for (int j = h + CONTENT_LENGTH.length; j < end; j++) {
@@ -686,7 +694,11 @@ public final class HttpExchanges {
     private static boolean upgradesToH2c(Object data, int offset, long n) {
         int end = (int) Math.min(n, 8192);
         for (int i = 0; i + 3 < end; i++) {
-            if (at(data, offset, i) == '\r' && at(data, offset, i + 1) == '\n') {
+            i = nextCr(data, offset, i, end - 3);
+            if (i < 0) {
+                break;
+            }
+            if (at(data, offset, i + 1) == '\n') {
                 if (at(data, offset, i + 2) == '\r') {
                     return false; // the end of the headers
                 }
@@ -885,6 +897,51 @@ public final class HttpExchanges {
     }
 
     /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
+    /** Bytes with every one of their eight 0x0D: {@link #nextCr} looks for them a word at a time. */
+    private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
+    private static final long LOWS = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * The first {@code i} in [{@code from}, {@code limit}) whose byte is '\r', or -1. Header blocks
+     * are scanned for their line ends: a buffer's bytes are read eight at a time, so that a
+     * response's headers cost a few dozen reads, not one per byte with its checks.
+     */
+    static int nextCr(Object data, int offset, int from, int limit) {
+        int i = from;
+        if (data instanceof ByteBuffer) {
+            ByteBuffer b = (ByteBuffer) data;
+            if (b.hasArray()) {
+                int base = b.arrayOffset() + offset;
+                i = nextCr(b.array(), base + from, base + limit);
+                return i < 0 ? -1 : i - base;
+            }
+            for (; i + 8 <= limit; i += 8) {
+                long v = b.getLong(offset + i) ^ CRS; // the byte order does not matter: any zero byte stops
+                if (((v - LOWS) & ~v & HIGHS) != 0) {
+                    break;
+                }
+            }
+            for (; i < limit; i++) {
+                if (b.get(offset + i) == '\r') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        int a = nextCr((byte[]) data, offset + from, offset + limit);
+        return a < 0 ? -1 : a - offset;
+    }
+
+    private static int nextCr(byte[] a, int from, int limit) {
+        for (int i = from; i < limit; i++) {
+            if (a[i] == '\r') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     static int at(Object data, int offset, int i) {
         if (data instanceof byte[]) {
             return ((byte[]) data)[offset + i] & 0xFF;

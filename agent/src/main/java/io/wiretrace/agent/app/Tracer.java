@@ -70,10 +70,62 @@ public final class Tracer implements Dispatcher.Hooks {
     private final CallSink correlator;
     private final long slowNanos;
 
+    /**
+     * Reads and writes that took less than this skip their JFR event's end() and shouldCommit(), a
+     * clock read and a few checks on the app's thread: half the lowest threshold any recording gives
+     * them ({@link CallThresholds}), so that JFR's own measure of the call, a little longer than
+     * ours, could not have reached it. 0: every call is checked.
+     */
+    private volatile long skipEventBelow;
+    /** Counts the recordings' changes, so that a look at them made before one does not outlive it. */
+    private long recordingChanges;
+
     public Tracer(CallSink correlator) {
         this.correlator = correlator;
         this.slowNanos = correlator != null ? correlator.slowNanos() : Long.MAX_VALUE;
         this.tls = new Tls(correlator, slowNanos, byTuple);
+    }
+
+    /**
+     * A recording started, stopped or changed state: until the recordings are looked at again
+     * ({@link #readThresholds}), every call's event is checked.
+     */
+    public void recordingsChanged() {
+        synchronized (this) {
+            recordingChanges++;
+            skipEventBelow = 0;
+        }
+    }
+
+    /**
+     * Looks at the running recordings' thresholds for socket reads and writes: at the start, at each
+     * recording's change, and twice a second (a running recording's settings can change through JMX
+     * without a notice).
+     */
+    public void readThresholds() {
+        long seen;
+        synchronized (this) {
+            seen = recordingChanges;
+        }
+        long below;
+        try {
+            long lowest = jdk.jfr.FlightRecorder.isAvailable()
+                    ? CallThresholds.lowest(jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings())
+                    : Long.MAX_VALUE;
+            below = lowest / 2;
+        } catch (Throwable t) {
+            below = 0;
+        }
+        synchronized (this) {
+            if (recordingChanges == seen) {
+                skipEventBelow = below;
+            }
+        }
+    }
+
+    /** What {@link #readThresholds} found: reads and writes shorter than this skip their event's checks. */
+    long skipEventBelow() {
+        return skipEventBelow;
     }
 
     /** A non-blocking connect in progress. */
@@ -314,11 +366,13 @@ public final class Tracer implements Dispatcher.Hooks {
                 tls.engine(op, socket, token, result, thrown, data, offset);
                 return;
             }
-            Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            // the call's end, for its event, the slow-call check and the exchange; none for a read that found nothing
+            long now = result != 0 || thrown != null ? System.nanoTime() : 0;
+            boolean fast = thrown == null && now - token < skipEventBelow;
+            Conn c = op == Dispatcher.READ ? read(socket, result, thrown, fast) : write(socket, result, thrown, fast);
             if (c == null) {
                 return;
             }
-            long now = System.nanoTime(); // the call's end, for the slow-call check and the exchange
             slow(op, c, token, now, result, thrown);
             if (thrown != null || result == 0 || data == null) {
                 return;
@@ -390,11 +444,12 @@ public final class Tracer implements Dispatcher.Hooks {
     @Override
     public void ioAddress(int op, Object socket, long token, long result, Throwable thrown, long address, int length) {
         try {
-            Conn c = op == Dispatcher.READ ? read(socket, result, thrown) : write(socket, result, thrown);
+            long now = result != 0 || thrown != null ? System.nanoTime() : 0;
+            boolean fast = thrown == null && now - token < skipEventBelow;
+            Conn c = op == Dispatcher.READ ? read(socket, result, thrown, fast) : write(socket, result, thrown, fast);
             if (c == null) {
                 return;
             }
-            long now = System.nanoTime();
             slow(op, c, token, now, result, thrown);
             if (thrown != null || result == 0) {
                 return;
@@ -615,7 +670,8 @@ public final class Tracer implements Dispatcher.Hooks {
         }
     }
 
-    private Conn read(Object socket, long n, Throwable thrown) throws Exception {
+    /** A read ended ({@code fast}: too short for any recording to keep its event); its connection, or null. */
+    private Conn read(Object socket, long n, Throwable thrown, boolean fast) throws Exception {
         Thread v = VirtualThreads.current();
         Conn c = null;
         try {
@@ -629,6 +685,9 @@ public final class Tracer implements Dispatcher.Hooks {
             reads.increment();
             if (n > 0 && c.bytesRead.addAndGet(n) == n && !c.counted && c.bytesWritten.get() == 0) {
                 c.readFirst = true;
+            }
+            if (fast) {
+                return c;
             }
             SocketReadEvent e = v == null ? slots.get().read : c.readEvent(v);
             if (e == null) {
@@ -650,7 +709,7 @@ public final class Tracer implements Dispatcher.Hooks {
         }
     }
 
-    private Conn write(Object socket, long n, Throwable thrown) throws Exception {
+    private Conn write(Object socket, long n, Throwable thrown, boolean fast) throws Exception {
         Thread v = VirtualThreads.current();
         Conn c = null;
         try {
@@ -664,6 +723,9 @@ public final class Tracer implements Dispatcher.Hooks {
             writes.increment();
             if (n > 0) {
                 c.bytesWritten.addAndGet(n);
+            }
+            if (fast) {
+                return c;
             }
             SocketWriteEvent e = v == null ? slots.get().write : c.writeEvent(v);
             if (e == null) {

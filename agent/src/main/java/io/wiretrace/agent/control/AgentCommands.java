@@ -206,6 +206,10 @@ public final class AgentCommands {
         Capture.daemon("wiretrace-status", () -> {
             for (long tick = 1;; tick++) {
                 LockSupport.parkNanos(TICK_NANOS);
+                if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
+                    // outside the lock: JFR's own, which this takes, may be held while a recording is written out
+                    s.readThresholds();
+                }
                 synchronized (AgentCommands.class) {
                     if (session != s) {
                         return;

@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import jdk.jfr.Configuration;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
 
@@ -52,6 +53,8 @@ final class Session {
     private Capture capture;
     private Runnable statistics;
     private Tracer tracer;
+    /** Tells the tracer of each recording's start and stop in the JVM (see {@link Tracer#readThresholds}). */
+    private FlightRecorderListener recordings;
     private Correlator correlator;
     private History inApp;
     private String inAppOff = "in-app verdicts: off (no recording)";
@@ -111,6 +114,14 @@ final class Session {
             }
             s.tracer = new Tracer(s.correlator);
             if (FlightRecorder.isAvailable()) {
+                Tracer t = s.tracer;
+                s.recordings = new FlightRecorderListener() {
+                    @Override
+                    public void recordingStateChanged(jdk.jfr.Recording r) {
+                        t.recordingsChanged();
+                    }
+                };
+                FlightRecorder.addListener(s.recordings);
                 String requested = String.join(",", o.interfaces);
                 s.statistics = s.capture != null ? s.capture::emitStatistics
                         : () -> emitPacketsOff(requested, s.packetsOff);
@@ -124,6 +135,7 @@ final class Session {
             if (s.capture == null && s.statistics != null) {
                 s.statistics.run(); // the recording says so from its start, however short it is
             }
+            s.tracer.readThresholds(); // before the advice runs: ours and any other running recording's
             if (o.watch()) {
                 s.watch = new Watch(o, dir, s.correlator, s.capture != null ? files : null, s.recording, slow);
                 s.correlator.watcher = s.watch;
@@ -217,6 +229,13 @@ final class Session {
         }
     }
 
+    /** Looks at the recordings' thresholds for socket reads and writes again (see {@link Tracer#readThresholds}). */
+    void readThresholds() {
+        if (tracer != null) {
+            tracer.readThresholds();
+        }
+    }
+
     /** The capture's counters, or null for a session without packets. */
     Capture.Stats stats() {
         return capture == null ? null : capture.stats();
@@ -280,6 +299,9 @@ final class Session {
             out.append("warning: ").append(e.getMessage()).append('\n');
         }
         HttpExchanges.sink = null;
+        if (recordings != null) {
+            FlightRecorder.removeListener(recordings);
+        }
         if (instrumenter != null) {
             try {
                 instrumenter.reset();

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiretrace.agent.app.Conn;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** What the HTTP/1.x state tells the correlator: when the app began reading each request, and what a connection carries. */
@@ -93,5 +96,49 @@ class HttpExchangesTest {
         assertTrue(HttpExchanges.samePath("/orders", request, 0, request.length, 4));
         assertTrue(!HttpExchanges.samePath("/orders", request, 0, 11, 4), "the target's end must be there");
         assertTrue(!HttpExchanges.samePath("/order", request, 0, request.length, 4), "a prefix is not the path");
+    }
+
+    /**
+     * The header scan finds the same first '\r' as a byte-by-byte one, in arrays, heap buffers
+     * (sliced, read-only) and direct buffers of either byte order, wherever it starts and stops.
+     */
+    @Test
+    void lineEndsAreFoundAsByteByByteInEveryKindOfData() {
+        Random random = new Random(42);
+        int checked = 0;
+        for (int round = 0; round < 400; round++) {
+            byte[] bytes = new byte[1 + random.nextInt(80)];
+            for (int i = 0; i < bytes.length; i++) {
+                int r = random.nextInt(20);
+                // mostly header-like text, some CRs, and bytes whose high bit or borrow could fool a word test
+                bytes[i] = (byte) (r == 0 ? '\r' : r == 1 ? 0x8D : r == 2 ? 0x0C : r == 3 ? 0x0E : 'a' + r);
+            }
+            int lead = random.nextInt(9);
+            byte[] padded = new byte[lead + bytes.length];
+            System.arraycopy(bytes, 0, padded, lead, bytes.length);
+            ByteBuffer direct = ByteBuffer.allocateDirect(padded.length);
+            direct.put(padded).clear();
+            ByteBuffer littleDirect = ByteBuffer.allocateDirect(padded.length).order(ByteOrder.LITTLE_ENDIAN);
+            littleDirect.put(padded).clear();
+            ByteBuffer sliced = ByteBuffer.wrap(new byte[padded.length + 3]);
+            sliced.position(3);
+            sliced = sliced.slice();
+            sliced.put(padded).clear();
+            Object[] kinds = {padded, direct, littleDirect, sliced, sliced.asReadOnlyBuffer()};
+            int from = random.nextInt(bytes.length);
+            int limit = from + random.nextInt(bytes.length - from + 1);
+            int expected = -1;
+            for (int i = from; i < limit && expected < 0; i++) {
+                if (bytes[i] == '\r') {
+                    expected = i;
+                }
+            }
+            for (Object data : kinds) {
+                assertEquals(expected, HttpExchanges.nextCr(data, lead, from, limit),
+                        "round " + round + " in " + data.getClass().getSimpleName() + " from " + from + " to " + limit);
+                checked++;
+            }
+        }
+        assertEquals(2000, checked);
     }
 }

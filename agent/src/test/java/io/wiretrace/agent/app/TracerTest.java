@@ -165,4 +165,65 @@ class TracerTest {
             return new WeakReference<>(client);
         }
     }
+
+    /**
+     * Fast reads skip their event's end and checks only while no recording could keep them: a read
+     * as slow as the threshold is recorded, and once another recording asks for every read (its
+     * start makes the tracer check every call until it looks again), so are the fast ones, in both.
+     */
+    @Test
+    void fastCallsSkipTheirEventOnlyWhileNoRecordingCouldKeepIt(@TempDir Path tmp) throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                SocketChannel accepted = server.accept();
+                jdk.jfr.Recording ours = new jdk.jfr.Recording()) {
+            ours.enable("wiretrace.SocketRead").withThreshold(java.time.Duration.ofMillis(10));
+            ours.enable("wiretrace.SocketWrite").withThreshold(java.time.Duration.ofMillis(10));
+            ours.start();
+            Tracer t = new Tracer(null);
+            t.readThresholds();
+            assertEquals(5_000_000L, t.skipEventBelow(), "half of the lowest threshold");
+            t.exit(Dispatcher.ACCEPT, server, 1, 0, null, accepted);
+            for (int i = 0; i < 100; i++) {
+                t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 10, null, null, 0);
+            }
+            long token = t.enter(Dispatcher.READ, accepted);
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(15);
+            while (System.nanoTime() - until < 0) { // a read that takes 15 ms
+                java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+            }
+            t.io(Dispatcher.READ, accepted, token, 77, null, null, 0);
+
+            try (jdk.jfr.Recording every = new jdk.jfr.Recording()) {
+                every.enable(io.wiretrace.agent.events.SocketReadEvent.class).withThreshold(java.time.Duration.ZERO);
+                t.recordingsChanged(); // what the session's listener does at its start
+                assertEquals(0L, t.skipEventBelow());
+                every.start();
+                t.readThresholds();
+                assertEquals(0L, t.skipEventBelow(), "another recording asks for every read");
+                for (int i = 0; i < 100; i++) {
+                    t.io(Dispatcher.READ, accepted, t.enter(Dispatcher.READ, accepted), 33, null, null, 0);
+                }
+                every.stop();
+            }
+            t.readThresholds();
+            assertEquals(5_000_000L, t.skipEventBelow(), "that recording stopped");
+            ours.stop();
+            Path file = tmp.resolve("ours.jfr");
+            ours.dump(file);
+            int slow = 0;
+            int fastWhileEvery = 0;
+            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                if (e.getEventType().getName().equals("wiretrace.SocketRead")) {
+                    long bytes = e.getLong("bytesRead");
+                    slow += bytes == 77 ? 1 : 0;
+                    fastWhileEvery += bytes == 33 ? 1 : 0;
+                }
+            }
+            assertEquals(1, slow, "the slow read");
+            assertEquals(100, fastWhileEvery, "JFR applies the lowest threshold to every recording");
+            assertEquals(0, t.errors.sum());
+        }
+    }
 }
