@@ -896,8 +896,7 @@ public final class HttpExchanges {
         return true;
     }
 
-    /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
-    /** Bytes with every one of their eight 0x0D: {@link #nextCr} looks for them a word at a time. */
+    /** A word of eight '\r' bytes, and the masks of the test for a zero byte: how {@link #nextCr} reads eight bytes at once. */
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
     private static final long LOWS = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
@@ -942,6 +941,7 @@ public final class HttpExchanges {
         return -1;
     }
 
+    /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */
     static int at(Object data, int offset, int i) {
         if (data instanceof byte[]) {
             return ((byte[]) data)[offset + i] & 0xFF;
