@@ -25,12 +25,21 @@ final class CallThresholds {
     private static final long[] UNIT_NANOS = {1L, 1_000L, 1_000_000L, 1_000_000_000L, 60_000_000_000L,
         3_600_000_000_000L, 86_400_000_000_000L};
 
+    /** The settings' keys of the two events, by name and by id, once both ids were known (they do not change). */
+    private static volatile String[] keys;
+
     private CallThresholds() {
     }
 
     /** The lowest threshold, in ns, over the recordings; Long.MAX_VALUE when none may record the calls. */
     static long lowest(Collection<Recording> recordings) {
-        String[] keys = {NAMES[0], NAMES[1], id(SocketReadEvent.class), id(SocketWriteEvent.class)};
+        String[] keys = CallThresholds.keys;
+        if (keys == null) {
+            keys = new String[] {NAMES[0], NAMES[1], id(SocketReadEvent.class), id(SocketWriteEvent.class)};
+            if (keys[2] != null && keys[3] != null) {
+                CallThresholds.keys = keys;
+            }
+        }
         long lowest = Long.MAX_VALUE;
         for (Recording r : recordings) {
             RecordingState state = r.getState();

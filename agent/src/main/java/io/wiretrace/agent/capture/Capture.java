@@ -40,6 +40,8 @@ public final class Capture {
     private volatile boolean hurry;
     private volatile Thread draining;
     private Thread flusher;
+    /** The flusher's wait: made with it, closed by it. */
+    private Ticker flushTicks;
     private boolean started;
     /** Where each packet goes on its way to the files (the correlator); null: nowhere. */
     public volatile PacketSink sink;
@@ -140,18 +142,23 @@ public final class Capture {
         for (int i = 0; i < sources.size(); i++) {
             sources.get(i).start(i);
         }
+        flushTicks = new Ticker();
         flusher = daemon("wiretrace-flush", this::flushLoop);
         flusher.start();
     }
 
     private void flushLoop() {
-        while (!stopping && halted.get() == null) {
-            LockSupport.parkNanos(FLUSH_NANOS);
-            for (Source s : sources) {
-                s.flush();
+        try {
+            while (!stopping && halted.get() == null) {
+                flushTicks.await(FLUSH_NANOS);
+                for (Source s : sources) {
+                    s.flush();
+                }
+                // The readers block while their pipes are empty: write out what they left behind.
+                files.flushIfOlder(Source.WRITE_AFTER_NANOS);
             }
-            // The readers block while their pipes are empty: write out what they left behind.
-            files.flushIfOlder(Source.WRITE_AFTER_NANOS);
+        } finally {
+            flushTicks.close();
         }
     }
 
@@ -227,7 +234,7 @@ public final class Capture {
         }
         stopping = true;
         if (flusher != null) {
-            LockSupport.unpark(flusher);
+            flushTicks.wake();
             try {
                 flusher.join(2000);
             } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package io.wiretrace.agent.control;
 
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.capture.Interfaces;
+import io.wiretrace.agent.capture.Ticker;
 import io.wiretrace.analysis.protocol.Args;
 import io.wiretrace.analysis.protocol.Build;
 import io.wiretrace.analysis.protocol.Commands;
@@ -32,9 +33,10 @@ import java.util.concurrent.locks.LockSupport;
 public final class AgentCommands {
     /** How many replies stay published: a CLI reads its own right after its load returns. */
     private static final int KEPT_REPLIES = 8;
-    private static final long PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often the output directory is looked at for a stop request. */
-    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** Every second tick, twice a second: the status, the progress, and the recordings' thresholds. */
+    private static final int PUBLISH_TICKS = 2;
     private static final Deque<String> replies = new ArrayDeque<>();
     /** A stop request is a line of a few keys. */
     private static final int MAX_REQUEST = 4096;
@@ -203,29 +205,35 @@ public final class AgentCommands {
         }
         publish(s);
         Path request = s.dir.resolve(Commands.STOP_FILE);
+        Ticker ticks = new Ticker();
         Capture.daemon("wiretrace-status", () -> {
-            for (long tick = 1;; tick++) {
-                LockSupport.parkNanos(TICK_NANOS);
-                if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
-                    // outside the lock: JFR's own, which this takes, may be held while a recording is written out
-                    s.readThresholds();
-                }
-                synchronized (AgentCommands.class) {
-                    if (session != s) {
-                        return;
+            try {
+                for (long tick = 1;; tick++) {
+                    ticks.await(TICK_NANOS);
+                    boolean publishing = tick % PUBLISH_TICKS == 0;
+                    if (publishing) {
+                        // outside the lock: JFR's own, which this takes, may be held while a recording is written out
+                        s.readThresholds();
                     }
-                    try {
-                        // File.exists first: Files.exists makes an exception for every absent file, five
-                        // times a second (a link to nothing is no request, and is left alone)
-                        if (request.toFile().exists() && Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
-                            stopAsked(request);
-                        } else if (tick % (PUBLISH_NANOS / TICK_NANOS) == 0) {
-                            publish(s);
+                    synchronized (AgentCommands.class) {
+                        if (session != s) {
+                            return;
                         }
-                    } catch (Throwable t) {
-                        // the next round tries again; a CLI whose request stays unread loads the agent
+                        try {
+                            // File.exists first: Files.exists makes an exception for every absent file, four
+                            // times a second (a link to nothing is no request, and is left alone)
+                            if (request.toFile().exists() && Files.exists(request, LinkOption.NOFOLLOW_LINKS)) {
+                                stopAsked(request);
+                            } else if (publishing) {
+                                publish(s);
+                            }
+                        } catch (Throwable t) {
+                            // the next round tries again; a CLI whose request stays unread loads the agent
+                        }
                     }
                 }
+            } finally {
+                ticks.close();
             }
         }).start();
     }

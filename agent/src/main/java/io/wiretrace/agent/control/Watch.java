@@ -1,6 +1,7 @@
 package io.wiretrace.agent.control;
 
 import io.wiretrace.agent.capture.Capture;
+import io.wiretrace.agent.capture.Ticker;
 import io.wiretrace.agent.correlate.Correlator;
 import io.wiretrace.agent.events.TriggerEvent;
 import io.wiretrace.analysis.files.BundleName;
@@ -65,6 +66,8 @@ final class Watch implements Correlator.Watcher {
     /** Whether a trigger counts a rate: else the watch's thread reads no counter. */
     private final boolean rates;
     private final Thread thread;
+    /** The thread's wait between rounds, made at its start; see {@link Ticker}. */
+    private volatile Ticker ticks;
     private volatile boolean stopping;
     /** The JVM is exiting: a bundle cut now gets no report (the exit would wait for it). */
     private volatile boolean exiting;
@@ -133,7 +136,17 @@ final class Watch implements Correlator.Watcher {
     }
 
     void start() {
+        ticks = new Ticker();
         thread.start();
+    }
+
+    /** Ends the watch thread's current or next wait now. */
+    private void wake() {
+        Ticker t = ticks;
+        if (t != null) {
+            t.wake();
+        }
+        LockSupport.unpark(thread); // also a wait inside a cut
     }
 
     /** The ring's part of the disk: the capture files' bounds, set before the capture opens them. */
@@ -252,7 +265,7 @@ final class Watch implements Correlator.Watcher {
             ev.commit();
         }
         if ("bundle".equals(outcome)) {
-            LockSupport.unpark(thread);
+            wake();
         }
     }
 
@@ -264,23 +277,28 @@ final class Watch implements Correlator.Watcher {
     // ---- the watch's thread
 
     private void loop() {
+        Ticker t = ticks;
         long lastExpire = System.nanoTime();
-        while (!stopping) {
-            LockSupport.parkNanos(TICK_NANOS);
-            try {
-                rates();
-                Firing due = due(false);
-                if (due != null) {
-                    cut(due);
+        try {
+            while (!stopping) {
+                t.await(TICK_NANOS);
+                try {
+                    rates();
+                    Firing due = due(false);
+                    if (due != null) {
+                        cut(due);
+                    }
+                    long now = System.nanoTime();
+                    if (files != null && now - lastExpire >= TimeUnit.SECONDS.toNanos(5)) {
+                        lastExpire = now;
+                        files.expire(epochNow());
+                    }
+                } catch (Throwable e) {
+                    failed(String.valueOf(e));
                 }
-                long now = System.nanoTime();
-                if (files != null && now - lastExpire >= TimeUnit.SECONDS.toNanos(5)) {
-                    lastExpire = now;
-                    files.expire(epochNow());
-                }
-            } catch (Throwable t) {
-                failed(String.valueOf(t));
             }
+        } finally {
+            t.close();
         }
     }
 
@@ -508,7 +526,7 @@ final class Watch implements Correlator.Watcher {
     void stop(boolean exiting) {
         stopping = true;
         this.exiting = exiting;
-        LockSupport.unpark(thread);
+        wake();
         try {
             // the JVM's exit waits on this: a cut under way gets a few seconds, not its report's time
             thread.join(exiting ? TimeUnit.SECONDS.toMillis(5) : TimeUnit.MINUTES.toMillis(2));

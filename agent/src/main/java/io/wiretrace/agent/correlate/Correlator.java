@@ -6,6 +6,7 @@ import io.wiretrace.agent.app.Conn;
 import io.wiretrace.agent.app.HttpExchanges;
 import io.wiretrace.agent.capture.Capture;
 import io.wiretrace.agent.capture.PacketSink;
+import io.wiretrace.agent.capture.Ticker;
 import io.wiretrace.agent.events.SlowCallEvent;
 import io.wiretrace.agent.events.TcpConnectionEvent;
 import io.wiretrace.agent.events.TlsHandshakeEvent;
@@ -39,7 +40,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Joins the packets and the socket calls. The capture's readers hand it every packet (under its
@@ -159,6 +159,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private long connections;
     private boolean finished;
     private Thread thread;
+    /** The thread's wait between rounds; see {@link Ticker}. */
+    private volatile Ticker ticks;
 
     public Correlator(long slowNanos) {
         this(slowNanos, true);
@@ -227,6 +229,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     }
 
     public void start() {
+        ticks = new Ticker();
         thread = Capture.daemon("wiretrace-correlate", this::loop);
         thread.start();
     }
@@ -343,8 +346,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 t.calls.owner = t;
                 t.flow = f;
                 if (unjoinedNew.size() < MAX_QUEUED) {
-                    if (unjoinedNew.isEmpty() && thread != null) {
-                        LockSupport.unpark(thread); // a reading now, while a short connection is still open
+                    if (unjoinedNew.isEmpty() && ticks != null) {
+                        ticks.wake(); // a reading now, while a short connection is still open
                     }
                     unjoinedNew.add(t);
                 }
@@ -519,19 +522,24 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     // ---- its own thread
 
     private void loop() {
-        while (true) {
-            synchronized (this) {
-                if (finished) {
-                    return;
+        Ticker t = ticks;
+        try {
+            while (true) {
+                synchronized (this) {
+                    if (finished) {
+                        return;
+                    }
+                    try {
+                        round.run();
+                    } catch (Throwable e) {
+                        // never let one bad call, or an Error, end the explaining; the status shows it
+                        failed(e);
+                    }
                 }
-                try {
-                    round.run();
-                } catch (Throwable e) {
-                    // never let one bad call, or an Error, end the explaining; the status shows it
-                    failed(e);
-                }
+                t.await(TICK_NANOS);
             }
-            LockSupport.parkNanos(TICK_NANOS);
+        } finally {
+            t.close();
         }
     }
 
@@ -1134,8 +1142,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 finished = true;
             }
         }
-        if (thread != null) {
-            LockSupport.unpark(thread);
+        Ticker t = ticks;
+        if (t != null) {
+            t.wake();
         }
     }
 
