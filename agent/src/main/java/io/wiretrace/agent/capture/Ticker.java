@@ -29,9 +29,14 @@ public final class Ticker implements AutoCloseable {
         selector = s;
     }
 
-    /** Waits up to {@code nanos}, or until {@link #wake}; one thread at a time. */
+    /**
+     * Waits up to {@code nanos}, or until {@link #wake}; one thread at a time. An interrupt is
+     * cleared, not kept: the agent's loops end on their own flags, and a select or a park with the
+     * interrupt set would return at once, every round.
+     */
     public void await(long nanos) {
         waiter = Thread.currentThread();
+        Thread.interrupted();
         Selector s = selector;
         if (s != null && s.isOpen()) {
             try {

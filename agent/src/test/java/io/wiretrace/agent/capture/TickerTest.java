@@ -71,6 +71,20 @@ class TickerTest {
     }
 
     @Test
+    void anInterruptDoesNotMakeEveryWaitReturnAtOnce() {
+        try (Ticker t = new Ticker()) {
+            Thread.currentThread().interrupt();
+            long start = System.nanoTime();
+            t.await(WAIT);
+            t.await(WAIT);
+            assertTrue(System.nanoTime() - start >= WAIT, "an interrupt cut the waits short");
+            assertFalse(Thread.currentThread().isInterrupted());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
     void afterCloseItStillWaitsAndWakes() throws Exception {
         Ticker t = new Ticker();
         t.close();
