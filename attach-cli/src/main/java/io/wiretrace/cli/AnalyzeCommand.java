@@ -158,6 +158,12 @@ final class AnalyzeCommand implements Callable<Integer> {
             out.println("packets: off in the target — " + capture.get("packetsOff")
                     + "; the verdicts rest on the app's timings alone");
         }
+        Map<String, Object> reach = (Map<String, Object>) capture.get("recordingReach");
+        if (reach != null) {
+            out.println("recording: from " + reach.get("from") + " only, " + reach.get("secondsNotCovered")
+                    + " s after the first packet (its size limit); the " + reach.get("callsFromPackets")
+                    + " slow or failed calls before it are judged from the packets alone");
+        }
         if (verdicts.isEmpty()) {
             out.println("no slow or failed call");
         }

@@ -120,4 +120,19 @@ class WiretraceTest {
                 + "packets: off in the target — the app's user may not capture (no CAP_NET_RAW); the verdicts rest on"
                 + " the app's timings alone\nno slow or failed call\n", out.toString());
     }
+
+    /** A recording that lost its oldest part is said, not passed over: its verdicts are not all there were. */
+    @Test
+    void aRecordingThatBeginsAfterTheCaptureIsSaid() {
+        java.util.Map<String, Object> capture = new java.util.HashMap<>();
+        capture.put("packets", 497L);
+        capture.put("conversations", 23);
+        capture.put("recordingReach", java.util.Map.of("from", "2026-12-06T19:42:13Z", "secondsNotCovered", 2075L,
+                "callsFromPackets", 3));
+        AnalyzeCommand.summary(java.util.Map.of("capture", capture, "source", java.util.Map.of("verdicts", "recording"),
+                "verdicts", java.util.List.of()), new PrintWriter(out));
+        assertEquals("497 packets, 23 TCP conversations; verdicts from the recording (live)\n"
+                + "recording: from 2026-12-06T19:42:13Z only, 2075 s after the first packet (its size limit); the 3 slow"
+                + " or failed calls before it are judged from the packets alone\nno slow or failed call\n", out.toString());
+    }
 }

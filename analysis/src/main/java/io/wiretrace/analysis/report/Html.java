@@ -65,6 +65,11 @@ final class Html {
         if (capture.get("commentsCut") != null) {
             b.append("<br>Comments: ").append(esc(capture.get("commentsCut")));
         }
+        Map<String, Object> reach = (Map<String, Object>) capture.get("recordingReach");
+        if (reach != null) {
+            b.append("<br><strong id=\"recording-reach\">Recording: from ").append(esc(reach.get("from"))).append(" only — ")
+                    .append(esc(reach.get("note"))).append(".</strong>");
+        }
         b.append("<br>Files: ").append(esc(String.join(", ", (List<String>) source.get("captures"))));
         if (source.get("recording") != null) {
             b.append(", ").append(esc(source.get("recording")));
@@ -222,6 +227,8 @@ final class Html {
                 .append("</span> ").append(fmt(c.get("explainedMs"))).append(" of ").append(fmt(c.get("durationMs")))
                 .append(" ms").append(Boolean.TRUE.equals(c.get("seenInPacketsOnly"))
                         ? " <span class=\"packets-only\">seen in packets only</span>" : "")
+                .append(Boolean.TRUE.equals(c.get("beforeRecording"))
+                        ? " <span class=\"packets-only\">before the recording: from the packets alone</span>" : "")
                 .append("</h3>\n<p>").append(esc(c.get("evidence"))).append("</p>\n<p class=\"meta\">")
                 .append(esc(c.get("time"))).append(" · thread ").append(esc(c.get("thread"))).append(" · conn ")
                 .append(id(c.get("connectionId"))).append(" · ").append(esc(c.get("localAddress") + ":" + c.get("localPort")))

@@ -104,6 +104,12 @@ final class Recording {
     final Map<Long, long[]> perSecond = new TreeMap<>();
     /** The connections that served requests (an incoming wiretrace.HttpExchange). */
     final Set<Long> served = new HashSet<>();
+    /**
+     * Where the recording begins: the earliest end of any of its events, ns since the epoch (an
+     * event ends in the chunk it is in; its start may lie in an older one); Long.MAX_VALUE if none.
+     * A recording at its size limit drops its oldest chunks, and this moves with them.
+     */
+    long reach = Long.MAX_VALUE;
 
     /** A row of the connection table and what ranks it: the longest first, then the first recorded. */
     private static final class Row {
@@ -146,6 +152,7 @@ final class Recording {
     }
 
     private void event(RecordedEvent e) {
+        reach = Math.min(reach, nanos(e.getEndTime()));
         switch (e.getEventType().getName()) {
             case "wiretrace.SlowCall":
                 slowCalls.add(slowCall(e));

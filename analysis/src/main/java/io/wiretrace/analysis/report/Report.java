@@ -36,6 +36,10 @@ public final class Report {
     static final int MAX_LADDERS = 40;
     static final int MAX_LADDER_PACKETS = 120;
     public static final int MAX_CONNECTIONS = 2_000;
+    /** How much later than the capture's first packet a recording may begin and still count as reaching it. */
+    static final long REACH_MARGIN_NANOS = 5_000_000_000L;
+    /** How far apart a call in the packets and one in the recording may lie and be one call (the clocks' join, with room). */
+    private static final long SAME_CALL_NANOS = 1_000_000_000L;
     /** How far a slow call's start may lie from the start of the call that fired a trigger and be that call. */
     static final long FIRED_SLACK_NANOS = 50_000_000L;
     private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
@@ -123,6 +127,9 @@ public final class Report {
         List<Map<String, Object>> calls = live ? rec.slowCalls : fromPackets(packets);
         if (live) {
             InAppAfter.explain(rec.file, calls); // UNKNOWN calls the agent could not look into live (JDK 11)
+            if (!none) {
+                capture.put("recordingReach", beforeRecording(rec, packets, calls));
+            }
         }
         calls.sort(Comparator.comparingLong((Map<String, Object> c) -> (long) c.get("start")));
         for (int i = 0; i < calls.size(); i++) {
@@ -306,6 +313,56 @@ public final class Report {
         });
         out.sort(Comparator.comparingDouble((Map<String, Object> m) -> -(double) m.get("timeLostMs")));
         return out;
+    }
+
+    /**
+     * A capture that begins well before its recording: the recording reached its size limit (-C ×
+     * -W, else 250 MB; under load a few minutes) and dropped its oldest chunks, and the live
+     * verdicts of that time with them. The calls the packets show as slow or failed before the
+     * recording begins are added to {@code calls}, marked {@code beforeRecording}, judged as
+     * {@code analyze} judges a capture without a recording, and what happened is returned for the
+     * report to say; null when the recording reaches back to the capture's start. A call the
+     * recording has (its verdict came after the recording's start) is not added twice.
+     */
+    static Map<String, Object> beforeRecording(Recording rec, Offline packets, List<Map<String, Object>> calls) {
+        if (packets.first == 0 || rec.reach == Long.MAX_VALUE || rec.reach - packets.first <= REACH_MARGIN_NANOS) {
+            return null;
+        }
+        List<Map<String, Object>> live = new ArrayList<>(calls);
+        int added = 0;
+        for (Map<String, Object> c : fromPackets(packets)) {
+            if ((long) c.get("start") >= rec.reach || live.stream().anyMatch(l -> same(l, c))) {
+                continue;
+            }
+            c.put("beforeRecording", true);
+            calls.add(c);
+            added++;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", Instant.ofEpochSecond(0, rec.reach).toString());
+        m.put("captureFrom", Instant.ofEpochSecond(0, packets.first).toString());
+        m.put("secondsNotCovered", (rec.reach - packets.first) / 1_000_000_000L);
+        m.put("callsFromPackets", added);
+        m.put("note", "recording.jfr begins " + (rec.reach - packets.first) / 1_000_000_000L + " s after the capture's"
+                + " first packet: it reached its size limit (-C × -W, else 250 MB) and dropped its oldest part, with the"
+                + " verdicts the agent reached then. The slow or failed calls before it (" + added + ") are judged from"
+                + " the packets alone, as analyze judges a capture without a recording (the agent's own verdicts of"
+                + " that time are still comments on their evidence packets in the capture file); give -C and -W for a"
+                + " longer recording");
+        return m;
+    }
+
+    /** Whether a call from the packets is one the recording has: the same two ports, at overlapping times. */
+    private static boolean same(Map<String, Object> live, Map<String, Object> p) {
+        long ls = (long) live.get("start");
+        long ps = (long) p.get("start");
+        int a = ((Number) live.get("localPort")).intValue();
+        int b = ((Number) live.get("remotePort")).intValue();
+        int x = ((Number) p.get("localPort")).intValue();
+        int y = ((Number) p.get("remotePort")).intValue();
+        return ((a == x && b == y) || (a == y && b == x))
+                && ps <= ls + (long) live.get("durationNanos") + SAME_CALL_NANOS
+                && ls <= ps + (long) p.get("durationNanos") + SAME_CALL_NANOS;
     }
 
     private static List<Map<String, Object>> fromPackets(Offline o) {
