@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -273,8 +275,10 @@ public final class Load {
         tcpdump = null;
         Files.deleteIfExists(work.resolve("tcpdump.pid"));
         String out = Files.readString(work.resolve("tcpdump.err"));
+        String counts = counts(out, "packets captured", "dropped by kernel");
+        String written = written(counts, Files.size(work.resolve("tcpdump.pcap")), -1);
         Files.deleteIfExists(work.resolve("tcpdump.pcap"));
-        return counts(out, "packets captured", "dropped by kernel");
+        return counts + written;
     }
 
     private void startWiretrace(String arm) throws Exception {
@@ -359,8 +363,10 @@ public final class Load {
             rows.set(i, new Row(r.phase, r.cycle, r.arm, r.rps, r.p50, r.p99, r.p999, r.errors, r.appCpu, r.upCpu,
                     r.tcpdumpCpu, r.busy, counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace")));
         }
-        System.out.println("  stop: " + counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace"));
-        deleteTree(work.resolve("wiretrace-" + captures));
+        String counts = counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace");
+        Path out = work.resolve("wiretrace-" + captures);
+        System.out.println("  stop: " + counts + written(counts, bytes(out, ".pcapng"), bytes(out, ".jfr")));
+        deleteTree(out);
         if (settleMs > 0) {
             measure(STOPPING, settleMs * 1_000_000L); // the JIT's work after the classes are restored
         }
@@ -586,6 +592,32 @@ public final class Load {
         String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
                 + Long.parseLong(f[7]);
+    }
+
+    /**
+     * What a capture wrote, for comparing the files' sizes: "; 41.2 MB capture, 162 B a packet" (and
+     * the recording's MB when {@code recording >= 0}); the packets are the first number of {@code counts}.
+     */
+    static String written(String counts, long capture, long recording) {
+        Matcher m = Pattern.compile("(\\d+)").matcher(counts);
+        long packets = m.find() ? Long.parseLong(m.group(1)) : 0;
+        return String.format("; %.1f MB capture%s%s", capture / 1e6,
+                packets > 0 ? String.format(", %d B a packet", capture / packets) : "",
+                recording >= 0 ? String.format(", %.1f MB recording", recording / 1e6) : "");
+    }
+
+    /** The bytes of the files under {@code dir} whose names end in {@code suffix}. */
+    private static long bytes(Path dir, String suffix) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            long sum = 0;
+            for (Path p : s.filter(f -> f.getFileName().toString().endsWith(suffix) && Files.isRegularFile(f)).toList()) {
+                sum += Files.size(p);
+            }
+            return sum;
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -59,6 +59,8 @@ final class Session {
     private History inApp;
     private String inAppOff = "in-app verdicts: off (no recording)";
     private Instrumenter instrumenter;
+    /** For the JFR nap at stop ({@link JfrNap}). */
+    private Instrumentation inst;
     private Recording recording;
     /** The JFR repository made private for the recording, its mode given back at stop; null: not touched. */
     private JfrRepository repository;
@@ -141,6 +143,7 @@ final class Session {
                 s.correlator.watcher = s.watch;
                 s.correlator.statusAtLeast = Watch.statusAtLeast(o);
             }
+            s.inst = inst;
             s.instrumenter = Instrumenter.install(inst);
             if (!s.instrumenter.failures.isEmpty()) {
                 throw new IllegalStateException("instrumentation failed: " + s.instrumenter.failures);
@@ -344,6 +347,14 @@ final class Session {
                 out.append("warning: writing ").append(jfr).append(" failed: ").append(t).append('\n');
             } finally {
                 recording.close();
+            }
+            if (shutdownHook == null || Thread.currentThread() != shutdownHook) {
+                String nap = JfrNap.install(inst); // the JDK's JFR thread, left alone, would spin from now on
+                if (nap != null) {
+                    out.append("note: JFR's periodic thread (JDK ").append(Runtime.version().feature())
+                            .append(") wakes every 10 ms from now on, as the JDK does after a recording: ").append(nap)
+                            .append('\n');
+                }
             }
         }
         if (repository != null) {

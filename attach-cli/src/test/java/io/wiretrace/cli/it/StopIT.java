@@ -8,11 +8,17 @@ import com.sun.tools.attach.VirtualMachine;
 import io.wiretrace.analysis.protocol.Args;
 import io.wiretrace.analysis.protocol.Commands;
 import io.wiretrace.analysis.protocol.Reply;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,5 +54,63 @@ class StopIT {
             String status = Harness.cli("status", app.pid()).out;
             assertTrue(status.contains("idle"), status);
         }
+    }
+
+    /**
+     * Before JDK 21, JFR's periodic thread woke every 10 ms for the rest of the JVM's life once
+     * the last recording had stopped (JDK-8302821): about 300 wake-ups in the 3 s watched here.
+     * After a stop it naps (on JDK 21 and later the JDK's own fix does the same), and a recording
+     * started afterwards still gets its periodic events.
+     */
+    @Test
+    void afterStopJfrsPeriodicThreadNaps(@TempDir Path tmp) throws Exception {
+        try (Harness.App app = Harness.idle()) {
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", tmp.resolve("first").toString()).expect(0);
+            Harness.cli("stop", app.pid()).expect(0);
+            Path thread = periodicThread(app.pid());
+            long wakes = wakesOver(thread, 3);
+            assertTrue(wakes <= 30, "JFR's periodic thread woke " + wakes + " times in 3 s after the stop");
+
+            Path second = tmp.resolve("second");
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", second.toString()).expect(0);
+            long t0 = System.nanoTime();
+            assertTrue(wakesOver(thread, 3) > 0, "the periodic thread did not run for the second recording");
+            Harness.cli("stop", app.pid()).expect(0);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            List<RecordedEvent> events = RecordingFile.readAllEvents(second.resolve("recording.jfr"));
+            long cpuLoads = events.stream().filter(e -> e.getEventType().getName().equals("jdk.CPULoad")).count();
+            assertTrue(cpuLoads >= 2, cpuLoads + " jdk.CPULoad events (1 s period) in a recording of " + seconds + " s");
+        }
+    }
+
+    /** The status file of the JVM's "JFR Periodic Tasks" thread (its comm is cut to 15 characters). */
+    private static Path periodicThread(String pid) throws Exception {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+            for (Path t : tasks.toList()) {
+                if (Files.readString(t.resolve("comm")).strip().equals("JFR Periodic Ta")) {
+                    return t.resolve("status");
+                }
+            }
+        }
+        throw new AssertionError("no JFR Periodic Tasks thread in " + pid + ": " + Harness.threads(pid));
+    }
+
+    /** The thread's voluntary context switches (its wake-ups from a wait) over the next {@code seconds}. */
+    private static long wakesOver(Path status, int seconds) throws Exception {
+        long from = wakes(status);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            Thread.sleep(50); // a measuring window, not a wait for a condition
+        }
+        return wakes(status) - from;
+    }
+
+    private static long wakes(Path status) throws IOException {
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+            }
+        }
+        throw new AssertionError("no voluntary_ctxt_switches in " + status);
     }
 }
