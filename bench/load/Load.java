@@ -366,7 +366,9 @@ public final class Load {
         String counts = counts(said, "packets captured", "dropped by kernel", "dropped by wiretrace");
         Path out = work.resolve("wiretrace-" + captures);
         System.out.println("  stop: " + counts + written(counts, bytes(out, ".pcapng"), bytes(out, ".jfr")));
-        deleteTree(out);
+        if (!"1".equals(System.getProperty("load.keep"))) {
+            deleteTree(out);
+        }
         if (settleMs > 0) {
             measure(STOPPING, settleMs * 1_000_000L); // the JIT's work after the classes are restored
         }

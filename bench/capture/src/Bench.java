@@ -160,7 +160,8 @@ public final class Bench {
     static double idle(Target target, String when) throws Exception {
         long window = (long) (seconds * 1e9) + TimeUnit.MILLISECONDS.toNanos(DRAIN_MS);
         long cpu = target.idleCpu(window);
-        System.out.printf(Locale.ROOT, "idle     target JVM %5.1f ms CPU in %.1f s, %s%n", cpu / 1e6, window / 1e9, when);
+        System.out.printf(Locale.ROOT, "idle     target JVM %5.1f ms CPU in %.1f s, %s%s%n", cpu / 1e6, window / 1e9, when,
+                target.idleThreads.isEmpty() ? "" : "; busiest threads: " + target.idleThreads);
         return (double) cpu / window;
     }
 

@@ -158,6 +158,9 @@ final class AnalyzeCommand implements Callable<Integer> {
             out.println("packets: off in the target — " + capture.get("packetsOff")
                     + "; the verdicts rest on the app's timings alone");
         }
+        if (capture.get("exchangeThreshold") != null) {
+            out.println("requests: " + capture.get("exchangeThreshold"));
+        }
         Map<String, Object> reach = (Map<String, Object>) capture.get("recordingReach");
         if (reach != null) {
             out.println("recording: from " + reach.get("from") + " only, " + reach.get("secondsNotCovered")

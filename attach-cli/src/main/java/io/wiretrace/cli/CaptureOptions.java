@@ -78,6 +78,14 @@ final class CaptureOptions {
                     + " Connects, accepts, closes, HTTP exchanges, database queries and name lookups are always recorded.")
     String jfrThreshold;
 
+    @Option(names = "--exchange-threshold", paramLabel = "DURATION", defaultValue = "0ms",
+            description = "Record HTTP exchanges in recording.jfr only when they take at least this long (default:"
+                    + " ${DEFAULT-VALUE}, every one). Under heavy load the exchanges are most of the recording, which"
+                    + " then reaches back only minutes, and cost about 1 us of the app's time each. With a threshold,"
+                    + " the report's request counts, timeline and waterfalls hold the longer exchanges only, and say so; slow"
+                    + " or failed exchanges are judged as before.")
+    String exchangeThreshold;
+
     /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */
     void validate() {
         if (!List.of("auto", "app", "outside").contains(packets)) {
@@ -111,6 +119,9 @@ final class CaptureOptions {
         }
         options.put("slow", slow);
         options.put("jfr-threshold", jfrThreshold);
+        if (!exchangeThreshold.matches("0+(ns|us|ms|s|m|h)?")) { // only when given: an agent before it knows no such key
+            options.put("exchange-threshold", exchangeThreshold);
+        }
         if (!filter.isEmpty()) {
             options.put("filter", String.join(" ", filter));
         }

@@ -135,4 +135,17 @@ class WiretraceTest {
                 + "recording: from 2026-12-06T19:42:13Z only, 2075 s after the first packet (its size limit); the 3 slow"
                 + " or failed calls before it are judged from the packets alone\nno slow or failed call\n", out.toString());
     }
+
+    @Test
+    void aThresholdOnExchangesIsSaid() {
+        java.util.Map<String, Object> capture = new java.util.HashMap<>();
+        capture.put("packets", 10L);
+        capture.put("conversations", 2);
+        capture.put("exchangeThreshold", "the recording holds only the HTTP exchanges of at least 10.0 ms");
+        AnalyzeCommand.summary(java.util.Map.of("capture", capture, "source", java.util.Map.of("verdicts", "recording"),
+                "verdicts", java.util.List.of()), new PrintWriter(out));
+        assertEquals("10 packets, 2 TCP conversations; verdicts from the recording (live)\n"
+                + "requests: the recording holds only the HTTP exchanges of at least 10.0 ms\nno slow or failed call\n",
+                out.toString());
+    }
 }

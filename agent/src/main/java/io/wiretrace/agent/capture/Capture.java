@@ -279,6 +279,9 @@ public final class Capture {
     }
 
     /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
+    /** The recording's threshold for HTTP exchanges (ns), which the statistics events carry for the report. */
+    public volatile long exchangeThresholdNanos;
+
     public void emitStatistics() {
         Path file = files.current();
         for (Source s : sources) {
@@ -292,6 +295,7 @@ public final class Capture {
             e.packetsDroppedByInterface = one.ifDropped;
             e.packetsDroppedByWiretrace = one.agentDropped;
             e.file = file == null ? null : file.toString();
+            e.exchangeThreshold = exchangeThresholdNanos;
             e.commit();
         }
     }

@@ -126,7 +126,10 @@ final class Session {
                 FlightRecorder.addListener(s.recordings);
                 String requested = String.join(",", o.interfaces);
                 s.statistics = s.capture != null ? s.capture::emitStatistics
-                        : () -> emitPacketsOff(requested, s.packetsOff);
+                        : () -> emitPacketsOff(requested, s.packetsOff, o.exchangeThreshold.toNanos());
+                if (s.capture != null) {
+                    s.capture.exchangeThresholdNanos = o.exchangeThreshold.toNanos();
+                }
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
             s.recording = startRecording(o, s, dir.resolve(StartOptions.RECORDING));
@@ -178,10 +181,11 @@ final class Session {
     }
 
     /** The wiretrace.CaptureStatistics of a session without packets: why, every period. */
-    private static void emitPacketsOff(String interfaces, String why) {
+    private static void emitPacketsOff(String interfaces, String why, long exchangeThreshold) {
         CaptureStatisticsEvent e = new CaptureStatisticsEvent();
         e.captureInterface = interfaces;
         e.packetsOff = why;
+        e.exchangeThreshold = exchangeThreshold;
         e.commit();
     }
 
@@ -482,8 +486,8 @@ final class Session {
         r.setName("wiretrace");
         r.enable("wiretrace.SocketRead").withThreshold(threshold);
         r.enable("wiretrace.SocketWrite").withThreshold(threshold);
-        // one a request: the report's request counts and samples are built from them
-        r.enable("wiretrace.HttpExchange").withThreshold(Duration.ZERO);
+        // one a request (unless --exchange-threshold): the report's request counts and samples are built from them
+        r.enable("wiretrace.HttpExchange").withThreshold(o.exchangeThreshold);
         r.enable("wiretrace.DatabaseQuery").withThreshold(Duration.ZERO);
         r.enable("wiretrace.DnsLookup").withThreshold(Duration.ZERO);
         r.setToDisk(true);

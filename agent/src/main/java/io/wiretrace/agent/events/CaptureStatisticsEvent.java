@@ -8,6 +8,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Period;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
 
 /**
  * The counters tcpdump prints when it exits, recorded every period for each capture interface;
@@ -58,4 +59,10 @@ public final class CaptureStatisticsEvent extends Event {
             + " or null while they are. The socket events and slow calls are still recorded; their verdicts then"
             + " rest on the app's own timings alone.")
     public String packetsOff;
+
+    @Label("Exchange Threshold")
+    @Description("The least time an HTTP exchange took to be recorded (--exchange-threshold); 0: every exchange is in"
+            + " the recording. Above 0 the request counts and timeline built from the exchanges hold the longer ones only.")
+    @Timespan(Timespan.NANOSECONDS)
+    public long exchangeThreshold;
 }

@@ -43,7 +43,7 @@ class EventContractTest {
     /** The fields JFR itself gives every event. */
     private static final Set<String> IMPLICIT = Set.of("startTime", "duration", "eventThread", "stackTrace");
     private static final Pattern DURATION = Pattern.compile("rtt(Min|Avg|Max)|handshakeRtt|\\w+Duration|lifetime"
-            + "|connect|dns|tls|explained|requestSent|firstByte|lastByte|longestGap");
+            + "|connect|dns|tls|explained|requestSent|firstByte|lastByte|longestGap|\\w+Threshold");
     private static final Pattern BYTES = Pattern.compile("bytes\\w*|\\w+Bytes");
     private static final Pattern EPOCH_MILLIS = Pattern.compile("\\w+Start");
     /** The agent's recording settings, also the file users import in Mission Control. */

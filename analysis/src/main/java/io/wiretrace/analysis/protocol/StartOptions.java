@@ -19,7 +19,7 @@ import java.util.Set;
 public final class StartOptions {
     /** The keys {@code start} takes. */
     public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(
-            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "filter", "deadline", "packets",
+            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "exchange-threshold", "filter", "deadline", "packets",
             "trigger", "after", "before", "cooldown", "max-bundles", "keep", "disk")));
     public static final int DEFAULT_BUFFER_KIB = 32 << 10;
     /** libpcap takes the buffer's size in bytes as a C int: at most 2 GiB less 1 KiB. */
@@ -57,6 +57,12 @@ public final class StartOptions {
      */
     public final Duration jfrThreshold;
     public static final String DEFAULT_JFR_THRESHOLD = "10ms";
+    /**
+     * The least time an HTTP exchange takes to be recorded as a {@code wiretrace.HttpExchange};
+     * zero (the default): every one, which the report's request counts and timeline are built from.
+     * Under load those events are most of the recording and about 1 µs each on the app's thread.
+     */
+    public final Duration exchangeThreshold;
     public final String filter;
     /** When the capture stops by itself, from its start; null: never. */
     /**
@@ -133,6 +139,7 @@ public final class StartOptions {
                     + " (below it nearly every socket call would be handed over as slow)");
         }
         jfrThreshold = Durations.parse(v.getOrDefault("jfr-threshold", DEFAULT_JFR_THRESHOLD));
+        exchangeThreshold = Durations.parse(v.getOrDefault("exchange-threshold", "0ms"));
         filter = v.getOrDefault("filter", "").trim();
         deadline = v.containsKey("deadline") ? Durations.parse(v.get("deadline")) : null;
         packets = v.get("packets");

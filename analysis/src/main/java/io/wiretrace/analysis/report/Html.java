@@ -65,6 +65,10 @@ final class Html {
         if (capture.get("commentsCut") != null) {
             b.append("<br>Comments: ").append(esc(capture.get("commentsCut")));
         }
+        if (capture.get("exchangeThreshold") != null) {
+            b.append("<br><strong id=\"exchange-threshold\">Requests: ").append(esc(capture.get("exchangeThreshold")))
+                    .append(".</strong>");
+        }
         Map<String, Object> reach = (Map<String, Object>) capture.get("recordingReach");
         if (reach != null) {
             b.append("<br><strong id=\"recording-reach\">Recording: from ").append(esc(reach.get("from"))).append(" only — ")

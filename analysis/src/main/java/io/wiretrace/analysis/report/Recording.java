@@ -99,6 +99,8 @@ final class Recording {
     long dropped;
     /** Why the agent captured no packets (wiretrace.CaptureStatistics.packetsOff), or null. */
     String packetsOff;
+    /** The least time an HTTP exchange took to be recorded (--exchange-threshold), ns; 0: every one. */
+    long exchangeThreshold;
     long slowNanos;
     /** Counts per epoch second (REQUESTS, GC_PAUSES …), for the timeline. */
     final Map<Long, long[]> perSecond = new TreeMap<>();
@@ -175,6 +177,9 @@ final class Recording {
                 stream(e);
                 break;
             case "wiretrace.CaptureStatistics": {
+                if (e.hasField("exchangeThreshold")) {
+                    exchangeThreshold = Math.max(exchangeThreshold, e.getDuration("exchangeThreshold").toNanos());
+                }
                 String off = e.hasField("packetsOff") ? e.getString("packetsOff") : null;
                 if (off != null) {
                     packetsOff = off;

@@ -117,6 +117,11 @@ public final class Report {
             capture.put("commentsCut", packets.commentsCut + " packets had more than " + Offline.MAX_COMMENT_CHARS
                     + " characters of comments; only that much of each was read");
         }
+        if (rec != null && rec.exchangeThreshold > 0) {
+            capture.put("exchangeThreshold", "the recording holds only the HTTP exchanges of at least "
+                    + ms(rec.exchangeThreshold) + " ms (--exchange-threshold): the request counts, the timeline's requests"
+                    + " and the waterfalls show those; slow or failed exchanges were judged as always");
+        }
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);
             capture.put("dropped", rec.dropped);

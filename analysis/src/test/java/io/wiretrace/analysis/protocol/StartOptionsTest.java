@@ -40,6 +40,14 @@ class StartOptionsTest {
         assertEquals(Duration.ofMillis(1), StartOptions.parse(Map.of("slow", "1ms")).slow);
     }
 
+    /** Every HTTP exchange is in the JFR unless --exchange-threshold asks for the longer ones only. */
+    @Test
+    void everyExchangeIsRecordedUnlessAThresholdIsGiven() {
+        assertEquals(Duration.ZERO, StartOptions.parse(Map.of()).exchangeThreshold);
+        assertEquals(Duration.ofMillis(10), StartOptions.parse(Map.of("exchange-threshold", "10ms")).exchangeThreshold);
+        assertThrows(IllegalArgumentException.class, () -> StartOptions.parse(Map.of("exchange-threshold", "soon")));
+    }
+
     /** Socket calls under 10 ms stay out of the JFR unless asked for; 0 asks for every one. */
     @Test
     void jfrThresholdIsTenMillisecondsUnlessGiven() {

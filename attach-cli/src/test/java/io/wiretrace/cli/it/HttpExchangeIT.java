@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,5 +90,40 @@ class HttpExchangeIT {
     private static long accepted(List<RecordedEvent> all, int clientPort) {
         return all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SocketAccept")
                 && e.getInt("remotePort") == clientPort).findFirst().orElseThrow().getLong("connectionId");
+    }
+
+    /**
+     * --exchange-threshold keeps the quick exchanges out of the recording, and the slow ones in:
+     * the shop's /orders waits 300 ms for its upstream, /missing answers at once; and the report of
+     * the recording says that its request counts hold the longer exchanges only.
+     */
+    @Test
+    void aThresholdKeepsTheQuickExchangesOut() throws Exception {
+        try (Server upstream = new Upstream(300).server(0).start();
+                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
+            Path out = tmp.resolve("threshold");
+            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--exchange-threshold", "100ms",
+                    "tcp port " + app.port).expect(0);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(Harness.get(app.port, "/missing")[1].startsWith("HTTP/1.1 404"));
+            }
+            assertTrue(Harness.get(app.port, "/orders?item=a")[1].startsWith("HTTP/1.1 200"));
+            Harness.cli("stop", app.pid()).expect(0);
+
+            List<RecordedEvent> http = RecordingFile.readAllEvents(out.resolve("recording.jfr")).stream()
+                    .filter(e -> e.getEventType().getName().equals("wiretrace.HttpExchange"))
+                    .collect(Collectors.toList());
+            String seen = http.stream().map(e -> e.getString("direction") + " " + e.getString("path") + " "
+                    + e.getDuration().toMillis() + " ms").collect(Collectors.joining("\n"));
+            assertTrue(http.stream().noneMatch(e -> e.getString("path").equals("/missing")), seen);
+            assertTrue(http.stream().anyMatch(e -> e.getString("direction").equals("incoming")
+                    && e.getString("path").equals("/orders?…")), seen);
+            assertTrue(http.stream().anyMatch(e -> e.getString("direction").equals("outgoing")
+                    && e.getString("path").startsWith("/inventory")), seen);
+            assertTrue(http.stream().allMatch(e -> e.getDuration().toMillis() >= 100), seen);
+
+            String said = Harness.cli("analyze", out.toString(), "-o", tmp.resolve("report").toString()).expect(0).out;
+            assertTrue(said.contains("requests: the recording holds only the HTTP exchanges of at least 100.0 ms"), said);
+        }
     }
 }
