@@ -75,15 +75,16 @@ final class CaptureOptions {
             description = "Record socket reads and writes in recording.jfr only when they take at least this"
                     + " long (default: ${DEFAULT-VALUE}, as the JDK's own jdk.SocketRead in its profile settings;"
                     + " 0ms records every call, at about 1 us of the app's time a call under load)."
-                    + " Connects, accepts, closes, HTTP exchanges, database queries and name lookups are always recorded.")
+                    + " Connects, accepts, closes, database queries and name lookups are always recorded; HTTP exchanges"
+                    + " unless --exchange-threshold.")
     String jfrThreshold;
 
     @Option(names = "--exchange-threshold", paramLabel = "DURATION", defaultValue = "0ms",
             description = "Record HTTP exchanges in recording.jfr only when they take at least this long (default:"
                     + " ${DEFAULT-VALUE}, every one). Under heavy load the exchanges are most of the recording, which"
                     + " then reaches back only minutes, and cost about 1 us of the app's time each. With a threshold,"
-                    + " the report's request counts, timeline and waterfalls hold the longer exchanges only, and say so; slow"
-                    + " or failed exchanges are judged as before.")
+                    + " the report's request counts, timeline and waterfalls hold the longer exchanges only, and say"
+                    + " so; slow or failed exchanges are judged as before.")
     String exchangeThreshold;
 
     /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */

@@ -278,10 +278,10 @@ public final class Capture {
         return one;
     }
 
-    /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
     /** The recording's threshold for HTTP exchanges (ns), which the statistics events carry for the report. */
     public volatile long exchangeThresholdNanos;
 
+    /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
     public void emitStatistics() {
         Path file = files.current();
         for (Source s : sources) {

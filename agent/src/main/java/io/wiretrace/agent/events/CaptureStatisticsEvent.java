@@ -62,7 +62,8 @@ public final class CaptureStatisticsEvent extends Event {
 
     @Label("Exchange Threshold")
     @Description("The least time an HTTP exchange took to be recorded (--exchange-threshold); 0: every exchange is in"
-            + " the recording. Above 0 the request counts and timeline built from the exchanges hold the longer ones only.")
+            + " the recording. Above 0 the request counts, timeline and waterfalls built from the exchanges hold the longer"
+            + " ones only.")
     @Timespan(Timespan.NANOSECONDS)
     public long exchangeThreshold;
 }

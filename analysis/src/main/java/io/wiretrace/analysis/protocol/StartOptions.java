@@ -19,8 +19,8 @@ import java.util.Set;
 public final class StartOptions {
     /** The keys {@code start} takes. */
     public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(
-            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "exchange-threshold", "filter", "deadline", "packets",
-            "trigger", "after", "before", "cooldown", "max-bundles", "keep", "disk")));
+            "i", "s", "B", "w", "C", "W", "G", "name", "format", "slow", "jfr-threshold", "exchange-threshold", "filter",
+            "deadline", "packets", "trigger", "after", "before", "cooldown", "max-bundles", "keep", "disk")));
     public static final int DEFAULT_BUFFER_KIB = 32 << 10;
     /** libpcap takes the buffer's size in bytes as a C int: at most 2 GiB less 1 KiB. */
     public static final int MAX_BUFFER_KIB = Integer.MAX_VALUE / 1024;
@@ -59,7 +59,8 @@ public final class StartOptions {
     public static final String DEFAULT_JFR_THRESHOLD = "10ms";
     /**
      * The least time an HTTP exchange takes to be recorded as a {@code wiretrace.HttpExchange};
-     * zero (the default): every one, which the report's request counts and timeline are built from.
+     * zero (the default): every one, which the report's request counts, timeline and waterfalls are
+     * built from.
      * Under load those events are most of the recording and about 1 µs each on the app's thread.
      */
     public final Duration exchangeThreshold;
