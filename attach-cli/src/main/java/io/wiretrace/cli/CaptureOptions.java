@@ -1,5 +1,6 @@
 package io.wiretrace.cli;
 
+import io.wiretrace.analysis.protocol.Durations;
 import io.wiretrace.analysis.protocol.StartOptions;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -120,7 +121,7 @@ final class CaptureOptions {
         }
         options.put("slow", slow);
         options.put("jfr-threshold", jfrThreshold);
-        if (!exchangeThreshold.matches("0+(ns|us|ms|s|m|h)?")) { // only when given: an agent before it knows no such key
+        if (!Durations.parse(exchangeThreshold).isZero()) { // only when given: an agent before it knows no such key
             options.put("exchange-threshold", exchangeThreshold);
         }
         if (!filter.isEmpty()) {

@@ -37,7 +37,7 @@ final class JfrNap {
     static final String TYPE = "jdk.jfr.internal.PlatformRecorder";
     /** The nap while no recording runs, in ms. */
     static final long IDLE_NAP_MS = 1000;
-    private static volatile boolean done;
+    private static boolean done; // read and written under install's lock
 
     private JfrNap() {
     }
