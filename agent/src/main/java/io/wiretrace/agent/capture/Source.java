@@ -7,10 +7,12 @@ import com.sun.jna.Pointer;
 import io.wiretrace.analysis.pcap.SavefileWriter;
 import java.io.IOException;
 import java.lang.ref.Reference;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -30,16 +32,20 @@ import org.pcap4j.packet.namednumber.DataLinkType;
 
 /**
  * One interface's capture. libpcap does the per-packet work natively: {@code pcap_loop} calls
- * {@code pcap_dump}, which writes classic pcap into a pipe, so no Java runs per packet. A reader
- * thread takes the pipe in large reads and hands the records to {@link SavefileWriter}, allocating
- * nothing per packet. Measurements and the reasons for each step: src/docs/capture-internals.md.
+ * {@code pcap_dump}, which writes classic pcap into a stdio stream, so no Java runs per packet. The
+ * stream is a ring in the JVM ({@link CookieChannel}), or a pipe where the C library cannot make
+ * one. A reader thread takes it in large reads and hands the records to {@link SavefileWriter},
+ * allocating nothing per packet. Measurements and the reasons for each step: src/docs/capture-internals.md.
  */
 final class Source {
     static final int TIMEOUT_MILLIS = 100;
     private static final int PCAP_ERROR_PERM_DENIED = -8;
     private static final int O_RDWR = 2;
     private static final int F_SETPIPE_SZ = 1031;
+    /** The ring's size, or the pipe's. */
     private static final int PIPE_BYTES = 1 << 20;
+    /** A system property of the app's JVM: true takes a pipe where the ring would do (the tests of the pipe). */
+    static final String PIPE_PROPERTY = "wiretrace.capture.pipe";
     private static final int READ_BUFFER = 1 << 20;
     /** After a read of less than this, nap, so that both sides make fewer calls and wake-ups. */
     private static final int NAP_BELOW = 256 << 10;
@@ -53,6 +59,11 @@ final class Source {
     private static final int WRITE_AT = 512 << 10;
     /** libpcap's stdio buffer for the pipe; see {@link #largerBuffer}. */
     private static final int STDIO_BYTES = 64 << 10;
+    /**
+     * For the ring: each write of the buffer is a call from native code into Java, about 20 µs of
+     * JNA's own, so fewer and larger ones (a 64 KiB write cost 22 µs and a 256 KiB one 26 µs).
+     */
+    private static final int RING_STDIO_BYTES = 256 << 10;
     private static final int IOFBF = 0;
 
     final String iface;
@@ -61,7 +72,8 @@ final class Source {
     private final PcapDumper dumper;
     /** The stdio buffer libpcap writes through (native memory): held until the dumper is closed. */
     private final Memory stdio;
-    private final FileChannel pipe;
+    /** libpcap's stream (a {@link CookieChannel}, or a pipe), or the FIFO of a capture outside. */
+    private final ReadableByteChannel pipe;
     private final SavefileWriter files;
     private final Capture owner;
     private int id;
@@ -71,6 +83,8 @@ final class Source {
     volatile long bytes;
     /** Records that came out of libpcap but could not be written (the capture had ended). */
     volatile long dropped;
+    /** The ring's count of bytes written when the flush thread last looked (its alone). */
+    private long flushedAt = -1;
     /** libpcap's counters as last read: received, dropped by the kernel, dropped by the interface. */
     private volatile long[] last;
     /** Guards {@link #handleClosed}: no pcap_stats on a closed handle. */
@@ -178,7 +192,7 @@ final class Source {
         throw new IOException(String.format("the capture pipe is not pcap: magic 0x%08x", magic));
     }
 
-    private static void closeQuietly(FileChannel c) {
+    private static void closeQuietly(ReadableByteChannel c) {
         if (c != null) {
             try {
                 c.close();
@@ -214,7 +228,7 @@ final class Source {
         }
         PcapDumper d = null;
         Memory buffer = null;
-        FileChannel in = null;
+        ReadableByteChannel in = null;
         try {
             if (!filter.isEmpty()) {
                 try {
@@ -224,31 +238,15 @@ final class Source {
                 }
                 from = afterNow();
             }
-            Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
             NativeLibrary c = NativeLibrary.getInstance("c");
-            if (c.getFunction("mkfifo").invokeInt(new Object[] {fifo.toString(), 0600}) != 0) {
-                throw new IOException("mkfifo " + fifo + ": errno " + Native.getLastError());
+            Pointer p = Boolean.getBoolean(PIPE_PROPERTY) ? null : pointer(handle);
+            Object[] opened = p != null ? dumpToRing(p, c) : null;
+            if (opened == null) {
+                opened = dumpToPipe(fifoDir, c);
             }
-            try {
-                // Opening a FIFO blocks until the other end opens: libpcap's fopen("w") would wait
-                // for a reader, our open for reading for a writer. An O_RDWR open never blocks on
-                // Linux, so hold one while both ends open, then drop it, so that EOF comes when
-                // libpcap closes its end. It also enlarges the pipe (the size is the pipe's).
-                int rw = c.getFunction("open").invokeInt(new Object[] {fifo.toString(), O_RDWR});
-                if (rw < 0) {
-                    throw new IOException("open " + fifo + ": errno " + Native.getLastError());
-                }
-                try {
-                    c.getFunction("fcntl").invokeInt(new Object[] {rw, F_SETPIPE_SZ, PIPE_BYTES}); // best effort
-                    d = handle.dumpOpen(fifo.toString());
-                    buffer = largerBuffer(c, d);
-                    in = FileChannel.open(fifo, StandardOpenOption.READ);
-                } finally {
-                    c.getFunction("close").invokeInt(new Object[] {rw});
-                }
-            } finally {
-                Files.deleteIfExists(fifo);
-            }
+            d = (PcapDumper) opened[0];
+            in = (ReadableByteChannel) opened[1];
+            buffer = largerBuffer(c, d, in instanceof CookieChannel ? RING_STDIO_BYTES : STDIO_BYTES);
         } catch (Capture.CaptureException e) {
             close(d, in);
             Reference.reachabilityFence(buffer); // libpcap's fclose wrote through it
@@ -263,6 +261,75 @@ final class Source {
         pipe = in;
         pcap = Libpcap.READY ? pointer(handle) : null;
         statBuffer = pcap != null ? new Memory(16) : null;
+    }
+
+    /**
+     * libpcap's dump into a {@link CookieChannel}: {dumper, channel}, or null where it cannot be
+     * made (no fopencookie, a pcap4j without the constructor used): the caller takes a pipe.
+     */
+    private Object[] dumpToRing(Pointer pcapT, NativeLibrary c) {
+        CookieChannel ring;
+        try {
+            ring = CookieChannel.open(c, PIPE_BYTES);
+        } catch (IOException e) {
+            return null;
+        }
+        Pointer dumper = null;
+        try {
+            NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
+            dumper = pcap.getFunction("pcap_dump_fopen").invokePointer(new Object[] {pcapT, ring.file()});
+            if (dumper == null) {
+                return null; // libpcap closed the stream where it could write no header; else it stays open, unused
+            }
+            Constructor<PcapDumper> k = PcapDumper.class.getDeclaredConstructor(Pointer.class, PcapHandle.TimestampPrecision.class);
+            k.setAccessible(true);
+            return new Object[] {k.newInstance(dumper, PcapHandle.TimestampPrecision.NANO), ring};
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            try {
+                if (dumper != null) {
+                    NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"))
+                            .getFunction("pcap_dump_close").invoke(new Object[] {dumper});
+                } else {
+                    c.getFunction("fclose").invokeInt(new Object[] {ring.file()});
+                }
+            } catch (RuntimeException | LinkageError ignored) {
+                // the stream is lost; the pipe is taken instead
+            }
+            return null;
+        }
+    }
+
+    /** libpcap's dump into a pipe (a FIFO in {@code fifoDir}, removed at once): {dumper, channel}. */
+    private Object[] dumpToPipe(Path fifoDir, NativeLibrary c) throws Exception {
+        Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
+        if (c.getFunction("mkfifo").invokeInt(new Object[] {fifo.toString(), 0600}) != 0) {
+            throw new IOException("mkfifo " + fifo + ": errno " + Native.getLastError());
+        }
+        PcapDumper d = null;
+        try {
+            // Opening a FIFO blocks until the other end opens: libpcap's fopen("w") would wait
+            // for a reader, our open for reading for a writer. An O_RDWR open never blocks on
+            // Linux, so hold one while both ends open, then drop it, so that EOF comes when
+            // libpcap closes its end. It also enlarges the pipe (the size is the pipe's).
+            int rw = c.getFunction("open").invokeInt(new Object[] {fifo.toString(), O_RDWR});
+            if (rw < 0) {
+                throw new IOException("open " + fifo + ": errno " + Native.getLastError());
+            }
+            try {
+                c.getFunction("fcntl").invokeInt(new Object[] {rw, F_SETPIPE_SZ, PIPE_BYTES}); // best effort
+                d = handle.dumpOpen(fifo.toString());
+                return new Object[] {d, FileChannel.open(fifo, StandardOpenOption.READ)};
+            } finally {
+                c.getFunction("close").invokeInt(new Object[] {rw});
+            }
+        } catch (Exception e) {
+            if (d != null) {
+                d.close();
+            }
+            throw e;
+        } finally {
+            Files.deleteIfExists(fifo);
+        }
     }
 
     /** The pcap_t of {@code h} (pcap4j keeps it private), or null. */
@@ -298,13 +365,13 @@ final class Source {
     }
 
     /**
-     * Gives libpcap's stream into the pipe a 64 KiB stdio buffer instead of the 4 KiB stdio picks
-     * for a pipe: a write(2), and a wake-up of the reader, per 64 KiB of packets instead of per
-     * 4 KiB. glibc's setvbuf writes out what is buffered (the file header) before it switches.
+     * Gives libpcap's stream a stdio buffer of {@code bytes}: into a pipe 64 KiB instead of the
+     * 4 KiB stdio picks for one, a write(2), and a wake-up of the reader, per 64 KiB of packets
+     * instead of per 4 KiB; into the ring 256 KiB instead of 8 KiB. glibc's setvbuf writes out what is buffered (the file header) before it switches.
      * The flush thread still empties it every 100 ms, so a quiet capture's packets wait no longer
      * than before. Best effort: null, and stdio's own buffer, when it cannot be set.
      */
-    private static Memory largerBuffer(NativeLibrary c, PcapDumper d) {
+    private static Memory largerBuffer(NativeLibrary c, PcapDumper d, int bytes) {
         try {
             Field f = PcapDumper.class.getDeclaredField("dumper");
             f.setAccessible(true);
@@ -314,8 +381,8 @@ final class Source {
             if (file == null) {
                 return null;
             }
-            Memory buffer = new Memory(STDIO_BYTES);
-            int r = c.getFunction("setvbuf").invokeInt(new Object[] {file, buffer, IOFBF, (long) STDIO_BYTES});
+            Memory buffer = new Memory(bytes);
+            int r = c.getFunction("setvbuf").invokeInt(new Object[] {file, buffer, IOFBF, (long) bytes});
             return r == 0 ? buffer : null;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return null;
@@ -331,7 +398,7 @@ final class Source {
         close(dumper, pipe);
     }
 
-    private void close(PcapDumper d, FileChannel in) {
+    private void close(PcapDumper d, ReadableByteChannel in) {
         if (d != null) {
             d.close();
         }
@@ -439,10 +506,23 @@ final class Source {
         if (outside()) {
             return;
         }
+        if (pipe instanceof CookieChannel) {
+            // A buffer that filled and went out since the last tick holds only what came after
+            // that: under 100 ms old now, under 200 ms at the next tick. Busy captures skip the
+            // call and the partial write; a quiet one is flushed every tick.
+            long w = ((CookieChannel) pipe).written();
+            if (w != flushedAt) {
+                flushedAt = w;
+                return;
+            }
+        }
         try {
             dumper.flush();
         } catch (Exception ignored) {
             // closed by the loop thread at its end; a failed write shows at the reader
+        }
+        if (pipe instanceof CookieChannel) {
+            flushedAt = ((CookieChannel) pipe).written();
         }
     }
 
@@ -497,7 +577,7 @@ final class Source {
             closingHandle();
             // Only now, with the loop returned: pcap4j lets a running pcap_loop use a closed
             // dumper, and handle.close() would wait for the loop's lock. fclose writes the last
-            // bytes and closes the pipe's write end, so the reader reaches EOF.
+            // bytes and closes the stream's write end, so the reader reaches EOF.
             dumper.close();
             handle.close();
         }
@@ -577,8 +657,8 @@ final class Source {
             owner.halt("reading the capture of " + iface + " failed: " + t);
         } finally {
             try {
-                // If this thread ends early, libpcap's next write fails (EPIPE) rather than
-                // blocking on a full pipe; the JVM ignores SIGPIPE.
+                // If this thread ends early, libpcap's next write fails (the ring's at once, a
+                // pipe's with EPIPE) rather than blocking when full; the JVM ignores SIGPIPE.
                 pipe.close();
             } catch (IOException ignored) {
                 // closing a read end does not fail

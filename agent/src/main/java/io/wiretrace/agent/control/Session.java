@@ -542,8 +542,8 @@ final class Session {
         }
         Recording r = new Recording();
         r.enable("wiretrace.SocketConnect").withStackTrace();
-        r.enable("wiretrace.SocketAccept").withStackTrace();
-        r.enable("wiretrace.SocketClose").withStackTrace();
+        r.enable("wiretrace.SocketAccept").withoutStackTrace();
+        r.enable("wiretrace.SocketClose").withoutStackTrace();
         r.enable("wiretrace.SocketRead").withoutStackTrace();
         r.enable("wiretrace.SocketWrite").withoutStackTrace();
         r.enable("wiretrace.CaptureStatistics").withPeriod(Duration.ofSeconds(1));

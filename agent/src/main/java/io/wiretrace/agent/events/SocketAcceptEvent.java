@@ -8,6 +8,6 @@ import jdk.jfr.StackTrace;
 @Name("wiretrace.SocketAccept")
 @Label("Socket Accept")
 @Description("The app accepted a TCP connection; the duration is the time spent waiting in accept().")
-@StackTrace(true)
+@StackTrace(false)
 public final class SocketAcceptEvent extends ConnectionEvent {
 }

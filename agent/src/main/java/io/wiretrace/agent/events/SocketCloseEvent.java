@@ -10,7 +10,7 @@ import jdk.jfr.Timespan;
 @Name("wiretrace.SocketClose")
 @Label("Socket Close")
 @Description("The app closed a TCP connection, or dropped its socket unclosed and the GC collected it.")
-@StackTrace(true)
+@StackTrace(false)
 public final class SocketCloseEvent extends ConnectionEvent {
     @Label("Bytes Read")
     @Description("Bytes the app read on the connection while wiretrace watched it.")

@@ -19,17 +19,28 @@ class CaptureVsTcpdumpIT {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest(name = "{0}, snaplen {1}")
-    @CsvSource({"pcapng, 0", "pcap, 100"})
-    void samePacketsAsTcpdump(String format, int snaplen) throws Exception {
+    /**
+     * libpcap writes into a ring in the JVM; where the C library cannot make one, into a pipe
+     * (the app's {@code -Dwiretrace.capture.pipe=true} takes it, as a test of that way).
+     */
+    @ParameterizedTest(name = "{0}, snaplen {1}, through a {2}")
+    @CsvSource({"pcapng, 0, ring", "pcap, 100, ring", "pcapng, 0, pipe"})
+    void samePacketsAsTcpdump(String format, int snaplen, String stream) throws Exception {
         Path theirs = tmp.resolve("tcpdump.pcap");
         Path out = tmp.resolve("out");
+        List<String> java = new java.util.ArrayList<>(List.of(Harness.currentJava()));
+        if (stream.equals("pipe")) {
+            java.add("-Dwiretrace.capture.pipe=true");
+        }
+        java.addAll(List.of("-jar", Harness.SHOP_JAR.toString(), "upstream"));
         try (Traffic traffic = new Traffic();
-                Harness.App app = Harness.idle();
+                Harness.App app = new Harness.App(java);
                 Tcpdump tcpdump = new Tcpdump("-i", "lo", "-s", String.valueOf(snaplen), "-B", "32768",
                         "--time-stamp-precision=nano", "-w", theirs.toString(), traffic.filter())) {
             Harness.cli("start", app.pid(), "-i", "lo", "-s", String.valueOf(snaplen), "--format", format,
                     "-w", out.toString(), traffic.filter()).expect(0);
+            // the pipe shows among the app's open files (a FIFO, removed once opened); the ring does not
+            assertEquals(stream.equals("pipe"), pipes(app.pid()) > 0, "the capture's stream is a " + stream);
             traffic.send(3000, 1400, 20_000);
             assertTrue(Harness.await(Duration.ofSeconds(30), () -> Savefile.read(theirs).size() == traffic.sent),
                     "tcpdump did not write all " + traffic.sent + " packets");
@@ -49,6 +60,19 @@ class CaptureVsTcpdumpIT {
             assertTrue(stopped.contains(traffic.sent + " packets captured"), stopped);
             assertTrue(stopped.contains("0 packets dropped by kernel"), stopped);
             assertTrue(stopped.contains("0 packets dropped by wiretrace"), stopped);
+        }
+    }
+
+    /** The JVM's open FIFOs that the capture made (named pcap-…). */
+    private static long pipes(String pid) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc", pid, "fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).getFileName().toString().startsWith("pcap-");
+                } catch (java.io.IOException e) {
+                    return false; // closed meanwhile
+                }
+            }).count();
         }
     }
 
