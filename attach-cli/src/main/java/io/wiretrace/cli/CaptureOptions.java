@@ -84,8 +84,9 @@ final class CaptureOptions {
             description = "Record HTTP exchanges in recording.jfr only when they take at least this long (default:"
                     + " ${DEFAULT-VALUE}, every one). Under heavy load the exchanges are most of the recording, which"
                     + " then reaches back only minutes, and cost about 1 us of the app's time each. With a threshold,"
-                    + " the report's request counts, timeline and waterfalls hold the longer exchanges only, and say"
-                    + " so; slow or failed exchanges are judged as before.")
+                    + " the shorter ones are counted, not recorded: the report's timeline and request counts hold them,"
+                    + " its request samples and waterfalls do not, and it says so; slow or failed exchanges are judged"
+                    + " as before.")
     String exchangeThreshold;
 
     /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */

@@ -308,7 +308,14 @@ final class H2Exchanges {
             e.streamed = e.streamKind != null;
             e.longestGap = st.longestGap;
             e.commit();
+        } else {
+            HttpExchanges.unrecorded(s.server);
         }
+    }
+
+    /** Streams begun on the connection. */
+    static int begun(State s) {
+        return s.begun;
     }
 
     private static void slow(State s, Stream st) {

@@ -5,6 +5,7 @@ import io.wiretrace.analysis.http.RequestLine;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * HTTP/1.x exchanges from the bytes an app writes and reads on a connection: a request line
@@ -99,8 +100,41 @@ public final class HttpExchanges {
 
     /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
     public static volatile CallSink sink;
+    /**
+     * Exchanges that ended without their event: shorter than the recording's threshold
+     * (--exchange-threshold), counted so that the recording still says how many there were.
+     * With no threshold every event is committed, and nothing is counted.
+     */
+    private static final LongAdder UNRECORDED_INCOMING = new LongAdder();
+    private static final LongAdder UNRECORDED_OUTGOING = new LongAdder();
 
     private HttpExchanges() {
+    }
+
+    /** An exchange ended that its event does not record (see {@link #UNRECORDED_INCOMING}). */
+    static void unrecorded(boolean incoming) {
+        (incoming ? UNRECORDED_INCOMING : UNRECORDED_OUTGOING).increment();
+    }
+
+    /** The exchanges (incoming or outgoing) that ended unrecorded since the last call; resets the count. */
+    public static long takeUnrecorded(boolean incoming) {
+        return (incoming ? UNRECORDED_INCOMING : UNRECORDED_OUTGOING).sumThenReset();
+    }
+
+    /**
+     * The HTTP exchanges begun on the app's connection {@code c} while it was watched, recorded
+     * or not: HTTP/1.x requests, HTTP/2 streams (its plaintext's, for TLS); 0 for other protocols.
+     */
+    public static int begun(Conn c) {
+        Conn p = c.plain != null ? c.plain : c;
+        Object s = p.protocol;
+        if (s instanceof State) {
+            return ((State) s).phase == NOT_HTTP1 ? 0 : ((State) s).exchanges;
+        }
+        if (s instanceof H2Exchanges.State) {
+            return H2Exchanges.begun((H2Exchanges.State) s);
+        }
+        return 0;
     }
 
     /** The connection's current or last exchange, as an opaque token for {@link #describe}; null if none. */
@@ -767,6 +801,8 @@ public final class HttpExchanges {
                 e.tls = 0;
             }
             e.commit();
+        } else {
+            unrecorded(s.incoming);
         }
         s.spare.set(e); // after the commit: the next exchange may begin it on another thread
     }

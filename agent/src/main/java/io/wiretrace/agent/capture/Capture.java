@@ -280,10 +280,14 @@ public final class Capture {
 
     /** The recording's threshold for HTTP exchanges (ns), which the statistics events carry for the report. */
     public volatile long exchangeThresholdNanos;
+    /** Takes the count of exchanges (incoming: true) that ended unrecorded since it was last taken; null: none kept. */
+    public volatile java.util.function.ToLongFunction<Boolean> unrecorded;
 
     /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
     public void emitStatistics() {
         Path file = files.current();
+        java.util.function.ToLongFunction<Boolean> taken = unrecorded;
+        boolean first = true;
         for (Source s : sources) {
             Stats one = stats(s);
             CaptureStatisticsEvent e = new CaptureStatisticsEvent();
@@ -296,6 +300,11 @@ public final class Capture {
             e.packetsDroppedByWiretrace = one.agentDropped;
             e.file = file == null ? null : file.toString();
             e.exchangeThreshold = exchangeThresholdNanos;
+            if (first && taken != null) { // once, not per interface
+                e.incomingUnrecorded = taken.applyAsLong(true);
+                e.outgoingUnrecorded = taken.applyAsLong(false);
+            }
+            first = false;
             e.commit();
         }
     }

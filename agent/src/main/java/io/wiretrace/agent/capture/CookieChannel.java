@@ -1,6 +1,7 @@
 package io.wiretrace.agent.capture;
 
 import com.sun.jna.Callback;
+import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
@@ -28,6 +29,8 @@ final class CookieChannel implements ReadableByteChannel {
     private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final int capacity;
+    /** The ring's memory, freed once the channel is collected. */
+    private final Memory memory;
     private final ByteBuffer in; // the writer's view of the ring
     private final ByteBuffer out; // the reader's
     /** Bytes written and read since the start; the ring holds {@code written - read}. */
@@ -55,7 +58,9 @@ final class CookieChannel implements ReadableByteChannel {
 
     private CookieChannel(int capacity) {
         this.capacity = capacity;
-        ByteBuffer ring = ByteBuffer.allocateDirect(capacity);
+        // malloc'd, not a direct buffer: those count against the app's -XX:MaxDirectMemorySize
+        this.memory = new Memory(capacity);
+        ByteBuffer ring = memory.getByteBuffer(0, capacity);
         this.in = ring.duplicate();
         this.out = ring.duplicate();
     }
@@ -85,7 +90,12 @@ final class CookieChannel implements ReadableByteChannel {
      * @throws IOException if the C library has no fopencookie, or it failed
      */
     static CookieChannel open(NativeLibrary c, int capacity) throws IOException {
-        CookieChannel ch = new CookieChannel(capacity);
+        CookieChannel ch;
+        try {
+            ch = new CookieChannel(capacity);
+        } catch (OutOfMemoryError e) {
+            throw new IOException("no memory for the ring: " + e, e);
+        }
         try {
             Functions f = new Functions();
             f.write = ch.writeFn;

@@ -33,19 +33,26 @@ import org.pcap4j.packet.namednumber.DataLinkType;
 /**
  * One interface's capture. libpcap does the per-packet work natively: {@code pcap_loop} calls
  * {@code pcap_dump}, which writes classic pcap into a stdio stream, so no Java runs per packet. The
- * stream is a ring in the JVM ({@link CookieChannel}), or a pipe where the C library cannot make
- * one. A reader thread takes it in large reads and hands the records to {@link SavefileWriter},
- * allocating nothing per packet. Measurements and the reasons for each step: src/docs/capture-internals.md.
+ * stream is a pipe, or with {@link #RING_PROPERTY} a ring in the JVM ({@link CookieChannel}). A
+ * reader thread takes it in large reads and hands the records to {@link SavefileWriter},
+ * allocating nothing per packet. Measurements and the reasons for each step:
+ * src/docs/capture-internals.md.
  */
 final class Source {
     static final int TIMEOUT_MILLIS = 100;
     private static final int PCAP_ERROR_PERM_DENIED = -8;
     private static final int O_RDWR = 2;
     private static final int F_SETPIPE_SZ = 1031;
+    /** Rings whose stream libpcap may have left open (see {@link #dumpToRing}): kept for the JVM's life. */
+    private static final List<CookieChannel> UNCLOSED = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     /** The ring's size, or the pipe's. */
     private static final int PIPE_BYTES = 1 << 20;
-    /** A system property of the app's JVM: true takes a pipe where the ring would do (the tests of the pipe). */
-    static final String PIPE_PROPERTY = "wiretrace.capture.pipe";
+    /**
+     * A system property of the app's JVM: true takes the ring instead of the pipe. Not the default
+     * yet: with it, HandOffIT's first request after a start was reported read 214–368 ms late
+     * (APP_READ_LATE) in 7 of 16 tests, through the pipe in 1 of 37; see capture-internals.md.
+     */
+    static final String RING_PROPERTY = "wiretrace.capture.ring";
     private static final int READ_BUFFER = 1 << 20;
     /** After a read of less than this, nap, so that both sides make fewer calls and wake-ups. */
     private static final int NAP_BELOW = 256 << 10;
@@ -128,7 +135,7 @@ final class Source {
                 closeQuietly(held); // no writer came: the read below sees EOF
             });
             guard.start();
-            ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
+            ByteBuffer buf = readBuffer();
             while (buf.position() < 24) {
                 if (in.read(buf) < 0) {
                     throw new IOException("no packets came from the capture outside the JVM within " + waitMillis + " ms");
@@ -239,7 +246,7 @@ final class Source {
                 from = afterNow();
             }
             NativeLibrary c = NativeLibrary.getInstance("c");
-            Pointer p = Boolean.getBoolean(PIPE_PROPERTY) ? null : pointer(handle);
+            Pointer p = Boolean.getBoolean(RING_PROPERTY) ? pointer(handle) : null;
             Object[] opened = p != null ? dumpToRing(p, c) : null;
             if (opened == null) {
                 opened = dumpToPipe(fifoDir, c);
@@ -279,9 +286,13 @@ final class Source {
             NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
             dumper = pcap.getFunction("pcap_dump_fopen").invokePointer(new Object[] {pcapT, ring.file()});
             if (dumper == null) {
-                return null; // libpcap closed the stream where it could write no header; else it stays open, unused
+                // libpcap closed the stream if it could not write the header; else the stream stays
+                // open, unused: its callbacks must outlive it (the C library flushes it at exit)
+                UNCLOSED.add(ring);
+                return null;
             }
-            Constructor<PcapDumper> k = PcapDumper.class.getDeclaredConstructor(Pointer.class, PcapHandle.TimestampPrecision.class);
+            Constructor<PcapDumper> k =
+                    PcapDumper.class.getDeclaredConstructor(Pointer.class, PcapHandle.TimestampPrecision.class);
             k.setAccessible(true);
             return new Object[] {k.newInstance(dumper, PcapHandle.TimestampPrecision.NANO), ring};
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -294,6 +305,8 @@ final class Source {
                 }
             } catch (RuntimeException | LinkageError ignored) {
                 // the stream is lost; the pipe is taken instead
+            } finally {
+                Reference.reachabilityFence(ring); // its callbacks run inside fclose
             }
             return null;
         }
@@ -332,6 +345,15 @@ final class Source {
         }
     }
 
+    /**
+     * The reader's buffer, malloc'd: a direct ByteBuffer would count against the app's
+     * -XX:MaxDirectMemorySize. The buffer keeps its memory (JNA maps one to the other), and so
+     * does each duplicate of it.
+     */
+    private static ByteBuffer readBuffer() {
+        return new Memory(READ_BUFFER).getByteBuffer(0, READ_BUFFER);
+    }
+
     /** The pcap_t of {@code h} (pcap4j keeps it private), or null. */
     private static Pointer pointer(PcapHandle h) {
         try {
@@ -367,7 +389,8 @@ final class Source {
     /**
      * Gives libpcap's stream a stdio buffer of {@code bytes}: into a pipe 64 KiB instead of the
      * 4 KiB stdio picks for one, a write(2), and a wake-up of the reader, per 64 KiB of packets
-     * instead of per 4 KiB; into the ring 256 KiB instead of 8 KiB. glibc's setvbuf writes out what is buffered (the file header) before it switches.
+     * instead of per 4 KiB; into the ring 256 KiB instead of 8 KiB. glibc's setvbuf writes out
+     * what is buffered (the file header) before it switches.
      * The flush thread still empties it every 100 ms, so a quiet capture's packets wait no longer
      * than before. Best effort: null, and stdio's own buffer, when it cannot be set.
      */
@@ -627,7 +650,7 @@ final class Source {
     }
 
     private void read() {
-        ByteBuffer buf = streamStart != null ? streamStart : ByteBuffer.allocateDirect(READ_BUFFER);
+        ByteBuffer buf = streamStart != null ? streamStart : readBuffer();
         ByteBuffer view = buf.duplicate(); // a window on one packet's bytes, reused
         try {
             while (buf.position() < 24) {

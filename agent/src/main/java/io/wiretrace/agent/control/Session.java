@@ -127,8 +127,11 @@ final class Session {
                 String requested = String.join(",", o.interfaces);
                 s.statistics = s.capture != null ? s.capture::emitStatistics
                         : () -> emitPacketsOff(requested, s.packetsOff, o.exchangeThreshold.toNanos());
+                HttpExchanges.takeUnrecorded(true); // a count left from an earlier session is not this one's
+                HttpExchanges.takeUnrecorded(false);
                 if (s.capture != null) {
                     s.capture.exchangeThresholdNanos = o.exchangeThreshold.toNanos();
+                    s.capture.unrecorded = HttpExchanges::takeUnrecorded;
                 }
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
@@ -186,6 +189,8 @@ final class Session {
         e.captureInterface = interfaces;
         e.packetsOff = why;
         e.exchangeThreshold = exchangeThreshold;
+        e.incomingUnrecorded = HttpExchanges.takeUnrecorded(true);
+        e.outgoingUnrecorded = HttpExchanges.takeUnrecorded(false);
         e.commit();
     }
 
@@ -318,8 +323,8 @@ final class Session {
         }
         if (statistics != null) {
             FlightRecorder.removePeriodicEvent(statistics);
-            if (capture == null && recording != null) {
-                statistics.run();
+            if (recording != null) {
+                statistics.run(); // the last second's counts, the exchanges left out among them
             }
         }
         String halted = capture != null ? capture.halted() : null;

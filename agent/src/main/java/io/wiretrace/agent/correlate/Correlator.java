@@ -492,6 +492,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         c.into(e);
         e.role = localIsClient ? "client" : "server";
         e.application = c.applications();
+        e.exchanges = io.wiretrace.agent.app.HttpExchanges.begun(c);
         e.ended = f.end().name().toLowerCase(java.util.Locale.ROOT);
         e.handshakeRtt = Math.max(0, f.handshakeRttNanos());
         e.rttSamples = out.rttCount();

@@ -62,8 +62,18 @@ public final class CaptureStatisticsEvent extends Event {
 
     @Label("Exchange Threshold")
     @Description("The least time an HTTP exchange took to be recorded (--exchange-threshold); 0: every exchange is in"
-            + " the recording. Above 0 the request counts, timeline and waterfalls built from the exchanges hold the longer"
-            + " ones only.")
+            + " the recording. Above 0 the shorter ones are counted instead (Incoming and Outgoing Exchanges Not"
+            + " Recorded).")
     @Timespan(Timespan.NANOSECONDS)
     public long exchangeThreshold;
+
+    @Label("Incoming Exchanges Not Recorded")
+    @Description("HTTP exchanges the app served that ended since the last such event and are not in the recording,"
+            + " being shorter than the exchange threshold; counted on one interface's event only.")
+    public long incomingUnrecorded;
+
+    @Label("Outgoing Exchanges Not Recorded")
+    @Description("HTTP exchanges the app made that ended since the last such event and are not in the recording,"
+            + " being shorter than the exchange threshold; counted on one interface's event only.")
+    public long outgoingUnrecorded;
 }

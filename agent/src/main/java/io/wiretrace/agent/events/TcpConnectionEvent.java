@@ -19,6 +19,11 @@ import jdk.jfr.Timespan;
 @Category({"Wiretrace", "TCP"})
 @StackTrace(false)
 public final class TcpConnectionEvent extends ConnectionEvent {
+    @Label("HTTP Exchanges")
+    @Description("HTTP exchanges begun on the connection while wiretrace watched it (HTTP/1.x requests, HTTP/2 streams),"
+            + " recorded or not; 0 for other protocols.")
+    public int exchanges;
+
     @Label("Role")
     @Description("client: the app connected; server: the app accepted.")
     public String role;

@@ -118,6 +118,19 @@ class CookieChannelTest {
     }
 
     @Test
+    void theRingTakesNoneOfTheAppsDirectMemory() throws Exception {
+        // an app may cap it (-XX:MaxDirectMemorySize, as Netty's users do): the ring is malloc'd
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+        long before = direct.getTotalCapacity();
+        CookieChannel ch = CookieChannel.open(C, 8 << 20);
+        assertTrue(direct.getTotalCapacity() - before < 1 << 20, (direct.getTotalCapacity() - before) + " bytes more");
+        ch.close();
+        fclose(ch.file());
+    }
+
+    @Test
     void onceTheReaderHasGoneWritesFailInsteadOfWaiting() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             CookieChannel ch = CookieChannel.open(C, 4096);

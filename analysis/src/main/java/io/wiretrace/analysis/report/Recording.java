@@ -101,6 +101,8 @@ final class Recording {
     String packetsOff;
     /** The least time an HTTP exchange took to be recorded (--exchange-threshold), ns; 0: every one. */
     long exchangeThreshold;
+    /** The exchanges shorter than that, counted by the agent but not recorded; -1: an agent that did not count them. */
+    long unrecorded = -1;
     long slowNanos;
     /** Counts per epoch second (REQUESTS, GC_PAUSES …), for the timeline. */
     final Map<Long, long[]> perSecond = new TreeMap<>();
@@ -118,11 +120,14 @@ final class Recording {
         final long lifetime;
         final long seq;
         final Map<String, Object> columns;
+        /** HTTP exchanges begun on the connection, recorded or not (wiretrace.TcpConnection.exchanges; 0 before it had them). */
+        final int exchanges;
 
-        Row(long lifetime, long seq, Map<String, Object> columns) {
+        Row(long lifetime, long seq, Map<String, Object> columns, int exchanges) {
             this.lifetime = lifetime;
             this.seq = seq;
             this.columns = columns;
+            this.exchanges = exchanges;
         }
     }
 
@@ -180,6 +185,13 @@ final class Recording {
                 if (e.hasField("exchangeThreshold")) {
                     exchangeThreshold = Math.max(exchangeThreshold, e.getDuration("exchangeThreshold").toNanos());
                 }
+                if (e.hasField("incomingUnrecorded")) { // those that ended within the second before the event
+                    long in = e.getLong("incomingUnrecorded");
+                    if (in > 0) {
+                        second(e, REQUESTS, in);
+                    }
+                    unrecorded = Math.max(unrecorded, 0) + in + e.getLong("outgoingUnrecorded");
+                }
                 String off = e.hasField("packetsOff") ? e.getString("packetsOff") : null;
                 if (off != null) {
                     packetsOff = off;
@@ -229,7 +241,7 @@ final class Recording {
         m.put("bytesOut", e.getLong("bytesOut"));
         m.put("bytesIn", e.getLong("bytesIn"));
         m.put("ended", e.getString("ended"));
-        connections.add(new Row(lifetime, seq, m));
+        connections.add(new Row(lifetime, seq, m, e.hasField("exchanges") ? e.getInt("exchanges") : 0));
     }
 
     /**
@@ -373,7 +385,8 @@ final class Recording {
             m.put("thread", threads.get(id));
             Long at = opened.get(id);
             m.put("start", at != null ? Instant.ofEpochSecond(0, at).toString() : null);
-            m.put("requests", requestCounts.getOrDefault(id, 0));
+            // the exchanges recorded, or all begun on it where the agent counted them (--exchange-threshold)
+            m.put("requests", Math.max(requestCounts.getOrDefault(id, 0), r.exchanges));
             m.put("requestSamples", requests.getOrDefault(id, List.of()));
             m.put("slowCalls", slow.getOrDefault(id, 0));
             out.add(m);

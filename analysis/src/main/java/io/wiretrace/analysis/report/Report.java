@@ -118,9 +118,15 @@ public final class Report {
                     + " characters of comments; only that much of each was read");
         }
         if (rec != null && rec.exchangeThreshold > 0) {
-            capture.put("exchangeThreshold", "the recording holds only the HTTP exchanges of at least "
-                    + ms(rec.exchangeThreshold) + " ms (--exchange-threshold): the request counts, the timeline's requests"
-                    + " and the waterfalls show those; slow or failed exchanges were judged as always");
+            capture.put("exchangeThreshold", rec.unrecorded < 0
+                    ? "the recording holds only the HTTP exchanges of at least " + ms(rec.exchangeThreshold)
+                            + " ms (--exchange-threshold): the request counts, the timeline's requests and the waterfalls"
+                            + " show those; slow or failed exchanges were judged as always"
+                    : "the recording holds only the HTTP exchanges of at least " + ms(rec.exchangeThreshold)
+                            + " ms (--exchange-threshold): the timeline's requests and the connections' request counts"
+                            + " include the " + rec.unrecorded + " shorter ones, which the agent counted; the request"
+                            + " samples and the waterfalls show only those recorded; slow or failed exchanges were judged"
+                            + " as always");
         }
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);

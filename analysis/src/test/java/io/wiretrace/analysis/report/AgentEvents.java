@@ -39,6 +39,7 @@ public final class AgentEvents {
         public int resetsOut;
         public int resetsIn;
         public long lifetime;
+        public int exchanges;
     }
 
     @Name("wiretrace.SocketConnect")

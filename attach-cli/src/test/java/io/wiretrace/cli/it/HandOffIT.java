@@ -60,6 +60,7 @@ class HandOffIT {
                         "the call was made on another thread:\n" + seen);
                 // and so says the bundle's report
                 List<Object> inReport = reported.stream().filter(c -> ("GET " + path).equals(((Map<?, ?>) c).get("request")))
+                        .filter(c -> !"APP_READ_LATE".equals(((Map<?, ?>) c).get("verdict"))) // see slowCalls
                         .collect(Collectors.toList());
                 assertEquals(1, inReport.size(), reported.toString());
                 assertEquals("SERVER_THINK", ((Map<?, ?>) inReport.get(0)).get("verdict"), inReport.toString());
@@ -81,6 +82,13 @@ class HandOffIT {
         HttpServer upstream = NettyNativeIT.slowServer("/upstream", 600);
         int upstreamPort = upstream.getAddress().getPort();
         try (Harness.App app = undertow(upstreamPort)) {
+            if (client.equals("netty")) {
+                // Netty's first use (its classes, loaded and the event loop's instrumented as they
+                // load, and its event loop group) took the request 1 s beyond its upstream's 0.6 s
+                // on a loaded machine: an honest UNKNOWN, the app's own time. It connects anew for
+                // each request, so the one measured below still opens its connection in the capture.
+                assertTrue(Harness.get(app.port, "/via/netty")[1].startsWith("HTTP/1.1 200"));
+            }
             List<RecordedEvent> events = capture(app, upstreamPort, List.of("/via/" + client));
             String seen = seen(events);
             RecordedEvent call = slowCall(events, "GET /via/" + client, seen);
@@ -190,9 +198,16 @@ class HandOffIT {
         return found.get(0);
     }
 
+    /**
+     * The slow calls of {@code request}, but for a late read of it (APP_READ_LATE, a call of its
+     * own): the first request after a start may wait in the kernel while the app's I/O thread runs
+     * the code the start threw out of the JIT (seen: 214–368 ms, beside the expected call). The
+     * request's own call must still be there, with its verdict.
+     */
     private static List<RecordedEvent> slowCalls(List<RecordedEvent> events, String request) {
         return events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
-                .filter(e -> request.equals(e.getString("request"))).collect(Collectors.toList());
+                .filter(e -> request.equals(e.getString("request")))
+                .filter(e -> !"APP_READ_LATE".equals(e.getString("verdict"))).collect(Collectors.toList());
     }
 
     /** The Undertow app of samples/field, calling the upstream on {@code upstreamPort}. */

@@ -94,8 +94,8 @@ class HttpExchangeIT {
 
     /**
      * --exchange-threshold keeps the quick exchanges out of the recording, and the slow ones in:
-     * the shop's /orders waits 300 ms for its upstream, /missing answers at once; and the report of
-     * the recording says that its request counts hold the longer exchanges only.
+     * the shop's /orders waits 300 ms for its upstream, /missing answers at once. The quick ones
+     * are counted instead, and the report of the recording says so.
      */
     @Test
     void aThresholdKeepsTheQuickExchangesOut() throws Exception {
@@ -110,9 +110,17 @@ class HttpExchangeIT {
             assertTrue(Harness.get(app.port, "/orders?item=a")[1].startsWith("HTTP/1.1 200"));
             Harness.cli("stop", app.pid()).expect(0);
 
-            List<RecordedEvent> http = RecordingFile.readAllEvents(out.resolve("recording.jfr")).stream()
+            List<RecordedEvent> all = RecordingFile.readAllEvents(out.resolve("recording.jfr"));
+            List<RecordedEvent> http = all.stream()
                     .filter(e -> e.getEventType().getName().equals("wiretrace.HttpExchange"))
                     .collect(Collectors.toList());
+            // the three quick ones are counted, not recorded: in the statistics, and on their connections
+            long counted = all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.CaptureStatistics"))
+                    .mapToLong(e -> e.getLong("incomingUnrecorded")).sum();
+            assertEquals(3, counted, "incoming exchanges counted as left out");
+            long begun = all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.TcpConnection")
+                    && e.getString("role").equals("server")).mapToLong(e -> e.getInt("exchanges")).sum();
+            assertEquals(4, begun, "requests begun on the app's server connections");
             String seen = http.stream().map(e -> e.getString("direction") + " " + e.getString("path") + " "
                     + e.getDuration().toMillis() + " ms").collect(Collectors.joining("\n"));
             assertTrue(http.stream().noneMatch(e -> e.getString("path").equals("/missing")), seen);
@@ -124,6 +132,7 @@ class HttpExchangeIT {
 
             String said = Harness.cli("analyze", out.toString(), "-o", tmp.resolve("report").toString()).expect(0).out;
             assertTrue(said.contains("requests: the recording holds only the HTTP exchanges of at least 100.0 ms"), said);
+            assertTrue(said.contains("include the 3 shorter ones"), said);
         }
     }
 }
