@@ -116,6 +116,11 @@ public final class HttpExchanges {
         (incoming ? UNRECORDED_INCOMING : UNRECORDED_OUTGOING).increment();
     }
 
+    /** Whether some exchange ended unrecorded since the counts were last taken. */
+    public static boolean unrecordedPending() {
+        return UNRECORDED_INCOMING.sum() + UNRECORDED_OUTGOING.sum() > 0;
+    }
+
     /** The exchanges (incoming or outgoing) that ended unrecorded since the last call; resets the count. */
     public static long takeUnrecorded(boolean incoming) {
         return (incoming ? UNRECORDED_INCOMING : UNRECORDED_OUTGOING).sumThenReset();

@@ -323,8 +323,10 @@ final class Session {
         }
         if (statistics != null) {
             FlightRecorder.removePeriodicEvent(statistics);
-            if (recording != null) {
-                statistics.run(); // the last second's counts, the exchanges left out among them
+            // without packets, the reason once more; with them, only exchanges left out since the
+            // last period's event (the events come every second, as tools reading them expect)
+            if (recording != null && (capture == null || HttpExchanges.unrecordedPending())) {
+                statistics.run();
             }
         }
         String halted = capture != null ? capture.halted() : null;
