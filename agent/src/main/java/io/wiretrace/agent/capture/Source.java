@@ -33,9 +33,9 @@ import org.pcap4j.packet.namednumber.DataLinkType;
 /**
  * One interface's capture. libpcap does the per-packet work natively: {@code pcap_loop} calls
  * {@code pcap_dump}, which writes classic pcap into a stdio stream, so no Java runs per packet. The
- * stream is a pipe, or with {@link #RING_PROPERTY} a ring in the JVM ({@link CookieChannel}). A
- * reader thread takes it in large reads and hands the records to {@link SavefileWriter},
- * allocating nothing per packet. Measurements and the reasons for each step:
+ * stream is a ring in the JVM ({@link CookieChannel}), or a pipe where the ring cannot be made or
+ * {@link #RING_PROPERTY} is false. A reader thread takes it in large reads and hands the records
+ * to {@link SavefileWriter}, allocating nothing per packet. Measurements and the reasons for each step:
  * src/docs/capture-internals.md.
  */
 final class Source {
@@ -48,9 +48,10 @@ final class Source {
     /** The ring's size, or the pipe's. */
     private static final int PIPE_BYTES = 1 << 20;
     /**
-     * A system property of the app's JVM: true takes the ring instead of the pipe. Not the default
-     * yet: with it, HandOffIT's first request after a start was reported read 214–368 ms late
-     * (APP_READ_LATE) in 7 of 16 tests, through the pipe in 1 of 37; see capture-internals.md.
+     * A system property of the app's JVM: false takes the pipe instead of the ring. The ring is the
+     * default since the first request after a start was found read late as often through the pipe
+     * (HandOffIT: 2 of 16 tests, against 2 and 3 of 16 with the ring), once a request that came
+     * before its flow was joined counted; see capture-internals.md.
      */
     static final String RING_PROPERTY = "wiretrace.capture.ring";
     private static final int READ_BUFFER = 1 << 20;
@@ -246,7 +247,7 @@ final class Source {
                 from = afterNow();
             }
             NativeLibrary c = NativeLibrary.getInstance("c");
-            Pointer p = Boolean.getBoolean(RING_PROPERTY) ? pointer(handle) : null;
+            Pointer p = !"false".equals(System.getProperty(RING_PROPERTY)) ? pointer(handle) : null;
             Object[] opened = p != null ? dumpToRing(p, c) : null;
             if (opened == null) {
                 opened = dumpToPipe(fifoDir, c);

@@ -357,11 +357,15 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 answering.add(t);
             }
         }
-        if (record >= 0 && t.server != null && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT))
-                == (Track.TURN | Track.CLIENT) && arrivals.size() < MAX_QUEUED && mayServeHttp(t.server)) {
-            t.arrival = nanos; // the client's bytes: the app's server end will read them (when?)
-            t.arrivalRecord = record;
-            arrivals.add(t);
+        if (record >= 0 && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT)) == (Track.TURN | Track.CLIENT)) {
+            if (t.server != null) {
+                arrived(t, nanos); // the client's bytes: the app's server end will read them (when?)
+            } else if (t.unjoinedArrival == 0) {
+                // the server end not joined yet: the app may accept the connection (and so register
+                // it) only after its request came, or this reader may be ahead of the accept; kept
+                // for the join (also when the client end is the app's: it may call itself)
+                t.unjoinedArrival = nanos;
+            }
         }
         // room for a verdict in the packets that may become evidence: the app's, and the
         // handshakes of connects that may fail before they are the app's
@@ -390,6 +394,20 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             t.server = conns.get(new FlowKey(f.ipVersion(), f.serverHi(), f.serverLo(), f.serverPort(), f.clientHi(),
                     f.clientLo(), f.clientPort()));
             joined(f, t.server);
+            if (t.server != null && t.unjoinedArrival != 0) {
+                arrived(t, t.unjoinedArrival); // a request that came before the join: its wait is looked at too
+            }
+        }
+        if (t.server != null) {
+            t.unjoinedArrival = 0;
+        }
+    }
+
+    /** A request arrived at the app's server end of {@code t}: how long it waits to be read is looked at. */
+    private void arrived(Track t, long nanos) {
+        if (t.arrival == 0 && arrivals.size() < MAX_QUEUED && mayServeHttp(t.server)) {
+            t.arrival = nanos;
+            arrivals.add(t);
         }
     }
 

@@ -18,7 +18,12 @@ final class Track extends EvidenceRing {
     long nextJoinTry;
     /** When a request to the app's server end arrived (its first bytes, a turn), until the app is seen reading it; 0: none. */
     long arrival;
-    int arrivalRecord;
+    /**
+     * When a request's first bytes came while the flow's server end was not joined (0: none): once
+     * joined to the app's server end, its arrival. An app that accepts late registers the
+     * connection only then.
+     */
+    long unjoinedArrival;
     long joinBackoff;
     /** For a flow no instrumented call joined: the calls its packets show, and which end is the JVM's (0: not known). */
     Exchanges calls;

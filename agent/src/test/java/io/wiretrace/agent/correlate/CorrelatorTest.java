@@ -230,6 +230,61 @@ class CorrelatorTest {
         assertEquals("conn 8 · later", comment);
     }
 
+    /**
+     * A request that waited in the accept queue: the app accepted the connection (and so
+     * registered it) only after its request had arrived, and read it at once. The flow is joined
+     * after its request's packets went by, and the wait is still the app's: APP_READ_LATE, not
+     * a silent miss.
+     */
+    @Test
+    void aRequestThatArrivedBeforeTheAcceptIsStillReadLate() throws Exception {
+        String status = readAfterALateAccept(null, "10.0.0.1", 51001, "10.0.0.2");
+        assertTrue(status.contains("APP_READ_LATE"), status);
+        assertTrue(status.contains(" http GET /queued 10.0.0.1:51001 (conn 40) on "), status);
+    }
+
+    /** The same when the app calls itself: the flow's client end is joined from its SYN, the server end later. */
+    @Test
+    void aRequestToItselfThatArrivedBeforeTheAcceptIsStillReadLate() throws Exception {
+        Conn client = conn(41, "caller", "127.0.0.1", 51002, "127.0.0.1", 8080, Conn.CLIENT);
+        String status = readAfterALateAccept(client, "127.0.0.1", 51002, "127.0.0.1");
+        assertTrue(status.contains("APP_READ_LATE"), status);
+        assertTrue(status.contains(" http GET /queued 127.0.0.1:51002 (conn 40) on "), status);
+    }
+
+    /**
+     * A connection to port 8080 whose request came 1.5 s before the app accepted it (registered
+     * the server end, conn 40) and read it; {@code client}, if not null, the app's own client end,
+     * registered from the start. The correlator's status once finished.
+     */
+    private String readAfterALateAccept(Conn client, String from, int port, String to) throws Exception {
+        long p = cor.epoch(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1500));
+        if (client != null) {
+            cor.opened(client);
+        }
+        Wire w = new Wire(from, port, to, 8080);
+        w.open(p);
+        byte[] request = "GET /queued HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        if (client != null) {
+            AppSide.write(client, request);
+        }
+        assertEquals(client == null, w.send(true, Frame.ACK | Frame.PSH, request.length, p + 3 * MS) == null,
+                "joined only if the client end is the app's");
+        Conn server = conn(40, "acceptor", to, 8080, from, port, Conn.SERVER);
+        cor.opened(server);
+        AppSide.read(server, request);
+        byte[] response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+        AppSide.write(server, response);
+        long answered = cor.epoch(System.nanoTime());
+        assertNotNull(w.send(false, Frame.ACK | Frame.PSH, response.length, answered), "joined by now");
+        if (client != null) {
+            AppSide.read(client, response);
+        }
+        w.send(true, Frame.ACK, 0, answered + MS);
+        cor.finish();
+        return cor.status();
+    }
+
     @Test
     void ipv6() throws Exception {
         Conn c = conn(9, "v6", "::1", 40003, "::1", 8443, Conn.CLIENT);

@@ -58,7 +58,7 @@ public final class VerdictRules {
         if (c.queued) {
             v.frame(c.arrival);
             return v.set(APP_READ_LATE, dur, "the request's first bytes were in the kernel " + ms(dur)
-                    + " before the app began reading it (a busy pool, a pause)");
+                    + " before the app began reading it (a busy pool, a pause, accepts behind)");
         }
         Window w = scan(t, localIsClient, s - margin, e + margin);
         v.retransmissions = w.retransmissions;

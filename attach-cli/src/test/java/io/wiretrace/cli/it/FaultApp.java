@@ -37,6 +37,9 @@ import java.util.Arrays;
  *                                     ("fault-pool"): a /think request holds the worker THINK_MS
  *                                     while a /fast request, 50 ms later on another connection,
  *                                     waits in the kernel for it
+ *   backlog ID WAIT_MS                a server of its own on 127.0.0.1 that accepts a connection only
+ *                                     WAIT_MS after its /queued request was written: the request waits
+ *                                     in the kernel's accept queue, then is read and answered at once
  *   https-serve ID                    an HTTPS server of its own (com.sun.net.httpserver, whose TLS is
  *                                     an SSLEngine) on 127.0.0.1, with the trust store's key, and one
  *                                     GET /served?q to it through HttpsURLConnection
@@ -132,6 +135,8 @@ public final class FaultApp {
                 return Arrays.toString(InetAddress.getAllByName(c[2]));
             case "starve":
                 return starve(Long.parseLong(c[2]));
+            case "backlog":
+                return backlog(Long.parseLong(c[2]));
             case "https-serve":
                 return httpsServe();
             case "h2":
@@ -211,6 +216,31 @@ public final class FaultApp {
             return "port " + port + " " + first.get(30, java.util.concurrent.TimeUnit.SECONDS) + " / " + second;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** A request written to a connection the server accepts {@code waitMs} later (the fault: a server behind on its accepts). */
+    private static String backlog(long waitMs) throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String port = String.valueOf(server.getLocalPort());
+            java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<String> client = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (Socket s = connect("127.0.0.1", port, 10_000)) {
+                    s.setSoTimeout(30_000);
+                    s.getOutputStream().write("GET /queued HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    written.countDown();
+                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().findFirst().orElse("");
+                } catch (java.io.IOException e) {
+                    written.countDown();
+                    return e.toString();
+                }
+            });
+            if (!written.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the client wrote nothing in 10 s");
+            }
+            Thread.sleep(waitMs); // the fault: the request waits in the accept queue
+            serve(server.accept());
+            return "port " + port + " " + client.get(30, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

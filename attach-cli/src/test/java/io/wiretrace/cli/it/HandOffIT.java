@@ -159,7 +159,16 @@ class HandOffIT {
         assertEquals(0, r.code, r.toString());
         ask(app, paths);
         assertEquals(0, Harness.cli("stop", app.pid()).code);
-        return Evidence.events(out.resolve("recording.jfr"));
+        return logged(Evidence.events(out.resolve("recording.jfr")));
+    }
+
+    /** The slow calls into the build log, as VerdictIT does: the figures behind the assertions. */
+    private static List<RecordedEvent> logged(List<RecordedEvent> events) {
+        events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
+                .forEach(e -> System.out.println("HandOffIT: " + e.getString("request") + " " + e.getString("verdict") + " "
+                        + e.getLong("explained") / 1_000_000 + " ms of " + e.getLong("callDuration") / 1_000_000 + " ms on "
+                        + e.getString("callThread")));
+        return events;
     }
 
     /** The same through collect, Ctrl+C ending it: the bundle's recording, and its report in {@code report}. */
@@ -171,7 +180,7 @@ class HandOffIT {
         ask(app, paths);
         Path files = CollectIT.interruptAndUnpack(collect, tmp.resolve("unpacked"));
         report[0] = CollectIT.json(files.resolve("report.json"));
-        return Evidence.events(files.resolve("recording.jfr"));
+        return logged(Evidence.events(files.resolve("recording.jfr")));
     }
 
     /** Asks for each path in turn; waits until status shows every request and its upstream call explained, and none waiting. */

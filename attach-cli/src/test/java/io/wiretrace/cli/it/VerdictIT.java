@@ -147,6 +147,8 @@ class VerdictIT {
         expect(call("late", "raw", peerAddress, String.valueOf(HTTP), "/fast", "600"), "DONE", 600, 1500, "HTTP/1.1 200");
         // 8b. the app's own server, one worker: a request waits 550 ms in the kernel for it
         expect(call("starve", "starve", "600"), "DONE", 600, 3000, "HTTP/1.1 200 OK / HTTP/1.1 200 OK");
+        // 8c. the app's own server accepts a connection 600 ms after its request came
+        expect(call("backlog", "backlog", "600"), "DONE", 600, 3000, "HTTP/1.1 200 OK");
         // 9. the DNS server answers after 800 ms
         expect(call("dns", "resolve", SLOW_NAME), "DONE", 800, 2500, "/" + peerAddress);
         // 9b. the same name again, now from the JDK's cache, for an HTTP call: its exchange names the lookup
@@ -312,6 +314,24 @@ class VerdictIT {
         assertEquals("fault-pool", e.getString("callThread"), all);
         // 600 ms of think minus the 50 ms head start; the request's bytes waited unread all that time
         assertBetween(e.getLong("explained"), 450, 800, e);
+    }
+
+    /**
+     * A request that waited in the accept queue: its connection was registered with the accept,
+     * after the request's packets went by, and the wait is still found in them.
+     */
+    @Test
+    void requestThatWaitedToBeAcceptedIsAppReadLate() {
+        List<RecordedEvent> slow = slowCalls("backlog");
+        String all = slow.stream().map(VerdictIT::describe).collect(Collectors.joining("\n"));
+        // the server's end: read on the thread that accepted (the client's call, on another thread, is slow too)
+        List<RecordedEvent> queued = slow.stream().filter(x -> "GET /queued".equals(x.getString("request"))
+                && "fault-worker".equals(x.getString("callThread"))).collect(Collectors.toList());
+        Accuracy.idle("backlog", "APP_READ_LATE", queued);
+        assertEquals(1, queued.size(), "the request, read by the server 600 ms after it came:\n" + all);
+        RecordedEvent e = queued.get(0);
+        assertEquals("APP_READ_LATE", e.getString("verdict"), all);
+        assertBetween(e.getLong("explained"), 500, 900, e);
     }
 
     @Test
