@@ -280,13 +280,15 @@ public final class Capture {
 
     /** The recording's threshold for HTTP exchanges (ns), which the statistics events carry for the report. */
     public volatile long exchangeThresholdNanos;
-    /** Takes the count of exchanges (incoming: true) that ended unrecorded since it was last taken; null: none kept. */
-    public volatile java.util.function.ToLongFunction<Boolean> unrecorded;
+    /** Take the counts of incoming and of outgoing exchanges that ended unrecorded since they were last taken; null: none kept. */
+    public volatile java.util.function.LongSupplier incomingUnrecorded;
+    public volatile java.util.function.LongSupplier outgoingUnrecorded;
 
     /** Records one wiretrace.CaptureStatistics event per interface; JFR's periodic thread calls it. */
     public void emitStatistics() {
         Path file = files.current();
-        java.util.function.ToLongFunction<Boolean> taken = unrecorded;
+        java.util.function.LongSupplier incoming = incomingUnrecorded;
+        java.util.function.LongSupplier outgoing = outgoingUnrecorded;
         boolean first = true;
         for (Source s : sources) {
             Stats one = stats(s);
@@ -300,9 +302,9 @@ public final class Capture {
             e.packetsDroppedByWiretrace = one.agentDropped;
             e.file = file == null ? null : file.toString();
             e.exchangeThreshold = exchangeThresholdNanos;
-            if (first && taken != null) { // once, not per interface
-                e.incomingUnrecorded = taken.applyAsLong(true);
-                e.outgoingUnrecorded = taken.applyAsLong(false);
+            if (first && incoming != null && outgoing != null) { // once, not per interface
+                e.incomingUnrecorded = incoming.getAsLong();
+                e.outgoingUnrecorded = outgoing.getAsLong();
             }
             first = false;
             e.commit();

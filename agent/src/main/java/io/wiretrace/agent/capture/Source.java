@@ -248,12 +248,12 @@ final class Source {
             }
             NativeLibrary c = NativeLibrary.getInstance("c");
             Pointer p = !"false".equals(System.getProperty(RING_PROPERTY)) ? pointer(handle) : null;
-            Object[] opened = p != null ? dumpToRing(p, c) : null;
+            Dump opened = p != null ? dumpToRing(p, c) : null;
             if (opened == null) {
                 opened = dumpToPipe(fifoDir, c);
             }
-            d = (PcapDumper) opened[0];
-            in = (ReadableByteChannel) opened[1];
+            d = opened.dumper;
+            in = opened.channel;
             buffer = largerBuffer(c, d, in instanceof CookieChannel ? RING_STDIO_BYTES : STDIO_BYTES);
         } catch (Capture.CaptureException e) {
             close(d, in);
@@ -272,10 +272,10 @@ final class Source {
     }
 
     /**
-     * libpcap's dump into a {@link CookieChannel}: {dumper, channel}, or null where it cannot be
+     * libpcap's dump into a {@link CookieChannel}, or null where it cannot be
      * made (no fopencookie, a pcap4j without the constructor used): the caller takes a pipe.
      */
-    private Object[] dumpToRing(Pointer pcapT, NativeLibrary c) {
+    private Dump dumpToRing(Pointer pcapT, NativeLibrary c) {
         CookieChannel ring;
         try {
             ring = CookieChannel.open(c, PIPE_BYTES);
@@ -284,8 +284,7 @@ final class Source {
         }
         Pointer dumper = null;
         try {
-            NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
-            dumper = pcap.getFunction("pcap_dump_fopen").invokePointer(new Object[] {pcapT, ring.file()});
+            dumper = pcapLibrary().getFunction("pcap_dump_fopen").invokePointer(new Object[] {pcapT, ring.file()});
             if (dumper == null) {
                 // libpcap closed the stream if it could not write the header; else the stream stays
                 // open, unused: its callbacks must outlive it (the C library flushes it at exit)
@@ -295,12 +294,11 @@ final class Source {
             Constructor<PcapDumper> k =
                     PcapDumper.class.getDeclaredConstructor(Pointer.class, PcapHandle.TimestampPrecision.class);
             k.setAccessible(true);
-            return new Object[] {k.newInstance(dumper, PcapHandle.TimestampPrecision.NANO), ring};
+            return new Dump(k.newInstance(dumper, PcapHandle.TimestampPrecision.NANO), ring);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             try {
                 if (dumper != null) {
-                    NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"))
-                            .getFunction("pcap_dump_close").invoke(new Object[] {dumper});
+                    pcapLibrary().getFunction("pcap_dump_close").invoke(new Object[] {dumper});
                 } else {
                     c.getFunction("fclose").invokeInt(new Object[] {ring.file()});
                 }
@@ -313,8 +311,8 @@ final class Source {
         }
     }
 
-    /** libpcap's dump into a pipe (a FIFO in {@code fifoDir}, removed at once): {dumper, channel}. */
-    private Object[] dumpToPipe(Path fifoDir, NativeLibrary c) throws Exception {
+    /** libpcap's dump into a pipe (a FIFO in {@code fifoDir}, removed at once). */
+    private Dump dumpToPipe(Path fifoDir, NativeLibrary c) throws Exception {
         Path fifo = fifoDir.resolve("pcap-" + Thread.currentThread().getId() + "-" + System.nanoTime());
         if (c.getFunction("mkfifo").invokeInt(new Object[] {fifo.toString(), 0600}) != 0) {
             throw new IOException("mkfifo " + fifo + ": errno " + Native.getLastError());
@@ -332,7 +330,7 @@ final class Source {
             try {
                 c.getFunction("fcntl").invokeInt(new Object[] {rw, F_SETPIPE_SZ, PIPE_BYTES}); // best effort
                 d = handle.dumpOpen(fifo.toString());
-                return new Object[] {d, FileChannel.open(fifo, StandardOpenOption.READ)};
+                return new Dump(d, FileChannel.open(fifo, StandardOpenOption.READ));
             } finally {
                 c.getFunction("close").invokeInt(new Object[] {rw});
             }
@@ -353,6 +351,22 @@ final class Source {
      */
     private static ByteBuffer readBuffer() {
         return new Memory(READ_BUFFER).getByteBuffer(0, READ_BUFFER);
+    }
+
+    /** libpcap, as pcap4j loaded it (its name may be set with pcap4j's own property). */
+    private static NativeLibrary pcapLibrary() {
+        return NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
+    }
+
+    /** libpcap's dump and the channel the reader reads what it writes from. */
+    private static final class Dump {
+        final PcapDumper dumper;
+        final ReadableByteChannel channel;
+
+        Dump(PcapDumper dumper, ReadableByteChannel channel) {
+            this.dumper = dumper;
+            this.channel = channel;
+        }
     }
 
     /** The pcap_t of {@code h} (pcap4j keeps it private), or null. */
@@ -378,8 +392,7 @@ final class Source {
 
         private static boolean register() {
             try {
-                Native.register(Libpcap.class,
-                        NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap")));
+                Native.register(Libpcap.class, pcapLibrary());
                 return true;
             } catch (RuntimeException | LinkageError e) {
                 return false;
@@ -400,8 +413,7 @@ final class Source {
             Field f = PcapDumper.class.getDeclaredField("dumper");
             f.setAccessible(true);
             Pointer dumper = (Pointer) f.get(d);
-            NativeLibrary pcap = NativeLibrary.getInstance(System.getProperty("org.pcap4j.core.pcapLibName", "pcap"));
-            Pointer file = pcap.getFunction("pcap_dump_file").invokePointer(new Object[] {dumper});
+            Pointer file = pcapLibrary().getFunction("pcap_dump_file").invokePointer(new Object[] {dumper});
             if (file == null) {
                 return null;
             }

@@ -131,7 +131,8 @@ final class Session {
                 HttpExchanges.takeUnrecorded(false);
                 if (s.capture != null) {
                     s.capture.exchangeThresholdNanos = o.exchangeThreshold.toNanos();
-                    s.capture.unrecorded = HttpExchanges::takeUnrecorded;
+                    s.capture.incomingUnrecorded = () -> HttpExchanges.takeUnrecorded(true);
+                    s.capture.outgoingUnrecorded = () -> HttpExchanges.takeUnrecorded(false);
                 }
                 FlightRecorder.addPeriodicEvent(CaptureStatisticsEvent.class, s.statistics);
             }
