@@ -49,9 +49,8 @@ final class Source {
     private static final int PIPE_BYTES = 1 << 20;
     /**
      * A system property of the app's JVM: false takes the pipe instead of the ring. The ring is the
-     * default since the first request after a start was found read late as often through the pipe
-     * (HandOffIT: 2 of 16 tests, against 2 and 3 of 16 with the ring), once a request that came
-     * before its flow was joined counted; see capture-internals.md.
+     * default since most of the late reads of a first request after a start that it showed turned
+     * out to be hidden by the pipe, not made by the ring; see capture-internals.md.
      */
     static final String RING_PROPERTY = "wiretrace.capture.ring";
     private static final int READ_BUFFER = 1 << 20;

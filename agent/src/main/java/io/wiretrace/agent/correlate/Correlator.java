@@ -357,10 +357,14 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                 answering.add(t);
             }
         }
-        if (record >= 0 && t.arrival == 0 && (t.kind[record] & (Track.TURN | Track.CLIENT)) == (Track.TURN | Track.CLIENT)) {
-            if (t.server != null) {
+        if (record >= 0 && (t.kind[record] & (Track.TURN | Track.CLIENT)) == (Track.TURN | Track.CLIENT)) {
+            if (t.arrival != 0 || t.unjoinedArrival != 0) {
+                if (t.nextTurn == 0) {
+                    t.nextTurn = nanos; // another request before the app was seen reading the first
+                }
+            } else if (t.server != null) {
                 arrived(t, nanos); // the client's bytes: the app's server end will read them (when?)
-            } else if (t.unjoinedArrival == 0) {
+            } else {
                 // the server end not joined yet: the app may accept the connection (and so register
                 // it) only after its request came, or this reader may be ahead of the accept; kept
                 // for the join (also when the client end is the app's: it may call itself)
@@ -400,6 +404,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         }
         if (t.server != null) {
             t.unjoinedArrival = 0;
+            if (t.arrival == 0) {
+                t.nextTurn = 0; // the arrival it followed is not looked at
+            }
         }
     }
 
@@ -630,8 +637,13 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             }
             it.remove();
             long arrived = t.arrival;
+            long next = t.nextTurn;
             t.arrival = 0;
-            if (read != 0 && read - arrivedNano >= slowNanos) {
+            t.nextTurn = 0;
+            // a read that began once more of the client's bytes had come may be of those, the
+            // first request's read not seen (made by code not yet instrumented): not judged
+            boolean ambiguous = next != 0 && read - (next - offset) >= -MARGIN_NANOS - clockError;
+            if (read != 0 && read - arrivedNano >= slowNanos && !ambiguous) {
                 AppCall c = new AppCall(AppCall.HTTP, server, arrivedNano, read, (String) null);
                 c.queued = true;
                 c.arrival = arrived;

@@ -24,6 +24,8 @@ final class Track extends EvidenceRing {
      * connection only then.
      */
     long unjoinedArrival;
+    /** The client's next turn after that arrival, before the app was seen reading it (0: none). */
+    long nextTurn;
     long joinBackoff;
     /** For a flow no instrumented call joined: the calls its packets show, and which end is the JVM's (0: not known). */
     Exchanges calls;

@@ -253,6 +253,27 @@ class CorrelatorTest {
     }
 
     /**
+     * A connection the app was using before the capture: its first request seen was read by code
+     * not yet instrumented (no exchange began), and the connection registered only with the
+     * response. The next request, read at once, is no late read of the first.
+     */
+    @Test
+    void aReadAfterTheNextRequestIsNotTheFirstOnesLateRead() throws Exception {
+        long now = cor.epoch(System.nanoTime());
+        Wire w = new Wire("10.0.0.1", 51003, "10.0.0.2", 8080);
+        w.send(true, Frame.ACK | Frame.PSH, 40, now - 1500 * MS); // mid-stream: a request, read unseen
+        Conn server = conn(43, "worker", "10.0.0.2", 8080, "10.0.0.1", 51003, Conn.SERVER);
+        cor.opened(server);
+        assertNotNull(w.send(false, Frame.ACK | Frame.PSH, 40, now - 1400 * MS), "joined with the response");
+        byte[] request = "GET /next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        w.send(true, Frame.ACK | Frame.PSH, request.length, now - MS);
+        AppSide.read(server, request);
+        cor.finish();
+        String status = cor.status();
+        assertFalse(status.contains("APP_READ_LATE"), status);
+    }
+
+    /**
      * A connection to port 8080 whose request came 1.5 s before the app accepted it (registered
      * the server end, conn 40) and read it; {@code client}, if not null, the app's own client end,
      * registered from the start. The correlator's status once finished.
