@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -108,8 +109,13 @@ class NettyNativeIT {
             // before the accept go out unnamed, and those read between the accept and the app's
             // read name the connection and its thread only, as with the JDK's sockets; never
             // anything else (the protocol without its request was a race, now closed).
+            // (a verdict's own comment, as on the request of a late read, is left out: tshark joins a
+            // packet's comments with commas)
             List<String> comments = Evidence.tshark("-n", "-r", out.resolve("trace.pcapng").toString(), "-Y",
-                    "tcp.port == " + in.getInt("remotePort"), "-T", "fields", "-e", "frame.comment").lines().toList();
+                    "tcp.port == " + in.getInt("remotePort"), "-T", "fields", "-e", "frame.comment").lines()
+                    .map(c -> Arrays.stream(c.split(",")).filter(x -> !x.startsWith("verdict "))
+                            .collect(Collectors.joining(",")))
+                    .toList();
             String accepted = "conn " + in.getLong("connectionId") + " · [^·]+"; // and a thread's name
             List<String> named = comments.stream().dropWhile(c -> c.isEmpty() || c.matches(accepted)).toList();
             assertFalse(named.isEmpty(), "no packet names the incoming connection:\n" + String.join("\n", comments));
