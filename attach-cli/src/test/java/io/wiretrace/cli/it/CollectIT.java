@@ -276,12 +276,12 @@ class CollectIT {
         return (List<Object>) doc.get(key);
     }
 
-    /** The longest slow call whose request names {@code path}, but for a wait to be read (APP_READ_LATE, a call of its own). */
+    /** The longest slow call whose request names {@code path}, but for its wait to be read (see Accuracy.ownCall). */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> slowestWith(Map<String, Object> doc, String path) {
         return list(doc, "slowCalls").stream().map(o -> (Map<String, Object>) o)
                 .filter(c -> c.get("request") != null && ((String) c.get("request")).contains(path))
-                .filter(c -> !"APP_READ_LATE".equals(c.get("verdict")))
+                .filter(Accuracy::ownCall)
                 .max((a, b) -> Double.compare(((Number) a.get("durationMs")).doubleValue(),
                         ((Number) b.get("durationMs")).doubleValue()))
                 .orElseThrow(() -> new AssertionError("no slow call to " + path + " in " + doc.get("slowCalls")));

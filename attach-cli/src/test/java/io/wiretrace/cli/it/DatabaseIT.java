@@ -89,7 +89,7 @@ class DatabaseIT {
                 assertEquals("query", call.getString("call"), seen);
                 assertEquals("SERVER_THINK", call.getString("verdict"), seen);
                 Accuracy.idle(driver + " request on the query", jdk, "SERVER_THINK", Accuracy.slow(events, "GET /orders").stream()
-                        .filter(e -> !"APP_READ_LATE".equals(e.getString("verdict"))).collect(Collectors.toList()));
+                        .filter(Accuracy::ownCall).collect(Collectors.toList()));
                 RecordedEvent request = slowCall(events, "GET /orders", seen);
                 assertEquals("SERVER_THINK", request.getString("verdict"), seen);
                 assertTrue(request.getString("evidence").contains("query call " + sleep + " to 127.0.0.1:" + db.port), seen);
@@ -151,7 +151,7 @@ class DatabaseIT {
                 List<RecordedEvent> queries = slow.stream().filter(e -> sleep.equals(e.getString("request")))
                         .collect(Collectors.toList());
                 List<RecordedEvent> orders = slow.stream().filter(e -> "GET /orders".equals(e.getString("request")))
-                        .collect(Collectors.toList());
+                        .filter(Accuracy::ownCall).collect(Collectors.toList());
                 Accuracy.idle("query after the pool validated", jdk, "SERVER_THINK", queries);
                 assertEquals(requests, queries.size(), seen);
                 assertEquals(requests, orders.size(), seen);
@@ -261,13 +261,10 @@ class DatabaseIT {
                 .filter(e -> statement.equals(e.getString("statement"))).collect(Collectors.toList());
     }
 
-    /**
-     * The slow call of {@code request}; a request may also have waited to be read (an APP_READ_LATE
-     * call of its own, seen once 204 ms after the JIT was quiet): that one is not the request's.
-     */
+    /** The slow call of {@code request}, not its wait to be read (see Accuracy.ownCall). */
     private static RecordedEvent slowCall(List<RecordedEvent> events, String request, String seen) {
         List<RecordedEvent> found = events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
-                .filter(e -> request.equals(e.getString("request")) && !"APP_READ_LATE".equals(e.getString("verdict")))
+                .filter(e -> request.equals(e.getString("request")) && Accuracy.ownCall(e))
                 .collect(Collectors.toList());
         assertEquals(1, found.size(), "one slow call " + request + " expected:\n" + seen);
         return found.get(0);

@@ -60,7 +60,7 @@ class HandOffIT {
                         "the call was made on another thread:\n" + seen);
                 // and so says the bundle's report
                 List<Object> inReport = reported.stream().filter(c -> ("GET " + path).equals(((Map<?, ?>) c).get("request")))
-                        .filter(c -> !"APP_READ_LATE".equals(((Map<?, ?>) c).get("verdict"))) // see slowCalls
+                        .filter(c -> Accuracy.ownCall((Map<?, ?>) c))
                         .collect(Collectors.toList());
                 assertEquals(1, inReport.size(), reported.toString());
                 assertEquals("SERVER_THINK", ((Map<?, ?>) inReport.get(0)).get("verdict"), inReport.toString());
@@ -207,16 +207,11 @@ class HandOffIT {
         return found.get(0);
     }
 
-    /**
-     * The slow calls of {@code request}, but for a late read of it (APP_READ_LATE, a call of its
-     * own): the first request after a start may wait in the kernel while the app's I/O thread runs
-     * the code the start threw out of the JIT (seen: 214–368 ms, beside the expected call). The
-     * request's own call must still be there, with its verdict.
-     */
+    /** The slow calls of {@code request}, but for its wait to be read (see Accuracy.ownCall). */
     private static List<RecordedEvent> slowCalls(List<RecordedEvent> events, String request) {
         return events.stream().filter(e -> e.getEventType().getName().equals("wiretrace.SlowCall"))
                 .filter(e -> request.equals(e.getString("request")))
-                .filter(e -> !"APP_READ_LATE".equals(e.getString("verdict"))).collect(Collectors.toList());
+                .filter(Accuracy::ownCall).collect(Collectors.toList());
     }
 
     /** The Undertow app of samples/field, calling the upstream on {@code upstreamPort}. */

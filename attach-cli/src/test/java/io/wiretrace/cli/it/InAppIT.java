@@ -80,10 +80,9 @@ class InAppIT {
             for (Map.Entry<String, String[]> x : expected.entrySet()) {
                 int clientPort = Integer.parseInt(x.getKey());
                 String[] want = x.getValue();
-                // the request's call; not a wait to be read (APP_READ_LATE, a call of its own: the first
-                // request after a start may be read late by code the start threw out of the JIT)
+                // the request's call, not its wait to be read (see Accuracy.ownCall)
                 RecordedEvent live = slow.stream().filter(e -> e.getInt("remotePort") == clientPort
-                        && "http".equals(e.getString("call")) && !"APP_READ_LATE".equals(e.getString("verdict")))
+                        && "http".equals(e.getString("call")) && Accuracy.ownCall(e))
                         .findFirst().orElse(null);
                 Accuracy.idle((List.of(VIRTUAL).contains(want) ? "virtual " : "") + want[0], want[1], live == null ? null : live.getString("verdict"));
                 assertNotNull(live, want[0] + " from port " + clientPort + ": no SlowCall among " + slow);
@@ -119,7 +118,7 @@ class InAppIT {
     private static Map<String, Object> reported(Map<String, Object> report, int clientPort) {
         return CollectIT.list(report, "slowCalls").stream().map(o -> (Map<String, Object>) o)
                 .filter(c -> ((Number) c.get("remotePort")).intValue() == clientPort && "http".equals(c.get("call"))
-                        && !"APP_READ_LATE".equals(c.get("verdict")))
+                        && Accuracy.ownCall(c))
                 .findFirst().orElseThrow(() -> new AssertionError("no slow call from port " + clientPort + " in "
                         + report.get("slowCalls")));
     }
