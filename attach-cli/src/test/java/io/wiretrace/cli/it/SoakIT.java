@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: samples/field's SoakApp under steady mixed load (HTTP/1.1, HTTP/1.1 over TLS, h2 over TLS,
- * PostgreSQL queries, connections opened and closed all along) for {@code -Dsoak.minutes} (3 by
+ * PostgreSQL queries, connections opened and closed all along) for {@code -Dsoak.minutes} (2.5 by
  * default; {@code src/scripts/soak} runs 30), captured by {@code wiretrace start -C 1 -W 3} with
  * the correlation on. Every 10 s it samples the target: heap after a full GC, RSS, threads,
  * descriptors, and the agent's counters from {@code status}; the table goes to stdout and to
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * overwritten), and the ring's files left at the end.
  */
 class SoakIT {
-    private static final double MINUTES = Double.parseDouble(System.getProperty("soak.minutes", "3"));
+    private static final double MINUTES = Double.parseDouble(System.getProperty("soak.minutes", "2.5"));
     private static final long CADENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int RING = 3;
     private static final Pattern HEAP = Pattern.compile("used (\\d+)K");
