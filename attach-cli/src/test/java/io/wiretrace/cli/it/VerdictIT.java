@@ -60,6 +60,8 @@ class VerdictIT {
     private static int calls;
     private static String lossScenario; // the upload that the loss slowed
     private static final Map<String, long[]> windows = new LinkedHashMap<>();
+    /** When the last call's DONE or FAILED line came (System.currentTimeMillis). */
+    private static long lastAnswer;
     private static Path out;
     private static List<RecordedEvent> events;
 
@@ -534,9 +536,16 @@ class VerdictIT {
      * Sends one command; returns the call's id. A new scenario's window opens here and closes the
      * previous one: the windows tile the test's time, so each call falls in exactly one (the 1 ms
      * allows for the agent's wall clock, derived from nanoTime, reading a hair earlier than ours).
+     * A window opens 2 ms or more after the last call's answer came: a call that ended just before
+     * it (a refused connect, under a millisecond) would otherwise start in it, by the call's start
+     * in whole milliseconds (seen once: the refused connect counted in the next scenario's).
      */
     private static String send(String scenario, String verb, String... args) throws Exception {
         String id = scenario + "-" + ++calls;
+        if (!windows.containsKey(scenario)) {
+            long after = lastAnswer + 3;
+            assertTrue(Harness.await(Duration.ofSeconds(1), () -> System.currentTimeMillis() >= after));
+        }
         long now = System.currentTimeMillis() - 1;
         if (!windows.containsKey(scenario)) {
             windows.values().forEach(w -> w[1] = Math.min(w[1], now));
@@ -548,6 +557,7 @@ class VerdictIT {
 
     private static String finish(String id) throws Exception {
         String line = app.awaitLine(CALL_DEADLINE, "DONE " + id + " ", "FAILED " + id + " ");
+        lastAnswer = System.currentTimeMillis();
         System.out.println(line);
         return line;
     }
