@@ -80,13 +80,15 @@ final class CaptureOptions {
                     + " unless --exchange-threshold.")
     String jfrThreshold;
 
-    @Option(names = "--exchange-threshold", paramLabel = "DURATION", defaultValue = "0ms",
+    @Option(names = "--exchange-threshold", paramLabel = "DURATION", defaultValue = StartOptions.DEFAULT_EXCHANGE_THRESHOLD,
             description = "Record HTTP exchanges in recording.jfr only when they take at least this long (default:"
-                    + " ${DEFAULT-VALUE}, every one). Under heavy load the exchanges are most of the recording, which"
-                    + " then reaches back only minutes, and cost about 1 us of the app's time each. With a threshold,"
-                    + " the shorter ones are counted, not recorded: the report's timeline and request counts hold them,"
-                    + " its request samples and waterfalls do not, and it says so; slow or failed exchanges are judged"
-                    + " as before.")
+                    + " ${DEFAULT-VALUE}; 0ms records every one), and also, whatever they took, each connection's first"
+                    + " three, those that failed, got no answer or a server error (5xx), streams, and the calls"
+                    + " made for a request that had by then run this long (its waterfall). Every exchange recorded costs"
+                    + " the app's thread about 1.4 us under load, and at 0ms a busy app's exchanges fill the recording,"
+                    + " which then reaches back only minutes. The shorter ones are counted, not recorded: the report's"
+                    + " timeline and request counts hold them and it says what it left out; slow or failed exchanges"
+                    + " are judged as always.")
     String exchangeThreshold;
 
     /** Fails with a usage error on options that do not fit together (the agent's own checks, run here first). */
@@ -122,8 +124,8 @@ final class CaptureOptions {
         }
         options.put("slow", slow);
         options.put("jfr-threshold", jfrThreshold);
-        if (!Durations.parse(exchangeThreshold).isZero()) { // only when given: an agent before it knows no such key
-            options.put("exchange-threshold", exchangeThreshold);
+        if (!Durations.parse(exchangeThreshold).equals(Durations.parse(StartOptions.DEFAULT_EXCHANGE_THRESHOLD))) {
+            options.put("exchange-threshold", exchangeThreshold); // only when given: an agent before it knows no such key
         }
         if (!filter.isEmpty()) {
             options.put("filter", String.join(" ", filter));

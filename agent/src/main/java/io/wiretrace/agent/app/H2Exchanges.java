@@ -299,7 +299,8 @@ final class H2Exchanges {
         slow(s, st);
         HttpExchangeEvent e = st.event;
         e.end();
-        if (e.shouldCommit()) {
+        if (e.shouldCommit() && HttpExchanges.recorded(st.start, st.lastByte != 0 ? st.lastByte : System.nanoTime(),
+                st.begunAt, st.status, st.failure, streamKind(st) != null, s.server, st.context)) {
             s.conn.into(e);
             e.set(s.server, st.method, st.path, st.status, st.thread, st.start, st.requestSent, st.firstByte, st.lastByte,
                     st.requestBytes, st.responseBytes);

@@ -101,14 +101,35 @@ public final class HttpExchanges {
     /** Where slow and failed exchanges go to be explained (the session's); null: nowhere. */
     public static volatile CallSink sink;
     /**
-     * Exchanges that ended without their event: shorter than the recording's threshold
-     * (--exchange-threshold), counted so that the recording still says how many there were.
-     * With no threshold every event is committed, and nothing is counted.
+     * The session's --exchange-threshold in ns (0: every exchange is recorded). An exchange
+     * shorter than it is left out of the recording, unless {@link #recorded} keeps it.
+     */
+    public static volatile long recordFromNanos;
+    /** A connection's first exchanges are recorded whatever they took: what it carried. */
+    static final int FIRST_RECORDED = 3;
+    /**
+     * Exchanges that ended without their event: shorter than the threshold (--exchange-threshold,
+     * or a recording's own), counted so that the recording still says how many there were. With
+     * no threshold every event is committed, and nothing is counted.
      */
     private static final LongAdder UNRECORDED_INCOMING = new LongAdder();
     private static final LongAdder UNRECORDED_OUTGOING = new LongAdder();
 
     private HttpExchanges() {
+    }
+
+    /**
+     * Whether an exchange goes into the recording under {@link #recordFromNanos}: if it took that
+     * long, and else if it is one of its connection's first {@link #FIRST_RECORDED}, got no answer
+     * or a server error (5xx), failed or streamed, or is a call made for a request that has run that
+     * long by the call's end (so that a slow request's waterfall keeps the calls made for it after
+     * its first {@code recordFromNanos}; those that ended before go uncounted in it, as fast).
+     */
+    static boolean recorded(long start, long end, int nth, int status, Object failure, boolean streamed,
+            boolean incoming, long context) {
+        long from = recordFromNanos;
+        return from <= 0 || end - start >= from || nth <= FIRST_RECORDED || status == 0 || status >= 500
+                || failure != null || streamed || (!incoming && context != 0 && end - RequestContext.began(context) >= from);
     }
 
     /** An exchange ended that its event does not record (see {@link #UNRECORDED_INCOMING}). */
@@ -788,7 +809,8 @@ public final class HttpExchanges {
         }
         slow(c, s);
         e.end();
-        if (e.shouldCommit()) {
+        if (e.shouldCommit() && recorded(s.start, s.lastByte != 0 ? s.lastByte : System.nanoTime(), s.exchanges, s.status,
+                s.failure, streamKind(s) != null, s.incoming, s.context)) {
             c.into(e);
             e.set(s.incoming, s.method, s.path, s.status, s.thread, s.start, s.requestSent, s.firstByte, s.lastByte,
                     s.requestBytes, s.responseBytes);

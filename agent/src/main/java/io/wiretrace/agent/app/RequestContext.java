@@ -14,12 +14,28 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RequestContext {
     private static final AtomicLong IDS = new AtomicLong();
     private static final ThreadLocal<long[]> CURRENT = ThreadLocal.withInitial(() -> new long[1]);
+    /** What the contexts' starts count from (System.nanoTime). */
+    private static final long ORIGIN = System.nanoTime();
+    /**
+     * A context is a count in its low bits, and above them when its request began, in units of
+     * 2^20 ns (about 1 ms) since {@link #ORIGIN}: unique while fewer than 2^23 requests begin in
+     * one such unit, never 0, and positive for 36 years.
+     */
+    private static final int COUNT_BITS = 23;
+    private static final int UNIT_SHIFT = 20;
 
     private RequestContext() {
     }
 
+    /** A new request's context, which says when it began (see {@link #began}). */
     static long next() {
-        return IDS.incrementAndGet();
+        long count = IDS.incrementAndGet() & ((1L << COUNT_BITS) - 1);
+        return (System.nanoTime() - ORIGIN) >>> UNIT_SHIFT << COUNT_BITS | count;
+    }
+
+    /** When the request of {@code context} (from {@link #next}) began, as System.nanoTime(), up to 1.05 ms early. */
+    static long began(long context) {
+        return ORIGIN + (context >>> COUNT_BITS << UNIT_SHIFT);
     }
 
     /** The request this thread works for, or 0. */

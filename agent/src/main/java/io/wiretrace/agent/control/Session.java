@@ -159,6 +159,7 @@ final class Session {
             if (s.watch != null) {
                 s.watch.start();
             }
+            HttpExchanges.recordFromNanos = o.exchangeThreshold.toNanos();
             HttpExchanges.sink = s.correlator;
             BootstrapInstaller.hooks(s.tracer);
             s.shutdownHook = new Thread(() -> {
@@ -312,6 +313,7 @@ final class Session {
             out.append("warning: ").append(e.getMessage()).append('\n');
         }
         HttpExchanges.sink = null;
+        HttpExchanges.recordFromNanos = 0;
         if (recordings != null) {
             FlightRecorder.removeListener(recordings);
         }
@@ -494,8 +496,9 @@ final class Session {
         r.setName("wiretrace");
         r.enable("wiretrace.SocketRead").withThreshold(threshold);
         r.enable("wiretrace.SocketWrite").withThreshold(threshold);
-        // one a request (unless --exchange-threshold): the report's request counts and samples are built from them
-        r.enable("wiretrace.HttpExchange").withThreshold(o.exchangeThreshold);
+        // --exchange-threshold is applied by the agent (HttpExchanges.recorded), which keeps some
+        // shorter ones too (a connection's first, errors, the calls of a request that runs long)
+        r.enable("wiretrace.HttpExchange").withThreshold(Duration.ZERO);
         r.enable("wiretrace.DatabaseQuery").withThreshold(Duration.ZERO);
         r.enable("wiretrace.DnsLookup").withThreshold(Duration.ZERO);
         r.setToDisk(true);

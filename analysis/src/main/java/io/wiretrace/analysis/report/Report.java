@@ -122,11 +122,14 @@ public final class Report {
                     ? "the recording holds only the HTTP exchanges of at least " + ms(rec.exchangeThreshold)
                             + " ms (--exchange-threshold): the request counts, the timeline's requests and the waterfalls"
                             + " show those; slow or failed exchanges were judged as always"
-                    : "the recording holds only the HTTP exchanges of at least " + ms(rec.exchangeThreshold)
-                            + " ms (--exchange-threshold): the timeline's requests and the connections' request counts"
-                            + " include the " + rec.unrecorded + " shorter ones, which the agent counted; the request"
-                            + " samples and the waterfalls show only those recorded; slow or failed exchanges were judged"
-                            + " as always");
+                    : "the recording holds the HTTP exchanges of at least " + ms(rec.exchangeThreshold)
+                            + " ms (--exchange-threshold) and, from agents since 2026-12-07, some shorter ones: each"
+                            + " connection's first three, server errors, streams, and the calls made for a request that had"
+                            + " run " + ms(rec.exchangeThreshold) + " ms. The timeline's requests and the connections'"
+                            + " request counts include the " + rec.unrecorded + " left out, which the agent counted; the"
+                            + " request samples and the waterfalls show only those recorded (a slow request's calls that"
+                            + " ended in its first " + ms(rec.exchangeThreshold) + " ms in less time are not in its"
+                            + " waterfall); slow or failed exchanges were judged as always");
         }
         if (rec != null && rec.captured >= 0) {
             capture.put("packetsCapturedInTarget", rec.captured);

@@ -126,7 +126,7 @@ class ReportExchangeThresholdTest {
         }
         Map<String, Object> doc = Report.build(List.of(), jfr, 200_000_000L, "test");
         String said = String.valueOf(capture(doc).get("exchangeThreshold"));
-        assertTrue(said.contains("at least 10.0 ms") && said.contains("include the 12 shorter ones"), said);
+        assertTrue(said.contains("at least 10.0 ms") && said.contains("include the 12 left out"), said);
         long requests = 0;
         for (Map<String, Object> bucket : (List<Map<String, Object>>) ((Map<String, Object>) doc.get("timeline")).get("buckets")) {
             Object n = bucket.get("requests");

@@ -94,18 +94,30 @@ class HttpExchangeIT {
 
     /**
      * --exchange-threshold keeps the quick exchanges out of the recording, and the slow ones in:
-     * the shop's /orders waits 300 ms for its upstream, /missing answers at once. The quick ones
-     * are counted instead, and the report of the recording says so.
+     * the shop's /orders waits 300 ms for its upstream, /health answers at once. A connection's
+     * first three are recorded whatever they took, so that it says what it carried: of eight
+     * quick ones on one keep-alive connection, five are counted instead, and the report of the
+     * recording says so. The default threshold (10 ms) does the same.
      */
-    @Test
-    void aThresholdKeepsTheQuickExchangesOut() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"100ms", "default"})
+    void aThresholdKeepsTheQuickExchangesOut(String threshold) throws Exception {
         try (Server upstream = new Upstream(300).server(0).start();
                 Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
             Path out = tmp.resolve("threshold");
-            Harness.cli("start", app.pid(), "-i", "lo", "-w", out.toString(), "--exchange-threshold", "100ms",
-                    "tcp port " + app.port).expect(0);
-            for (int i = 0; i < 3; i++) {
-                assertTrue(Harness.get(app.port, "/missing")[1].startsWith("HTTP/1.1 404"));
+            List<String> start = new java.util.ArrayList<>(List.of("start", app.pid(), "-i", "lo", "-w", out.toString()));
+            if (!threshold.equals("default")) {
+                start.addAll(List.of("--exchange-threshold", threshold));
+            }
+            start.add("tcp port " + app.port);
+            Harness.cli(start.toArray(new String[0])).expect(0);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < 8; i++) {
+                java.net.http.HttpResponse<Void> r = client.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + app.port + "/health")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding());
+                assertEquals(200, r.statusCode());
             }
             assertTrue(Harness.get(app.port, "/orders?item=a")[1].startsWith("HTTP/1.1 200"));
             Harness.cli("stop", app.pid()).expect(0);
@@ -114,25 +126,32 @@ class HttpExchangeIT {
             List<RecordedEvent> http = all.stream()
                     .filter(e -> e.getEventType().getName().equals("wiretrace.HttpExchange"))
                     .collect(Collectors.toList());
-            // the three quick ones are counted, not recorded: in the statistics, and on their connections
+            String seen = http.stream().map(e -> e.getString("direction") + " " + e.getString("path") + " "
+                    + e.getDuration().toMillis() + " ms on " + e.getLong("connectionId")).collect(Collectors.joining("\n"));
+            // the quick ones past their connection's third are counted, not recorded: in the
+            // statistics, and on their connections
+            List<RecordedEvent> quick = http.stream().filter(e -> e.getString("path").equals("/health"))
+                    .collect(Collectors.toList());
+            long connections = quick.stream().mapToLong(e -> e.getLong("connectionId")).distinct().count();
             long counted = all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.CaptureStatistics"))
                     .mapToLong(e -> e.getLong("incomingUnrecorded")).sum();
-            assertEquals(3, counted, "incoming exchanges counted as left out");
+            assertEquals(8 - quick.size(), counted, "incoming exchanges counted as left out:\n" + seen);
+            assertEquals(1, connections, "the client kept its connection:\n" + seen);
+            assertEquals(3, quick.size(), "a connection's first three recorded:\n" + seen);
             long begun = all.stream().filter(e -> e.getEventType().getName().equals("wiretrace.TcpConnection")
                     && e.getString("role").equals("server")).mapToLong(e -> e.getInt("exchanges")).sum();
-            assertEquals(4, begun, "requests begun on the app's server connections");
-            String seen = http.stream().map(e -> e.getString("direction") + " " + e.getString("path") + " "
-                    + e.getDuration().toMillis() + " ms").collect(Collectors.joining("\n"));
-            assertTrue(http.stream().noneMatch(e -> e.getString("path").equals("/missing")), seen);
+            assertEquals(9, begun, "requests begun on the app's server connections");
             assertTrue(http.stream().anyMatch(e -> e.getString("direction").equals("incoming")
                     && e.getString("path").equals("/orders?…")), seen);
             assertTrue(http.stream().anyMatch(e -> e.getString("direction").equals("outgoing")
                     && e.getString("path").startsWith("/inventory")), seen);
-            assertTrue(http.stream().allMatch(e -> e.getDuration().toMillis() >= 100), seen);
+            long from = threshold.equals("default") ? 10 : 100;
+            assertTrue(http.stream().filter(e -> !e.getString("path").equals("/health"))
+                    .allMatch(e -> e.getDuration().toMillis() >= from), seen);
 
             String said = Harness.cli("analyze", out.toString(), "-o", tmp.resolve("report").toString()).expect(0).out;
-            assertTrue(said.contains("requests: the recording holds only the HTTP exchanges of at least 100.0 ms"), said);
-            assertTrue(said.contains("include the 3 shorter ones"), said);
+            assertTrue(said.contains("requests: the recording holds the HTTP exchanges of at least " + from + ".0 ms"), said);
+            assertTrue(said.contains("include the 5 left out"), said);
         }
     }
 }
