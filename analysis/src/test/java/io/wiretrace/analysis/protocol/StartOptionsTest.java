@@ -40,11 +40,12 @@ class StartOptionsTest {
         assertEquals(Duration.ofMillis(1), StartOptions.parse(Map.of("slow", "1ms")).slow);
     }
 
-    /** Every HTTP exchange is in the JFR unless --exchange-threshold asks for the longer ones only. */
+    /** HTTP exchanges are recorded from 10 ms unless --exchange-threshold says otherwise; 0 records every one. */
     @Test
-    void everyExchangeIsRecordedUnlessAThresholdIsGiven() {
-        assertEquals(Duration.ZERO, StartOptions.parse(Map.of()).exchangeThreshold);
-        assertEquals(Duration.ofMillis(10), StartOptions.parse(Map.of("exchange-threshold", "10ms")).exchangeThreshold);
+    void exchangesAreRecordedFromTenMillisecondsUnlessAThresholdIsGiven() {
+        assertEquals(Duration.ofMillis(10), StartOptions.parse(Map.of()).exchangeThreshold);
+        assertEquals(Duration.ZERO, StartOptions.parse(Map.of("exchange-threshold", "0ms")).exchangeThreshold);
+        assertEquals(Duration.ofMillis(100), StartOptions.parse(Map.of("exchange-threshold", "100ms")).exchangeThreshold);
         assertThrows(IllegalArgumentException.class, () -> StartOptions.parse(Map.of("exchange-threshold", "soon")));
     }
 
