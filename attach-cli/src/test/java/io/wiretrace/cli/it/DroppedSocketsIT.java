@@ -42,8 +42,11 @@ class DroppedSocketsIT {
                     + ", " + without[1] + " without wiretrace; " + with[0] + ", " + with[1] + " with it";
             System.out.println("DroppedSocketsIT " + figures);
             // The median: a GC or Cleaner late under load (start's retransformation, say) makes a
-            // peak either way; held sockets make the count climb all through the window.
-            assertTrue(with[0] <= Math.max(2 * without[0], without[0] + 50), figures + "\n" + status);
+            // peak either way; held sockets make the count climb all through the window, 200 a
+            // second. The margin holds the agent's own descriptors (the capture's socket, its
+            // files, JFR's chunks) and a late Cleaner: medians of 74-104 against 48 without were
+            // seen, where sockets held for one second of the window would add 200.
+            assertTrue(with[0] <= Math.max(2 * without[0], without[0] + 150), figures + "\n" + status);
             assertTrue(status.matches("(?s).*, \\d+ dropped unclosed \\(collected by the GC\\).*"),
                     "the connections the GC ended are counted:\n" + status);
         }
