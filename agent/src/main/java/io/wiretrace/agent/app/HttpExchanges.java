@@ -2,7 +2,10 @@ package io.wiretrace.agent.app;
 
 import io.wiretrace.agent.events.HttpExchangeEvent;
 import io.wiretrace.analysis.http.RequestLine;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -584,11 +587,13 @@ public final class HttpExchanges {
                     break;
                 }
                 int h = i + 2;
-                int first = h < end ? at(data, offset, h) | 0x20 : 0; // lower case: each name below starts so
-                if (first != 'c' && first != 't' && first != 'u') {
-                    continue; // a header this scan does not look for
+                // the names looked for all start with one of three words of eight bytes: a line
+                // that does not (most do not, Connection and Date among them) costs one read
+                long word = h + 8 <= end ? word(data, offset, h) : 0;
+                if (word != CONTENT_ && word != TRANSFER && word != UPGRADE_) {
+                    continue;
                 }
-                if (header(data, offset, end, h, CONTENT_LENGTH)) {
+                if (word == CONTENT_ && header(data, offset, end, h, CONTENT_LENGTH)) {
                     contentLength = 0;
                     for (int j = h + CONTENT_LENGTH.length; j < end; j++) {
                         int b = at(data, offset, j);
@@ -598,11 +603,13 @@ public final class HttpExchanges {
                             break;
                         }
                     }
-                } else if (header(data, offset, end, h, TRANSFER_ENCODING)) {
+                } else if (word == TRANSFER && header(data, offset, end, h, TRANSFER_ENCODING)) {
                     s.chunked = true;
-                } else if (header(data, offset, end, h, CONTENT_TYPE) && value(data, offset, end, h + CONTENT_TYPE.length, EVENT_STREAM)) {
+                } else if (word == CONTENT_ && header(data, offset, end, h, CONTENT_TYPE)
+                        && value(data, offset, end, h + CONTENT_TYPE.length, EVENT_STREAM)) {
                     s.stream = SSE_STREAM;
-                } else if (s.status == 101 && header(data, offset, end, h, UPGRADE) && value(data, offset, end, h + UPGRADE.length, WEBSOCKET)) {
+                } else if (word == UPGRADE_ && s.status == 101 && header(data, offset, end, h, UPGRADE)
+                        && value(data, offset, end, h + UPGRADE.length, WEBSOCKET)) {
                     s.stream = WEBSOCKET_STREAM;
                 }
             }
@@ -963,6 +970,37 @@ public final class HttpExchanges {
     private static final long CRS = 0x0D0D0D0D0D0D0D0DL;
     private static final long LOWS = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
+    /** Eight bytes of a byte[] as one little-endian long. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** The bit that makes an ASCII letter lower case, in each byte of a word. */
+    private static final long CASE = 0x2020202020202020L;
+    /** The first eight bytes of the header names {@link #length} looks for, as {@link #word} reads them. */
+    static final long CONTENT_ = word("content-");
+    static final long TRANSFER = word("transfer");
+    static final long UPGRADE_ = word("upgrade:");
+
+    private static long word(String eight) {
+        return word(eight.getBytes(StandardCharsets.US_ASCII), 0, 0);
+    }
+
+    /**
+     * Bytes i to i + 7 of the data as one little-endian long, each with its case bit set: a letter
+     * in either case reads as the lower, and '-' and ':' as themselves. Other bytes may read as
+     * one of those too ('\r' as '-'), so a match is a candidate that {@link #header} confirms.
+     */
+    static long word(Object data, int offset, int i) {
+        long v;
+        if (data instanceof byte[]) {
+            v = (long) LONGS.get((byte[]) data, offset + i);
+        } else {
+            ByteBuffer b = (ByteBuffer) data;
+            v = b.getLong(offset + i);
+            if (b.order() == ByteOrder.BIG_ENDIAN) {
+                v = Long.reverseBytes(v);
+            }
+        }
+        return v | CASE;
+    }
 
     /**
      * The first {@code i} in [{@code from}, {@code limit}) whose byte is '\r', or -1. Header blocks
@@ -996,7 +1034,14 @@ public final class HttpExchanges {
     }
 
     private static int nextCr(byte[] a, int from, int limit) {
-        for (int i = from; i < limit; i++) {
+        int i = from;
+        for (; i + 8 <= limit; i += 8) {
+            long v = (long) LONGS.get(a, i) ^ CRS;
+            if (((v - LOWS) & ~v & HIGHS) != 0) {
+                break;
+            }
+        }
+        for (; i < limit; i++) {
             if (a[i] == '\r') {
                 return i;
             }

@@ -114,17 +114,7 @@ class HttpExchangesTest {
                 bytes[i] = (byte) (r == 0 ? '\r' : r == 1 ? 0x8D : r == 2 ? 0x0C : r == 3 ? 0x0E : 'a' + r);
             }
             int lead = random.nextInt(9);
-            byte[] padded = new byte[lead + bytes.length];
-            System.arraycopy(bytes, 0, padded, lead, bytes.length);
-            ByteBuffer direct = ByteBuffer.allocateDirect(padded.length);
-            direct.put(padded).clear();
-            ByteBuffer littleDirect = ByteBuffer.allocateDirect(padded.length).order(ByteOrder.LITTLE_ENDIAN);
-            littleDirect.put(padded).clear();
-            ByteBuffer sliced = ByteBuffer.wrap(new byte[padded.length + 3]);
-            sliced.position(3);
-            sliced = sliced.slice();
-            sliced.put(padded).clear();
-            Object[] kinds = {padded, direct, littleDirect, sliced, sliced.asReadOnlyBuffer()};
+            Object[] kinds = kinds(bytes, lead);
             int from = random.nextInt(bytes.length);
             int limit = from + random.nextInt(bytes.length - from + 1);
             int expected = -1;
@@ -140,5 +130,52 @@ class HttpExchangesTest {
             }
         }
         assertEquals(2000, checked);
+    }
+    /**
+     * The first eight bytes of a header line read as the same word in any case and from every kind
+     * of data and byte order, so that the names the response scan looks for are found however
+     * they are written; the names it does not look for read otherwise.
+     */
+    @Test
+    void headerNamesReadAsTheSameWordInAnyCaseAndEveryKindOfData() {
+        String[][] lines = {
+            {"Content-Length: 12", "content"}, {"CONTENT-TYPE: text/plain", "content"}, {"content-encoding: gzip", "content"},
+            {"Transfer-Encoding: chunked", "transfer"}, {"TRANSFER-encoding: chunked", "transfer"},
+            {"Upgrade: websocket", "upgrade"}, {"UPGRADE: h2c", "upgrade"},
+            {"Connection: keep-alive", "none"}, {"Content: x", "none"}, {"Date: Mon, 07 Dec", "none"},
+            {"Cache-Control: no", "none"}, {"Upgrade-Insecure: 1", "none"},
+        };
+        int checked = 0;
+        for (String[] line : lines) {
+            byte[] bytes = line[0].getBytes(StandardCharsets.US_ASCII);
+            for (int lead = 0; lead < 9; lead++) {
+                for (Object data : kinds(bytes, lead)) {
+                    long word = HttpExchanges.word(data, lead, 0);
+                    String read = word == HttpExchanges.CONTENT_ ? "content" : word == HttpExchanges.TRANSFER ? "transfer"
+                            : word == HttpExchanges.UPGRADE_ ? "upgrade" : "none";
+                    assertEquals(line[1], read, line[0] + " at " + lead + " in " + data.getClass().getSimpleName());
+                    checked++;
+                }
+            }
+        }
+        assertEquals(12 * 9 * 5, checked);
+    }
+
+    /**
+     * {@code bytes} after {@code lead} bytes of padding, in every kind of data the advice is
+     * handed: an array, direct buffers of either byte order, a sliced heap buffer and a read-only one.
+     */
+    private static Object[] kinds(byte[] bytes, int lead) {
+        byte[] padded = new byte[lead + bytes.length];
+        System.arraycopy(bytes, 0, padded, lead, bytes.length);
+        ByteBuffer direct = ByteBuffer.allocateDirect(padded.length);
+        direct.put(padded).clear();
+        ByteBuffer littleDirect = ByteBuffer.allocateDirect(padded.length).order(ByteOrder.LITTLE_ENDIAN);
+        littleDirect.put(padded).clear();
+        ByteBuffer sliced = ByteBuffer.wrap(new byte[padded.length + 3]);
+        sliced.position(3);
+        sliced = sliced.slice();
+        sliced.put(padded).clear();
+        return new Object[] {padded, direct, littleDirect, sliced, sliced.asReadOnlyBuffer()};
     }
 }
