@@ -622,24 +622,12 @@ final class Source {
     private int records(ByteBuffer buf, ByteBuffer view, int p, int lim, boolean nano, PacketSink corr, int linkType)
             throws IOException {
         while (lim - p >= 16) {
-            long sec = buf.getInt(p) & 0xFFFFFFFFL;
-            long frac = buf.getInt(p + 4) & 0xFFFFFFFFL;
-            int incl = buf.getInt(p + 8);
+            int incl = included(buf, p);
             int orig = buf.getInt(p + 12);
-            if (incl < 0 || incl > READ_BUFFER - 16) {
-                throw new IOException("corrupt record in the capture pipe: length " + incl);
-            }
             if (lim - p - 16 < incl) {
                 break;
             }
-            long nanos = sec * 1_000_000_000L + (nano ? frac : frac * 1000L);
-            if (from != 0) {
-                if (nanos < from) {
-                    p += 16 + incl; // came before the filter was in place: see from
-                    continue;
-                }
-                from = 0;
-            }
+            long nanos = nanos(buf, p, nano);
             byte[] comment = corr != null ? corr.packet(linkType, buf, p + 16, incl, orig, nanos) : null;
             view.clear();
             view.limit(p + 16 + incl).position(p + 16);
@@ -661,6 +649,45 @@ final class Source {
         return p;
     }
 
+    /**
+     * Skips the whole records from {@code p} stamped before {@link #from}, and clears it at the
+     * first one after it; returns where the records to keep begin. A method of its own, run only
+     * until the first record to keep. As a branch in {@link #records}, taken at the start of a
+     * capture and never after, the JIT compiled it as a trap: the JVM's next capture threw the
+     * compiled loop away at its first packet, with all it had inlined, and compiled it again
+     * (once: the JIT makes no trap where one was hit), 50-150 ms of compiler CPU in bench/capture.
+     */
+    private int early(ByteBuffer buf, int p, int lim, boolean nano) throws IOException {
+        while (lim - p >= 16) {
+            int incl = included(buf, p);
+            if (lim - p - 16 < incl) {
+                break;
+            }
+            if (nanos(buf, p, nano) >= from) {
+                from = 0;
+                break;
+            }
+            p += 16 + incl; // came before the filter was in place: see from
+        }
+        return p;
+    }
+
+    /** The captured length of the record at {@code p}. */
+    private static int included(ByteBuffer buf, int p) throws IOException {
+        int incl = buf.getInt(p + 8);
+        if (incl < 0 || incl > READ_BUFFER - 16) {
+            throw new IOException("corrupt record in the capture pipe: length " + incl);
+        }
+        return incl;
+    }
+
+    /** The time stamp of the record at {@code p}, in ns since the epoch. */
+    private static long nanos(ByteBuffer buf, int p, boolean nano) {
+        long sec = buf.getInt(p) & 0xFFFFFFFFL;
+        long frac = buf.getInt(p + 4) & 0xFFFFFFFFL;
+        return sec * 1_000_000_000L + (nano ? frac : frac * 1000L);
+    }
+
     private void read() {
         ByteBuffer buf = streamStart != null ? streamStart : readBuffer();
         ByteBuffer view = buf.duplicate(); // a window on one packet's bytes, reused
@@ -680,7 +707,11 @@ final class Source {
             }
             boolean nano = magic == 0xa1b23c4d;
             Chunks chunks = new Chunks(buf, view, nano, owner.sink, linkType());
-            while (chunks.next()) {
+            boolean more = true;
+            while (more && from != 0) {
+                more = chunks.skipEarly();
+            }
+            while (more && chunks.next()) {
                 // one read of the pipe per call: see Chunks
             }
             if (buf.position() != 0) {
@@ -738,6 +769,18 @@ final class Source {
             } else {
                 files.flushIfOlder(WRITE_AFTER_NANOS);
             }
+            return refill(lim);
+        }
+
+        /** Drops the records that came before {@link #from}, reading more while all did; false at the pipe's end. */
+        boolean skipEarly() throws IOException {
+            int lim = buf.position();
+            p = early(buf, p, lim, nano);
+            return from == 0 || refill(lim);
+        }
+
+        /** Keeps the partial record at {@code p}, if any, and reads more after it; false at the pipe's end. */
+        private boolean refill(int lim) throws IOException {
             buf.limit(lim).position(p);
             buf.compact(); // the partial record, if any, to the front
             p = 0;
