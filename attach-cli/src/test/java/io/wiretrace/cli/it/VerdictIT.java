@@ -179,7 +179,10 @@ class VerdictIT {
         String[] status = {""};
         assertTrue(Harness.await(CALL_DEADLINE, () -> (status[0] = Harness.cli("status", pid).out)
                 .matches("(?s).*latest slow calls:.*GET /think\\?… .*SERVER_THINK.*")), status[0]);
-        cli("stop", pid);
+        Harness.Result stopped = Harness.cli("stop", pid);
+        assertEquals(0, stopped.code, "wiretrace stop: " + stopped + "\n" + app.output());
+        // what stop said, where it wrote no recording (a failed dump or scrub is a warning there)
+        assertTrue(Files.isRegularFile(out.resolve("recording.jfr")), "no recording.jfr after stop: " + stopped);
         events = RecordingFile.readAllEvents(out.resolve("recording.jfr"));
         // the verdicts, by scenario, into the build log: the figures behind the assertions
         windows.keySet().forEach(scenario -> slowCalls(scenario).forEach(
