@@ -131,6 +131,7 @@ class HttpExchangesTest {
         }
         assertEquals(2000, checked);
     }
+
     /**
      * The first eight bytes of a header line read as the same word in any case and from every kind
      * of data and byte order, so that the names the response scan looks for are found however
