@@ -128,14 +128,18 @@ public final class Load {
     }
 
     /**
-     * run --profile: the app profiled for profileMs with no agent, with wiretrace running (once its
-     * JIT is quiet after the start), and after its stop; then where its CPU went, per request.
+     * run --profile: the app profiled for profileMs with no agent, with tcpdump beside it, with
+     * wiretrace running (once its JIT is quiet after the start), and after its stop; then where its
+     * CPU went, per request.
      */
     private void profile(Generator gen) throws Exception {
         long nanos = millis("profileMs") * 1_000_000L;
         Map<String, Path> files = new LinkedHashMap<>();
         Map<String, Long> requests = new LinkedHashMap<>();
         profiled(gen, NONE, nanos, files, requests);
+        startTcpdump(); // what a capture beside the app costs the app itself: its kernel's copies, its caches
+        profiled(gen, TCPDUMP, nanos, files, requests);
+        System.out.println("  tcpdump: " + stopTcpdump());
         startWiretrace(WIRETRACE);
         profiled(gen, WIRETRACE, nanos, files, requests);
         stopWiretrace();

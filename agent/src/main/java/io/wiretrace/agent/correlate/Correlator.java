@@ -150,6 +150,12 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     public volatile History inApp;
     private long lastSweep;
     private long lastClock;
+    /**
+     * The next round's wait, if shorter than a tick: a new flow nothing joined waits for a reading
+     * of the JVM's sockets that the last one is too recent for, and the connection may be gone a
+     * tick later. On the lock.
+     */
+    private long nextWait = TICK_NANOS;
     private volatile long offset;
     private volatile long clockError;
     private long explained;
@@ -549,6 +555,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
 
     private void loop() {
         Ticker t = ticks;
+        long wait;
         try {
             while (true) {
                 synchronized (this) {
@@ -561,8 +568,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
                         // never let one bad call, or an Error, end the explaining; the status shows it
                         failed(e);
                     }
+                    wait = nextWait;
                 }
-                t.await(TICK_NANOS);
+                t.await(wait);
             }
         } finally {
             t.close();
@@ -571,6 +579,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
 
     /** Explains the calls whose packets are in; with {@code all}, every call left (the capture has ended). */
     private void tick(boolean all) {
+        nextWait = TICK_NANOS;
         long nowNano = System.nanoTime();
         if (nowNano - lastClock >= TimeUnit.SECONDS.toNanos(1)) {
             sampleClock();
@@ -673,9 +682,11 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (packetsOnly.isEmpty() && !unjoinedSeen) {
             return;
         }
-        if (all || now - own.refreshed >= OWN_REFRESH_NANOS
-                || (!unjoinedNew.isEmpty()
-                        && now - own.refreshed >= Math.max(NEW_FLOW_REFRESH_NANOS, NEW_FLOW_REFRESH_SHARE * own.cost))) {
+        long gate = readingGate();
+        if (!all && now - own.refreshed < OWN_REFRESH_NANOS && !unjoinedNew.isEmpty() && now - own.refreshed < gate) {
+            // the reading it asked for, as soon as the share allows: not a whole tick later
+            nextWait = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(nextWait, own.refreshed + gate - now));
+        } else if (all || now - own.refreshed >= OWN_REFRESH_NANOS || !unjoinedNew.isEmpty()) {
             own.refresh(now);
             unjoinedSeen = false;
             for (Track t : unjoinedNew) {
@@ -1182,6 +1193,21 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     /** Calls handed over that its thread has not taken yet. */
     int queuedCalls() {
         return calls.size();
+    }
+
+    /** How long its thread waits after the last round; for tests. */
+    synchronized long nextWait() {
+        return nextWait;
+    }
+
+    /** How long after a reading of the JVM's sockets a new flow may ask for the next. */
+    synchronized long readingGate() {
+        return Math.max(NEW_FLOW_REFRESH_NANOS, NEW_FLOW_REFRESH_SHARE * own.cost);
+    }
+
+    /** When the JVM's sockets were last read (ns since the epoch, 0 never); for tests. */
+    synchronized long ownRefreshed() {
+        return own.refreshed;
     }
 
     public synchronized long explainedCount() {

@@ -613,4 +613,50 @@ class CorrelatorTest {
         assertTrue(cor.status().contains("1 in the table"), cor.status());
         assertTrue(idle.written > 100 && idle.capacity() >= 128, "a flow that left idle keeps its records");
     }
+
+    /**
+     * A new flow that nothing joined asks for a reading of the JVM's sockets while it is still
+     * open. One that comes too soon after the last reading for the share of the thread those
+     * take gets it as soon as the share allows, not a whole tick later: a native transport's
+     * connection of 0.4 s (an upstream call) closed before a tick's reading (PacketsOnlyIT).
+     */
+    @Test
+    void aNewFlowTooSoonAfterAReadingHasTheNextOneAsSoonAsAllowedNotATickLater() throws Exception {
+        Wire first = new Wire("10.3.0.1", 40000, "10.3.0.2", 80);
+        first.send(true, Frame.SYN, 0, t0);
+        synchronized (cor) {
+            cor.round.run();
+        }
+        long read = cor.ownRefreshed();
+        assertTrue(read != 0, "the first new flow has the JVM's sockets read");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(250), cor.nextWait(), "nothing waits for a reading: a whole tick");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean gated = false;
+        for (int port = 40001; !gated && System.nanoTime() < deadline; port++) {
+            new Wire("10.3.0.1", port, "10.3.0.2", 80).send(true, Frame.SYN, 0, t0 + MS);
+            synchronized (cor) {
+                cor.round.run();
+                // this machine may have stalled past the gate since the last reading: then it read again
+                gated = cor.ownRefreshed() == read;
+                read = cor.ownRefreshed();
+            }
+            if (gated) {
+                long wait = cor.nextWait();
+                long gate = cor.readingGate(); // 100 ms, more where a reading costs more than 10 ms
+                assertTrue(wait > 0 && wait <= Math.min(gate, TimeUnit.MILLISECONDS.toNanos(250)),
+                        "a new flow waits " + wait / 1e6 + " ms for the next reading, allowed " + gate / 1e6 + " ms after the last");
+            }
+        }
+        assertTrue(gated, "no round came soon enough after a reading");
+        // it waits the rounds out until the reading comes, then a tick again
+        while (cor.ownRefreshed() == read) {
+            assertTrue(System.nanoTime() < deadline, "the reading never came");
+            java.util.concurrent.locks.LockSupport.parkNanos(cor.nextWait());
+            synchronized (cor) {
+                cor.round.run();
+            }
+        }
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(250), cor.nextWait(), "after the reading, a whole tick");
+    }
 }
