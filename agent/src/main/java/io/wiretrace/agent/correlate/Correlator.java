@@ -74,6 +74,7 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     private static final long MAX_JOIN_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** A closed connection stays joinable this long: the capture reads its last packets later. */
     private static final long FORGET_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** A power of two: the ring's index is a mask. */
     private static final int RECENT_SYNS = 1024;
     /** Unacked segments a side of a flow not known to be the app's remembers (Wireshark's 1,000 once it is). */
     static final int UNJOINED_SEGMENTS = 16;
@@ -110,7 +111,15 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     volatile Runnable round = () -> tick(false);
     // on the lock
     private final Map<FlowKey, Conn> conns = new HashMap<>();
-    private final ArrayDeque<Flow> recentSyns = new ArrayDeque<>();
+    /**
+     * The flows of the latest SYNs, a ring of the newest {@link #RECENT_SYNS}: numbers
+     * {@code recentFirst} (the oldest kept) up to {@code recentNext} (the next), at their number
+     * modulo its size. A queue that checked its size on each SYN took a branch first when it filled,
+     * a minute or more into a busy capture, and the JIT recompiled the reader's whole loop for it.
+     */
+    private final Flow[] recentSyns = new Flow[RECENT_SYNS];
+    private long recentFirst;
+    private long recentNext;
     private final List<AppCall> pending = new ArrayList<>();
     /** Failed connects by peer ("address:port"), to sample a storm of them. */
     private final Map<String, Peer> peers = new HashMap<>();
@@ -330,10 +339,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             f.keepSmall(UNJOINED_SEGMENTS);
             f.attachment = t;
             if ((a & Analysis.NEW_FLOW) != 0 && (table.frame().flags & 0x12) == 0x02) { // a SYN without ACK
-                if (recentSyns.size() == RECENT_SYNS) {
-                    recentSyns.pollFirst();
-                }
-                recentSyns.addLast(f);
+                recentSyns[(int) (recentNext++ & (RECENT_SYNS - 1))] = f;
+                recentFirst += (RECENT_SYNS - (recentNext - recentFirst)) >>> 63; // full: the oldest goes
             }
         }
         if ((t.client == null || t.server == null) && nanos >= t.nextJoinTry) {
@@ -620,8 +627,9 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             lastSweep = now;
             conns.values().removeIf(x -> x.closedNanos != 0 && nowNano - x.closedNanos > FORGET_NANOS);
             peers.values().removeIf(p -> nowNano - p.seen > TimeUnit.SECONDS.toNanos(3));
-            while (!recentSyns.isEmpty() && now - recentSyns.peekFirst().firstNanos() > FORGET_NANOS) {
-                recentSyns.pollFirst(); // a connect this old has been explained
+            while (recentFirst < recentNext
+                    && now - recentSyns[(int) (recentFirst & (RECENT_SYNS - 1))].firstNanos() > FORGET_NANOS) {
+                recentSyns[(int) (recentFirst++ & (RECENT_SYNS - 1))] = null; // a connect this old has been explained
             }
             if (!all) {
                 table.expire(now - SETTLE_NANOS);
@@ -1148,9 +1156,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         if (peer == null) {
             return null;
         }
-        Iterator<Flow> it = recentSyns.descendingIterator();
-        while (it.hasNext()) {
-            Flow f = it.next();
+        for (long n = recentNext - 1; n >= recentFirst; n--) {
+            Flow f = recentSyns[(int) (n & (RECENT_SYNS - 1))];
             if (f.firstNanos() > e + MARGIN_NANOS) {
                 continue;
             }

@@ -659,4 +659,58 @@ class CorrelatorTest {
         }
         assertEquals(TimeUnit.MILLISECONDS.toNanos(250), cor.nextWait(), "after the reading, a whole tick");
     }
+
+    /**
+     * A failed connect's SYN is found among the newest 1,024 SYNs the capture saw, whatever came
+     * before them: the ring that keeps them wraps over its slots (here three times), and one
+     * older than the newest 1,024 is gone.
+     */
+    @Test
+    void aFailedConnectsSynIsFoundAmongTheNewest1024() throws Exception {
+        long s = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
+        long p = cor.epoch(s);
+        int[] port = {20000};
+        long[] at = {p};
+        Runnable others = () -> { // one SYN of another flow, 1 µs after the last
+            at[0] += 1_000;
+            int n = port[0]++;
+            try {
+                new Wire("10.9." + (n >> 8 & 0xff) + "." + (n & 0xff), 40000 + n % 20000, "10.9.0.1", 80)
+                        .send(true, Frame.SYN, 0, at[0]);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        for (int i = 0; i < 1500; i++) {
+            others.run();
+        }
+        AppCall gone = refusedConnect(82, at[0] += 1_000_000, s + (at[0] - p));
+        for (int i = 0; i < 1024; i++) {
+            others.run();
+        }
+        AppCall kept = refusedConnect(81, at[0] += 1_000_000, s + (at[0] - p));
+        for (int i = 0; i < 1023; i++) {
+            others.run();
+        }
+        cor.call(gone);
+        cor.call(kept);
+        cor.finish();
+        String status = cor.status();
+        assertTrue(status.contains(" connect 10.0.0.2:81 on orders-1: CONNECT_REFUSED"), status);
+        assertFalse(status.contains(" connect 10.0.0.2:82 on orders-1: CONNECT_REFUSED"),
+                "a SYN older than the newest 1,024 was still found:\n" + status);
+    }
+
+    /** A connect to 10.0.0.2:{@code port} whose SYN (at {@code p} on the packets' clock) a reset answered; its call from {@code s}. */
+    private AppCall refusedConnect(int port, long p, long s) throws Exception {
+        Wire w = new Wire("10.0.0.1", 30000 + port, "10.0.0.2", port);
+        w.send(true, Frame.SYN, 0, p);
+        w.send(false, Frame.RST | Frame.ACK, 0, p + 100_000);
+        AppCall connect = new AppCall(AppCall.CONNECT, null, s - 100_000, s + 200_000,
+                "java.net.ConnectException: Connection refused");
+        connect.thread = "orders-1";
+        connect.remoteAddress = "10.0.0.2";
+        connect.remotePort = port;
+        return connect;
+    }
 }
