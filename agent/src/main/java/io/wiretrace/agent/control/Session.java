@@ -107,6 +107,7 @@ final class Session {
             long slow = o.watch() ? Watch.slowNanos(o) : o.slow.toNanos();
             s.correlator = new Correlator(slow, s.capture != null);
             if (s.capture != null) {
+                s.correlator.rehearse(); // before the first packet: the JIT then compiles every branch in
                 s.capture.sink = s.correlator;
                 s.correlator.files = files;
                 // The kernel fills the capture's buffer from the moment the handle opened: what

@@ -243,6 +243,19 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
         return this;
     }
 
+    /**
+     * Rehearses the TCP analysis with made-up traffic ({@link Rehearsal}), once per JVM, before
+     * a capture's first packet; returns at once after the first time.
+     */
+    public void rehearse() {
+        if (!rehearsed) {
+            rehearsed = true;
+            Rehearsal.run();
+        }
+    }
+
+    private static volatile boolean rehearsed;
+
     public void start() {
         ticks = new Ticker();
         thread = Capture.daemon("wiretrace-correlate", this::loop);

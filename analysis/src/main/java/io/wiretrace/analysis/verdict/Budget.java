@@ -2,6 +2,7 @@ package io.wiretrace.analysis.verdict;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,8 +17,24 @@ public final class Budget {
     public static final long DEFAULT_BYTES = 64L << 20;
     public static final long DEFAULT_HORIZON_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    /**
+     * The arrays of flows that went, kept for new flows to grow into: at most this many bytes, by
+     * length (a power of two, from {@link #SPARE_MIN}). A flow's evidence lives until its flow
+     * leaves the table, seconds after its connection closed. An array it grows into that is new
+     * is copied by each young collection it outlives, then promoted; one already old is not. With
+     * 35 new connections a second, the evidence's {@code long[]} came first among what the app's
+     * JVM promoted.
+     */
+    static final long SPARE_BYTES = 4L << 20;
+    static final int SPARE_MIN = 32;
+
     public final long maxBytes;
     public final long horizonNanos;
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<long[]>[] spareLongs = new ArrayDeque[31];
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<int[]>[] spareInts = new ArrayDeque[31];
+    private long spareBytes;
     private long used;
     private long givenUp;
     private long youngestGivenUp = Long.MAX_VALUE;
@@ -56,6 +73,64 @@ public final class Budget {
 
     void give(long bytes) {
         used = Math.max(0, used - bytes);
+    }
+
+    /** An array of {@code n} longs: one a gone flow left, or a new one. Its contents are not cleared. */
+    long[] longs(int n) {
+        ArrayDeque<long[]> d = spares(spareLongs, n);
+        long[] a = d == null ? null : d.pollLast();
+        if (a == null) {
+            return new long[n];
+        }
+        spareBytes -= 8L * n;
+        return a;
+    }
+
+    /** An array of {@code n} ints: one a gone flow left, or a new one. Its contents are not cleared. */
+    int[] ints(int n) {
+        ArrayDeque<int[]> d = spares(spareInts, n);
+        int[] a = d == null ? null : d.pollLast();
+        if (a == null) {
+            return new int[n];
+        }
+        spareBytes -= 4L * n;
+        return a;
+    }
+
+    /** Keeps the array of a flow that went for another to grow into, while the spares have room; nothing else may use it. */
+    void spare(long[] a) {
+        if (spareBytes + 8L * a.length <= SPARE_BYTES && spareable(a.length)) {
+            spares(spareLongs, a.length, true).addLast(a);
+            spareBytes += 8L * a.length;
+        }
+    }
+
+    void spare(int[] a) {
+        if (spareBytes + 4L * a.length <= SPARE_BYTES && spareable(a.length)) {
+            spares(spareInts, a.length, true).addLast(a);
+            spareBytes += 4L * a.length;
+        }
+    }
+
+    /** Bytes kept in spare arrays. */
+    long spareBytes() {
+        return spareBytes;
+    }
+
+    private static boolean spareable(int n) {
+        return n >= SPARE_MIN && Integer.bitCount(n) == 1;
+    }
+
+    private static <T> ArrayDeque<T> spares(ArrayDeque<T>[] by, int n) {
+        return spareable(n) ? by[Integer.numberOfTrailingZeros(n)] : null;
+    }
+
+    private static <T> ArrayDeque<T> spares(ArrayDeque<T>[] by, int n, boolean create) {
+        int k = Integer.numberOfTrailingZeros(n);
+        if (by[k] == null) {
+            by[k] = new ArrayDeque<>();
+        }
+        return by[k];
     }
 
     /** Bytes taken now. */

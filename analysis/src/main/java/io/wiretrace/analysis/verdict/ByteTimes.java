@@ -226,12 +226,14 @@ public final class ByteTimes {
         if (held || budget == null || !budget.grow(nanos - time[index(first())], (long) n * ENTRY_BYTES)) {
             return false;
         }
-        long[] e = new long[n * 2];
-        long[] t = new long[n * 2];
+        long[] e = budget.longs(n * 2);
+        long[] t = budget.longs(n * 2);
         for (long k = first(); k < written; k++) {
             e[(int) (k % (n * 2))] = end[index(k)];
             t[(int) (k % (n * 2))] = time[index(k)];
         }
+        budget.spare(end); // the smaller ones, for a younger flow
+        budget.spare(time);
         end = e;
         time = t;
         return true;
@@ -274,6 +276,10 @@ public final class ByteTimes {
     public void release() {
         if (budget != null) {
             budget.give((long) end.length * ENTRY_BYTES);
+            if (end != time) {
+                budget.spare(end); // nothing reads them again
+                budget.spare(time);
+            }
         }
         end = new long[0];
         time = end;

@@ -205,10 +205,10 @@ public class EvidenceRing {
         } else if (budget != null) {
             budget.count((long) cap * RECORD_BYTES); // small rings are not refused: the budget counts them
         }
-        long[] t = new long[cap * 2];
-        int[] k = new int[cap * 2];
-        long[] a = new long[cap * 2];
-        long[] w = new long[cap * 2];
+        long[] t = budget == null ? new long[cap * 2] : budget.longs(cap * 2);
+        int[] k = budget == null ? new int[cap * 2] : budget.ints(cap * 2);
+        long[] a = budget == null ? new long[cap * 2] : budget.longs(cap * 2);
+        long[] w = budget == null ? new long[cap * 2] : budget.longs(cap * 2);
         for (long n = first(); n < written; n++) {
             int from = index(n);
             int to = (int) (n % (cap * 2));
@@ -217,10 +217,20 @@ public class EvidenceRing {
             a[to] = aux[from];
             w[to] = where[from];
         }
+        if (budget != null) {
+            spare(); // the smaller ones, for a younger flow
+        }
         time = t;
         kind = k;
         aux = a;
         where = w;
+    }
+
+    private void spare() {
+        budget.spare(time);
+        budget.spare(kind);
+        budget.spare(aux);
+        budget.spare(where);
     }
 
     /** The number of the first record at or after {@code nanos} (records are in time order), or {@link #written}. */
@@ -253,6 +263,9 @@ public class EvidenceRing {
      * the heap: 40 new connections a second of a hundred requests each kept some 9 MB.
      */
     public void forget() {
+        if (budget != null) {
+            spare(); // released: nothing reads them again
+        }
         time = new long[1];
         kind = new int[1];
         aux = new long[1];
