@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  */
 final class Rehearsal {
     private static final long MS = 1_000_000L;
-    /** Flows made up; with their packets about 20,000, some 100-200 ms of the starting thread. */
+    /** Flows made up; with their packets about 25,000, some 100-250 ms of the starting thread, once per JVM. */
     static final int FLOWS = 400;
 
     private final FlowTable table;
@@ -33,16 +33,18 @@ final class Rehearsal {
     /** Written in network order, read in the order the capture's buffers have: libpcap's, the host's. */
     private final ByteBuffer buf = ByteBuffer.allocate(256);
     private long now = 1_000_000_000L;
-    private boolean malformed;
+    /** The next segment's options: 0 as they should be, 1 one that says it is one byte long, 2 one that runs past the header. */
+    private int malformed;
     private int flow;
     /** What it analysed: for the test, which asks that every kind of packet and end came. */
     final int[] seen = new int[32];
     int packets;
     int evicted;
     final int[] ends = new int[Flow.End.values().length];
-    /** The largest ring, and the rings held small that overwrote their oldest records. */
+    /** The largest ring, the rings held small that overwrote their oldest records, the others that did. */
     int largest;
     int smallOverwritten;
+    int refused;
 
     private Rehearsal() {
         // small and quick to expire, so that flows leave it every way they can
@@ -55,6 +57,8 @@ final class Rehearsal {
                 largest = Math.max(largest, r.capacity());
                 if (r.small() && r.written > EvidenceRing.UNJOINED) {
                     smallOverwritten++;
+                } else if (!r.small() && r.written > r.capacity()) {
+                    refused++; // full past its horizon: the budget let it grow no more
                 }
                 r.release();
                 if (f.end() == Flow.End.CLOSED) {
@@ -109,9 +113,10 @@ final class Rehearsal {
         cseq++;
         sseq++;
         send(link, v6, client, cport, server, sport, cseq, sseq, Frame.ACK, 0, cwin, false);
-        int turns = k == 7 ? 600 : 2 + k % 19; // one flow past a full ring's 1,024 records
+        // one flow past a full ring's 1,024 records; one that goes on past the evidence's 30 s horizon
+        int turns = k == 7 ? 600 : k == 9 ? 1_100 : 2 + k % 19;
         for (int t = 0; t < turns; t++) {
-            now += (t % 3 == 2 ? 15 : 1) * MS / 2; // some after a pause
+            now += k == 9 ? 50 * MS : (t % 3 == 2 ? 15 : 1) * MS / 2; // some after a pause
             send(link, v6, client, cport, server, sport, cseq, sseq, Frame.ACK | Frame.PSH, 120, cwin, false);
             if (k % 5 == 1 && t == 1) { // retransmitted
                 now += 200 * MS;
@@ -138,10 +143,10 @@ final class Rehearsal {
             } else {
                 if (k % 29 == 3 && t == 1) {
                     now -= MS; // the capture's clock stepped back
-                    malformed = true; // and an option that says it is one byte long
+                    malformed = k % 58 == 3 ? 1 : 2; // and an option one byte long, or one past the header
                 }
                 send(link, v6, server, sport, client, cport, sseq, cseq, Frame.ACK | Frame.PSH, 1_400, cwin, false);
-                malformed = false;
+                malformed = 0;
                 sseq += 1_400;
             }
             if (k % 11 == 4 && t == 0) { // the client's window shuts, is probed, and opens
@@ -246,8 +251,10 @@ final class Rehearsal {
                     .put((byte) 4).put((byte) 2) // SACK permitted
                     .put((byte) 8).put((byte) 10).putInt((int) (now / MS)).putInt(0) // timestamps
                     .put((byte) 1).put((byte) 3).put((byte) 3).put((byte) 7); // NOP, window scale 7
-        } else if (malformed) {
+        } else if (malformed == 1) {
             buf.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 1).putInt(0).putInt(0);
+        } else if (malformed == 2) {
+            buf.putInt(0x01010101).putInt(0x01010101).put((byte) 8).put((byte) 10).putShort((short) 0);
         } else {
             buf.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt((int) (now / MS)).putInt(0);
         }

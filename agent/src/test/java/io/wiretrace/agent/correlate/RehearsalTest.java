@@ -35,6 +35,7 @@ class RehearsalTest {
             assertTrue(r.ends[e.ordinal()] > 0, "no flow left the table " + e + ": " + Arrays.toString(r.ends));
         }
         assertTrue(r.largest > io.wiretrace.analysis.verdict.EvidenceRing.CAPACITY, "no ring grew past a full one: " + r.largest);
+        assertTrue(r.refused > 0, "the budget never refused a ring past its horizon");
         assertTrue(r.smallOverwritten > 0, "no ring held small overwrote its oldest records");
         assertEquals(Rehearsal.FLOWS + r.ends[Flow.End.REUSED.ordinal()], r.evicted,
                 "every flow, and each connection that took a reused one's ports, leaves the table");
