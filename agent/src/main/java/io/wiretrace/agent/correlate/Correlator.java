@@ -159,6 +159,8 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
     public volatile History inApp;
     private long lastSweep;
     private long lastClock;
+    /** Whether this JVM's TCP analysis was rehearsed (once is enough: the JIT's profiles stay). */
+    private static volatile boolean rehearsed;
     /**
      * The next round's wait, if shorter than a tick: a new flow nothing joined waits for a reading
      * of the JVM's sockets that the last one is too recent for, and the connection may be gone a
@@ -253,8 +255,6 @@ public final class Correlator implements FlowTable.Listener, PacketSink, CallSin
             Rehearsal.run();
         }
     }
-
-    private static volatile boolean rehearsed;
 
     public void start() {
         ticks = new Ticker();

@@ -100,14 +100,14 @@ public final class Budget {
     /** Keeps the array of a flow that went for another to grow into, while the spares have room; nothing else may use it. */
     void spare(long[] a) {
         if (spareBytes + 8L * a.length <= SPARE_BYTES && spareable(a.length)) {
-            spares(spareLongs, a.length, true).addLast(a);
+            sparesMade(spareLongs, a.length).addLast(a);
             spareBytes += 8L * a.length;
         }
     }
 
     void spare(int[] a) {
         if (spareBytes + 4L * a.length <= SPARE_BYTES && spareable(a.length)) {
-            spares(spareInts, a.length, true).addLast(a);
+            sparesMade(spareInts, a.length).addLast(a);
             spareBytes += 4L * a.length;
         }
     }
@@ -125,7 +125,7 @@ public final class Budget {
         return spareable(n) ? by[Integer.numberOfTrailingZeros(n)] : null;
     }
 
-    private static <T> ArrayDeque<T> spares(ArrayDeque<T>[] by, int n, boolean create) {
+    private static <T> ArrayDeque<T> sparesMade(ArrayDeque<T>[] by, int n) {
         int k = Integer.numberOfTrailingZeros(n);
         if (by[k] == null) {
             by[k] = new ArrayDeque<>();
