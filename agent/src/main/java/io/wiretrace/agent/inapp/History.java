@@ -28,7 +28,12 @@ public final class History {
      * reaches back well beyond the time a call waits to be explained.
      */
     public static final int CAPACITY = 8192;
-    /** Events an event's end was committed before are in once a flush this long after it was delivered. */
+    /**
+     * JFR's own event for each flush of its buffers (JDK 14+): its start is the moment the flush
+     * began, so the events committed before it are in the same delivery.
+     */
+    static final String FLUSH = "jdk.Flush";
+    /** Events that end this long before a flush began were committed before it (the sampler may lag a little). */
     static final long FLUSH_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A call waits at most this long after its end for the stream (it flushes about once a second). */
     static final long WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2500);
@@ -39,6 +44,9 @@ public final class History {
     /** Slots of the ring that hold an event (for the status, without a walk of the ring). */
     private int held;
     private final long samplePeriod;
+    /** Where the last {@link #FLUSH} event the stream delivered began (ns since the epoch): stream thread only. */
+    private long flushBegan;
+    /** {@link #flushBegan} once all of its delivery was dispatched: the events up to there are in. */
     private volatile long flushed;
     private AutoCloseable stream;
     /** A failure in the stream's handler, for the status; the stream goes on. */
@@ -67,6 +75,8 @@ public final class History {
                 mine.put(k, v);
             }
         });
+        mine.put(FLUSH + "#enabled", "true");
+        mine.put(FLUSH + "#threshold", "0 ns");
         History h = new History(JdkEvents.period(mine.get("jdk.ExecutionSample#period")));
         Object rs = null;
         try {
@@ -78,6 +88,7 @@ public final class History {
             for (String name : JdkEvents.NAMES) {
                 onEvent.invoke(rs, name, (Consumer<RecordedEvent>) h::event);
             }
+            onEvent.invoke(rs, FLUSH, (Consumer<RecordedEvent>) h::flushEvent);
             type.getMethod("onFlush", Runnable.class).invoke(rs, (Runnable) h::flush);
             type.getMethod("startAsync").invoke(rs);
             return h;
@@ -111,16 +122,34 @@ public final class History {
         next = (next + 1) % CAPACITY;
     }
 
-    private void flush() {
-        Instant now = Instant.now();
-        flushed = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    private void flushEvent(RecordedEvent e) {
+        try {
+            Instant t = e.getStartTime();
+            flushBegan(t.getEpochSecond() * 1_000_000_000L + t.getNano());
+        } catch (RuntimeException | LinkageError t) {
+            error = t;
+        }
+    }
+
+    /** A {@link #FLUSH} event that began at {@code began} (ns since the epoch) was delivered. */
+    void flushBegan(long began) {
+        flushBegan = Math.max(flushBegan, began);
+    }
+
+    /**
+     * The stream dispatched what it had. Not the time of this call: the stream also calls it when a
+     * poll found nothing new, just before it reads the flush that woke it, and the events that flush
+     * holds are not delivered yet then. So only a flush event's own start counts.
+     */
+    void flush() {
+        flushed = flushBegan;
     }
 
     // ---- the correlator's thread
 
     /**
-     * Whether a call that ended at {@code end} can be explained: the stream delivered a flush
-     * made after its end, or it waited long enough (ns since the epoch).
+     * Whether a call that ended at {@code end} can be explained: the stream delivered all of a flush
+     * that began after its end, or it waited long enough (ns since the epoch).
      */
     public boolean settled(long end, long now) {
         return flushed >= end + FLUSH_MARGIN_NANOS || now >= end + WAIT_NANOS;
@@ -128,15 +157,18 @@ public final class History {
 
     /** Explains thread {@code thread}'s window [start, end] into {@code v} if that is UNKNOWN; see {@link InApp#explain}. */
     public Explanation explain(long thread, long start, long end, Explanation v) {
+        return InApp.explain(thread, start, end, samplePeriod, events(thread, start, end), v);
+    }
+
+    /** The events held of thread {@code thread} or of the whole JVM that overlap [start, end]. */
+    synchronized List<InApp.Event> events(long thread, long start, long end) {
         List<InApp.Event> events = new ArrayList<>();
-        synchronized (this) {
-            for (InApp.Event x : ring) {
-                if (x != null && x.start <= end && x.end >= start && (x.thread == thread || x.thread == -1)) {
-                    events.add(x);
-                }
+        for (InApp.Event x : ring) {
+            if (x != null && x.start <= end && x.end >= start && (x.thread == thread || x.thread == -1)) {
+                events.add(x);
             }
         }
-        return InApp.explain(thread, start, end, samplePeriod, events, v);
+        return events;
     }
 
     /** For status: how far the stream got and what it lost. */
