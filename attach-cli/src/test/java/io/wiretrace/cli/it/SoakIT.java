@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: samples/field's SoakApp under steady mixed load (HTTP/1.1, HTTP/1.1 over TLS, h2 over TLS,
- * PostgreSQL queries, connections opened and closed all along) for {@code -Dsoak.minutes} (2.5 by
+ * PostgreSQL queries, connections opened and closed all along) for {@code -Dsoak.minutes} (2.25 by
  * default; {@code src/scripts/soak} runs 30), captured by {@code wiretrace start -C 1 -W 3} with
  * the correlation on. Every 10 s it samples the target: heap after a full GC, RSS, threads,
  * descriptors, and the agent's counters from {@code status}; the table goes to stdout and to
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * overwritten), and the ring's files left at the end.
  */
 class SoakIT {
-    private static final double MINUTES = Double.parseDouble(System.getProperty("soak.minutes", "2.5"));
+    private static final double MINUTES = Double.parseDouble(System.getProperty("soak.minutes", "2.25"));
     private static final long CADENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int RING = 3;
     private static final Pattern HEAP = Pattern.compile("used (\\d+)K");
@@ -153,7 +153,7 @@ class SoakIT {
     /**
      * A watch over the same load, its hours compressed: a ring of 20 s (--keep) in 50 MB (--disk), a
      * trigger that fires all along (TLS handshakes over 3 ms, a couple a second), a bundle cut 2 s
-     * after a firing and then 15 s of cooldown, for {@code -Dsoak.watch.minutes} (2 by default): the
+     * after a firing and then 15 s of cooldown, for {@code -Dsoak.watch.minutes} (1.75 by default): the
      * ring turns over every 20 s, a bundle every 17 s or so. Besides the soak's flat heap, RSS,
      * threads and descriptors, the ring's files never take more than their part of --disk, the JFR
      * repository stays within the recording's part and a chunk, and every bundle is whole.
@@ -161,7 +161,7 @@ class SoakIT {
     @Test
     void watchStaysWithinItsBudget() throws Exception {
         Assumptions.assumeTrue(System.getProperty("wiretrace.verdictJdk") == null, "not a verdict test");
-        double minutes = Double.parseDouble(System.getProperty("soak.watch.minutes", "2"));
+        double minutes = Double.parseDouble(System.getProperty("soak.watch.minutes", "1.75"));
         Path keystore = Harness.keystore(tmp);
         Path stats = tmp.resolve("app-stats.txt");
         Path out = tmp.resolve("watch");
