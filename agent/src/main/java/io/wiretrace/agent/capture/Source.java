@@ -246,6 +246,11 @@ final class Source {
                 from = afterNow();
             }
             NativeLibrary c = NativeLibrary.getInstance("c");
+            try {
+                LoopbackCopies.attach(pcapLibrary(), c, pointer(handle), iface);
+            } catch (RuntimeException | LinkageError e) {
+                // libpcap's filter stays: each loopback packet is copied twice, as for tcpdump
+            }
             Pointer p = !"false".equals(System.getProperty(RING_PROPERTY)) ? pointer(handle) : null;
             Dump opened = p != null ? dumpToRing(p, c) : null;
             if (opened == null) {

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 final class Tcpdump implements AutoCloseable {
     private final Process process;
     private final StringBuffer stderr = new StringBuffer();
+    /** Done once tcpdump's stderr is read to its end. */
+    private final CompletableFuture<Void> read;
 
     /** Starts {@code tcpdump -Z root -U ARGS} and waits until it listens. */
     Tcpdump(String... args) throws Exception {
@@ -24,7 +26,7 @@ final class Tcpdump implements AutoCloseable {
         cmd.addAll(List.of(args));
         process = new ProcessBuilder(cmd).start();
         CountDownLatch listening = new CountDownLatch(1);
-        CompletableFuture.runAsync(() -> {
+        read = CompletableFuture.runAsync(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(),
                     StandardCharsets.UTF_8))) {
                 String line;
@@ -49,6 +51,7 @@ final class Tcpdump implements AutoCloseable {
     String stop() throws Exception {
         process.destroy(); // SIGTERM: tcpdump closes its file and prints its counts
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "tcpdump did not exit");
+        read.get(30, TimeUnit.SECONDS); // its last lines, the counts, may still be on their way
         return stderr.toString();
     }
 
