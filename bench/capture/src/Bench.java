@@ -524,7 +524,8 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "The target JVM's idle CPU: %.1f ms/s before wiretrace was attached, %.1f ms/s after its"
                 + " last stop.%n", idleBefore * 1e3, idleAfter * 1e3);
         System.out.println("x tcpd: CPU per packet written, as a multiple of tcpdump's in the same phase and rate."
-                + " k.recv, k.drop: libpcap's counts, which on lo see every packet twice. busy: the machine's busy"
+                + " k.recv, k.drop: libpcap's counts, which on lo see every packet twice, leaving and arriving, where the"
+                + " capture's ring gets both copies (tcpdump's; wiretrace's filter keeps the leaving one out). busy: the machine's busy"
                 + " cores over the window; other: those of them that neither the sender nor a capturer used. sndCPU: the sender's CPU per packet, with the kernel's loopback and tap work.");
         if (!fileChecks.isEmpty()) {
             System.out.println();
