@@ -100,10 +100,11 @@ final class LoopbackCopies {
         }
         int n = len.getInt(0);
         long[] head = prefix(ifindex);
-        if (n < 0 || head.length + Math.max(n, 1) > MAX_INSNS) {
+        int total = head.length + Math.max(n, 1); // with no filter, one instruction follows: a ret
+        if (n < 0 || total > MAX_INSNS) {
             return false;
         }
-        Memory code = new Memory(8L * (head.length + Math.max(n, 1)));
+        Memory code = new Memory(8L * total);
         code.write(0, head, 0, head.length);
         if (n > 0) {
             Memory current = new Memory(8L * n);
@@ -120,7 +121,7 @@ final class LoopbackCopies {
         }
         Memory fprog = new Memory(16); // struct sock_fprog: unsigned short len; struct sock_filter *filter
         fprog.clear();
-        fprog.setShort(0, (short) (head.length + Math.max(n, 1)));
+        fprog.setShort(0, (short) total);
         fprog.setPointer(8, code);
         return c.getFunction("setsockopt").invokeInt(new Object[] {fd, SOL_SOCKET, SO_FILTER, fprog, 16}) == 0;
     }
