@@ -118,12 +118,13 @@ public final class VerdictRules {
                 }
                 if (c.incoming) {
                     return v.set(UNKNOWN, 0, "the app " + (http[1] != 0 ? "began its response " + ms(http[1] - s)
-                            + " after it read the request" : "wrote no response") + " of the " + ms(dur) + NO_PACKETS);
+                            + " after it read the request" : "wrote no response") + " of the " + ms(dur)
+                            + partWindowWait(c, dur) + NO_PACKETS);
                 }
                 long sent = http[0] != 0 ? http[0] : s;
                 return v.set(UNKNOWN, 0, "request sent " + ms(sent - s) + " into the exchange, "
                         + (http[1] != 0 ? "the response's first byte read " + ms(http[1] - sent) + " later"
-                                : "no response read") + ", exchange " + ms(dur) + failed + NO_PACKETS);
+                                : "no response read") + ", exchange " + ms(dur) + failed + partWindowWait(c, dur) + NO_PACKETS);
             default:
                 return v.set(UNKNOWN, 0, "the " + c.kindName() + " took " + ms(dur) + failed + NO_PACKETS);
         }
@@ -366,18 +367,32 @@ public final class VerdictRules {
             }
             return v.set(UNKNOWN, 0, "the server's first bytes after the request came " + ms(silence)
                     + " later, the response's headers were read " + (http[1] != 0 ? ms(http[1] - sent) : "never")
-                    + " after it" + shared + ": on an HTTP/2 connection those bytes may be another stream's" + v.evidence);
+                    + " after it" + shared + ": on an HTTP/2 connection those bytes may be another stream's"
+                    + partWindowWait(c, dur) + v.evidence);
         }
-        return v.set(UNKNOWN, 0, "no data from the server was captured after the request" + shared + v.evidence);
+        return v.set(UNKNOWN, 0, "no data from the server was captured after the request" + shared + partWindowWait(c, dur)
+                + v.evidence);
     }
 
     /** A stream whose bytes waited for an HTTP/2 flow-control window most of its time. */
     private static Explanation windowWait(Call c, Explanation v, long dur) {
+        return v.set(RECEIVER_STALLED, Math.min(dur, c.windowWait), windowWaited(c) + v.evidence);
+    }
+
+    /** What a stream's bytes waited for a flow-control window, and whose it was. */
+    private static String windowWaited(Call c) {
         String whose = c.peerWindow ? (c.incoming ? "the client's" : "the server's") : "the app's own";
         String what = c.peerWindow == c.incoming ? "response" : "request";
-        return v.set(RECEIVER_STALLED, Math.min(dur, c.windowWait), "the " + what + "'s bytes waited "
-                + ms(c.windowWait) + " for " + whose + " HTTP/2 flow-control window" + (c.peerWindow ? ""
-                        : ": the app did not read") + v.evidence);
+        return "the " + what + "'s bytes waited " + ms(c.windowWait) + " for " + whose + " HTTP/2 flow-control window"
+                + (c.peerWindow ? "" : ": the app did not read");
+    }
+
+    /**
+     * A wait for a window that was less than half the stream's time, added to an UNKNOWN's
+     * evidence: part of the time is accounted for, not enough to name it the cause.
+     */
+    private static String partWindowWait(Call c, long dur) {
+        return c.windowWait <= 0 ? "" : "; of the stream's " + ms(dur) + ", " + windowWaited(c);
     }
 
     private static Explanation incoming(Call c, Explanation v, Window w, long s, long e, long[] http) {
@@ -390,7 +405,7 @@ public final class VerdictRules {
         long answered = http[1];
         return v.set(UNKNOWN, 0, "the network shows no fault: the app " + (answered != 0
                 ? "began its response " + ms(answered - s) + " after it read the request" : "wrote no response")
-                + v.evidence);
+                + partWindowWait(c, dur) + v.evidence);
     }
 
     private static Explanation loss(Explanation v, Window w, long dur) {

@@ -199,4 +199,33 @@ class VerdictRulesTest {
         assertEquals(Verdict.TLS_HANDSHAKE_SLOW, tls.verdict);
         assertTrue(tls.evidence.contains("loss during it is not ruled out"), tls.evidence);
     }
+
+    /**
+     * A stream served by the app whose request's bytes waited for the app's own window: the cause
+     * when that was most of the stream's time; else UNKNOWN, which still says what was waited.
+     */
+    @Test
+    void aStreamsWaitForTheAppsOwnWindowIsTheCauseOnlyWhenItWasMostOfItsTime() {
+        handshake();
+        for (long waited : new long[] {600, 400}) {
+            Call c = call(Call.HTTP, null);
+            c.incoming = true;
+            c.multiplexed = true;
+            c.status = 200;
+            c.windowWait = waited * MS;
+            Explanation v = explain(c, 1, 1001, 0, 1000, 1001);
+            if (waited == 600) {
+                assertEquals(Verdict.RECEIVER_STALLED, v.verdict, v.evidence);
+                assertEquals(600 * MS, v.explained);
+                assertTrue(v.evidence.startsWith("the request's bytes waited 600.0 ms for the app's own HTTP/2"
+                        + " flow-control window: the app did not read"), v.evidence);
+            } else {
+                assertEquals(Verdict.UNKNOWN, v.verdict, v.evidence);
+                assertEquals(0, v.explained);
+                assertTrue(v.evidence.contains("began its response 999.0 ms after it read the request; of the stream's"
+                        + " 1000.0 ms, the request's bytes waited 400.0 ms for the app's own HTTP/2 flow-control window: the"
+                        + " app did not read"), v.evidence);
+            }
+        }
+    }
 }

@@ -14,10 +14,10 @@ import javax.net.ssl.SSLContext;
 /**
  * HTTP/2 both ways in one app: Undertow servers speaking h2 over TLS (chosen by ALPN) and h2c in
  * the clear, whose {@code /slow} answers after 400 ms on a worker, {@code /fast} at once, and
- * {@code /upload} waits 600 ms before it reads the request's body; and a
+ * {@code /upload} waits 1 s before it reads the request's body; and a
  * plain HTTP/1.1 listener that calls them: {@code /call/PATH} the TLS server's {@code /PATH}
  * through one JDK HttpClient (HTTP/2, its connection kept for the app's life), {@code /post/PATH}
- * the same with a POST of 1 MiB, {@code /prior/PATH}
+ * the same with a POST of 256 KiB (four times the window a stream starts with), {@code /prior/PATH}
  * the h2c server's through OkHttp by prior knowledge, {@code /okhttps/PATH} the TLS server's through
  * OkHttp (an SSLSocket, h2 by ALPN), {@code /early/PATH} the h2c server's by prior knowledge over
  * a connection opened at the start, {@code /upgrade/PATH} the h2c server's
@@ -72,7 +72,7 @@ public final class H2App {
                     URI uri = URI.create(upgrade ? "http://127.0.0.1:" + h2cPort + path : "https://localhost:" + h2Port + path);
                     HttpRequest.Builder request = HttpRequest.newBuilder(uri);
                     if (post) {
-                        request.POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1 << 20]));
+                        request.POST(HttpRequest.BodyPublishers.ofByteArray(new byte[256 << 10]));
                     }
                     HttpResponse<String> r = (upgrade ? HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build() : http)
                             .send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -94,7 +94,7 @@ public final class H2App {
                     if (x.getRelativePath().equals("/slow")) {
                         Thread.sleep(400);
                     } else if (x.getRelativePath().equals("/upload")) {
-                        Thread.sleep(600); // before it reads the body: the client waits for its window
+                        Thread.sleep(1000); // before it reads the body: the client waits for its window
                         x.getInputStream().readAllBytes();
                     }
                     x.getResponseSender().send(x.getProtocol() + " " + x.getRelativePath());
