@@ -25,7 +25,10 @@ class ExistingConnectionsIT {
     @Test
     void keepAliveConnectionsOpenedBeforeTheCapture() throws Exception {
         try (Server upstream = new Upstream(0).server(0).start();
-                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port())) {
+                // the pools keep an idle connection 5 s (HttpURLConnection) or 30 s (HttpClient on newer JDKs):
+                // longer here, since a start on a loaded machine may take longer than that
+                Harness.App app = Harness.shop(Harness.currentJava(), upstream.port(), "-Dhttp.keepAlive.time.server=600",
+                        "-Djdk.httpclient.keepalive.timeout=600")) {
             // Both HTTP clients of the shop open their pooled connection to the upstream now.
             for (String path : new String[] {"/orders?item=warm", "/stock?item=warm"}) {
                 assertTrue(Harness.get(app.port, path)[1].startsWith("HTTP/1.1 200"));
