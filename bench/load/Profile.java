@@ -49,6 +49,8 @@ final class Profile {
      * tcpdump's ring: on loopback, in the sender's thread), which any capturer costs the app.
      */
     private static final String OWN_TAPS = "  of it: the kernel's copies to a capture";
+    /** The app's own work split by thread pool, and into the kernel's and the rest ("user"). */
+    private static final String ON_POOL = "  on ";
 
     /** The parts of one profile, in samples (ms of CPU), in the order they are printed. */
     static Map<String, Long> parts(Path collapsed) throws IOException {
@@ -96,6 +98,7 @@ final class Profile {
                 if (kernel) {
                     parts.merge(OWN_KERNEL, n, Long::sum);
                 }
+                parts.merge(ON_POOL + pool(frames[0]) + (kernel ? ", kernel" : ", user"), n, Long::sum);
                 for (String f : frames) {
                     if (f.equals("dev_queue_xmit_nit") || f.equals("tpacket_rcv") || f.equals("packet_rcv")) {
                         parts.merge(OWN_TAPS, n, Long::sum);
@@ -116,6 +119,11 @@ final class Profile {
                 return;
             }
         }
+    }
+
+    /** An app thread's pool: its name with the numbers in it as N ("XNIO-N I/O-N", "XNIO-N task-N"). */
+    private static String pool(String root) {
+        return root.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("\\d+", "N").strip();
     }
 
     private static String threadGroup(String root) {
@@ -152,8 +160,10 @@ final class Profile {
             all.put(e.getKey(), p);
             p.forEach((k, v) -> order.merge(k, v, Long::sum));
         }
-        List<String> names = new ArrayList<>(List.of("all", "app threads: the app's own work", OWN_KERNEL, OWN_TAPS,
-                "app threads: in wiretrace's advice"));
+        List<String> names = new ArrayList<>(List.of("all", "app threads: the app's own work", OWN_KERNEL, OWN_TAPS));
+        order.keySet().stream().filter(k -> k.startsWith(ON_POOL))
+                .sorted((a, b) -> Long.compare(order.get(b), order.get(a))).forEach(names::add);
+        names.add("app threads: in wiretrace's advice");
         order.keySet().stream().filter(k -> k.startsWith("  ") && !names.contains(k)).forEach(names::add);
         order.keySet().stream().filter(k -> !names.contains(k) && !k.startsWith("  ") && !k.equals("app threads"))
                 .sorted((a, b) -> Long.compare(order.get(b), order.get(a))).forEach(names::add);
@@ -169,7 +179,7 @@ final class Profile {
         }
         System.out.println(head);
         for (String name : names) {
-            if (name.startsWith("  advice entry ") && order.get(name) * 1000 < order.get("all")) {
+            if ((name.startsWith("  advice entry ") || name.startsWith(ON_POOL)) && order.get(name) * 1000 < order.get("all")) {
                 continue; // under 0.1 % of the samples
             }
             StringBuilder row = new StringBuilder(String.format("%-45s", name.length() > 45 ? name.substring(0, 45) : name));
