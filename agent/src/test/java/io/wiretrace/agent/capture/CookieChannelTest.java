@@ -2,6 +2,7 @@ package io.wiretrace.agent.capture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,11 @@ import com.sun.jna.Pointer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -81,6 +86,55 @@ class CookieChannelTest {
             reader.join();
             assertEquals(null, failed.get());
             assertArrayEquals(data, got.get());
+        });
+    }
+
+    /**
+     * A quiet capture's reader waits on an empty ring with a timed park of a second, a safety net
+     * only: each write must wake it. Were a wake-up lost, each byte here would wait for the net.
+     */
+    @Test
+    void aReaderWaitingOnAnEmptyRingWakesAtTheWriteNotAtItsSafetyNet() {
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+            CookieChannel ch = CookieChannel.open(C, 4096);
+            BlockingQueue<Long> readAt = new LinkedBlockingQueue<>();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                ByteBuffer b = ByteBuffer.allocate(64);
+                try {
+                    while (true) {
+                        b.clear();
+                        if (ch.read(b) < 0) {
+                            return;
+                        }
+                        readAt.add(System.nanoTime());
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            reader.start();
+            long[] waits = new long[15];
+            for (int i = 0; i < waits.length; i++) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (reader.getState() != Thread.State.TIMED_WAITING) { // parked on the empty ring
+                    assertTrue(System.nanoTime() < deadline, "the reader never waited: " + reader.getState());
+                    Thread.onSpinWait();
+                }
+                long wrote = System.nanoTime();
+                assertEquals(1, fwrite(ch.file(), new byte[] {(byte) i}, 0, 1));
+                assertEquals(0, fflush(ch.file()));
+                Long at = readAt.poll(10, TimeUnit.SECONDS);
+                assertNotNull(at, "the byte was not read");
+                waits[i] = at - wrote;
+            }
+            assertEquals(0, fclose(ch.file()));
+            reader.join(TimeUnit.SECONDS.toMillis(10));
+            assertTrue(!reader.isAlive(), "the writer's close did not end the read");
+            assertEquals(null, failed.get());
+            Arrays.sort(waits);
+            assertTrue(waits[waits.length / 2] < TimeUnit.MILLISECONDS.toNanos(300),
+                    "the median wait from write to read was " + waits[waits.length / 2] / 1_000_000 + " ms");
         });
     }
 
