@@ -31,7 +31,7 @@ final class CookieChannel implements ReadableByteChannel {
      * The same for the reader of an empty ring. The writer wakes it after each write (and no
      * wake-up can go astray: each side publishes before it looks at the other's volatile), so this
      * is a safety net only. It is long because a quiet capture waits here for good: at 10 ms, the
-     * 100 timed waits a second cost the JVM about 3 ms of CPU a second on a small VM, more than
+     * 100 timed waits a second cost the JVM about 7 ms of CPU a second on a 2-core VM, more than
      * any other of wiretrace's threads while no packet comes.
      */
     private static final long READER_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
