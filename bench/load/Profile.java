@@ -123,11 +123,16 @@ final class Profile {
 
     /** An app thread's pool: its name with the numbers in it as N ("XNIO-N I/O-N", "XNIO-N task-N"). */
     private static String pool(String root) {
-        return root.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "").replaceAll("\\d+", "N").strip();
+        return threadName(root).replaceAll("\\d+", "N").strip();
+    }
+
+    /** The thread's name from a collapsed stack's first frame ("[name tid=123]"). */
+    private static String threadName(String root) {
+        return root.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "");
     }
 
     private static String threadGroup(String root) {
-        String t = root.replaceAll("^\\[|\\]$", "").replaceAll(" tid=\\d+$", "");
+        String t = threadName(root);
         if (t.startsWith("wiretrace-read-") || t.startsWith("wiretrace-pcap-")) {
             return "thread " + t.substring(0, t.lastIndexOf('-')); // one per interface
         }
