@@ -322,11 +322,15 @@ public final class HttpExchanges {
     }
 
     /**
-     * Before a write of the {@code n} bytes in {@code data} leaves. A request line starts the
-     * exchange now, and a status line the response, since the other side's answer may be read on
-     * another thread before the write returns.
+     * Before a write of the {@code n} bytes in {@code data} leaves, begun at {@code now}
+     * (System.nanoTime). A request line starts the exchange now, and a status line the response,
+     * since the other side's answer may be read on another thread before the write returns.
      */
     static void beforeWrite(Conn c, Object data, int offset, long n) {
+        beforeWrite(c, data, offset, n, System.nanoTime());
+    }
+
+    static void beforeWrite(Conn c, Object data, int offset, long n, long now) {
         Object p = c.protocol;
         if (p instanceof Queries.State) {
             Queries.beforeWrite(c, (Queries.State) p, data, offset, n);
@@ -378,10 +382,10 @@ public final class HttpExchanges {
             }
         }
         if (phase == REQUEST && s.incoming && startsWith(data, offset, n, STATUS)) {
-            startResponse(s, data, offset, n, System.nanoTime());
+            startResponse(s, data, offset, n, now); // the write's start: the advice read the clock a moment ago
             s.ownThread = Thread.currentThread().getId() == s.threadId;
             if (s.status == 101 && s.responseLength >= 0 && upgradesToH2c(data, offset, s.responseLength)) {
-                upgrade(c, s, data, offset, n, System.nanoTime());
+                upgrade(c, s, data, offset, n, now);
             }
         }
     }
@@ -593,7 +597,7 @@ public final class HttpExchanges {
                 if (word != CONTENT_ && word != TRANSFER && word != UPGRADE_) {
                     continue;
                 }
-                if (word == CONTENT_ && header(data, offset, end, h, CONTENT_LENGTH)) {
+                if (word == CONTENT_ && contentNamed(data, offset, end, h, 7, DASH_LENGTH, 14)) { // content-length:
                     contentLength = 0;
                     for (int j = h + CONTENT_LENGTH.length; j < end; j++) {
                         int b = at(data, offset, j);
@@ -605,7 +609,7 @@ public final class HttpExchanges {
                     }
                 } else if (word == TRANSFER && header(data, offset, end, h, TRANSFER_ENCODING)) {
                     s.chunked = true;
-                } else if (word == CONTENT_ && header(data, offset, end, h, CONTENT_TYPE)
+                } else if (word == CONTENT_ && contentNamed(data, offset, end, h, 5, NT_TYPE, 12) // content-type:
                         && value(data, offset, end, h + CONTENT_TYPE.length, EVENT_STREAM)) {
                     s.stream = SSE_STREAM;
                 } else if (word == UPGRADE_ && s.status == 101 && header(data, offset, end, h, UPGRADE)
@@ -622,6 +626,17 @@ public final class HttpExchanges {
             return headers;
         }
         return contentLength >= 0 && !s.chunked ? headers + contentLength : -1;
+    }
+
+    /**
+     * Whether the header line at {@code h}, whose first word {@link #word} read as "content-", goes
+     * on to the name's end: its bytes from {@code at} are the word {@code rest}, its '-' (byte 7)
+     * and colon (byte {@code colon}) checked as bytes, since the word reads '\r' as '-'. Two reads
+     * where {@link #header} compares each byte; the same answer.
+     */
+    static boolean contentNamed(Object data, int offset, int end, int h, int at, long rest, int colon) {
+        return h + colon < end && word(data, offset, h + at) == rest && at(data, offset, h + 7) == '-'
+                && at(data, offset, h + colon) == ':';
     }
 
     /** Whether a header line starts at {@code i} with {@code name} (lower case, with the colon). */
@@ -780,7 +795,7 @@ public final class HttpExchanges {
     /** An incoming request begins a context on the thread that read it; an outgoing one joins its sender's. */
     private static void context(Conn c, State s) {
         if (s.incoming) {
-            s.context = RequestContext.next();
+            s.context = RequestContext.next(s.start);
             RequestContext.swap(s.context);
             return;
         }
@@ -815,9 +830,10 @@ public final class HttpExchanges {
             s.requestSent = s.firstByte;
         }
         slow(c, s);
-        e.end();
-        if (e.shouldCommit() && recorded(s.start, s.lastByte != 0 ? s.lastByte : System.nanoTime(), s.exchanges, s.status,
-                s.failure, streamKind(s) != null, s.incoming, s.context)) {
+        // one the session leaves out (most, under load) skips the event's end and JFR's checks: a
+        // clock read and a few branches, per exchange
+        if (recorded(s.start, s.lastByte != 0 ? s.lastByte : System.nanoTime(), s.exchanges, s.status,
+                s.failure, streamKind(s) != null, s.incoming, s.context) && endAndCheck(e)) {
             c.into(e);
             e.set(s.incoming, s.method, s.path, s.status, s.thread, s.start, s.requestSent, s.firstByte, s.lastByte,
                     s.requestBytes, s.responseBytes);
@@ -839,6 +855,12 @@ public final class HttpExchanges {
             unrecorded(s.incoming);
         }
         s.spare.set(e); // after the commit: the next exchange may begin it on another thread
+    }
+
+    /** Ends the event: whether a recording keeps it (JFR's own threshold and enabled state). */
+    private static boolean endAndCheck(HttpExchangeEvent e) {
+        e.end();
+        return e.shouldCommit();
     }
 
     /** Hands a slow exchange, or one that got no response, to the correlator. */
@@ -978,6 +1000,9 @@ public final class HttpExchanges {
     static final long CONTENT_ = word("content-");
     static final long TRANSFER = word("transfer");
     static final long UPGRADE_ = word("upgrade:");
+    /** Bytes 7-14 of "content-length:" and 5-12 of "content-type:", as {@link #word} reads them. */
+    static final long DASH_LENGTH = word("-length:");
+    static final long NT_TYPE = word("nt-type:");
 
     private static long word(String eight) {
         return word(eight.getBytes(StandardCharsets.US_ASCII), 0, 0);
@@ -1016,10 +1041,12 @@ public final class HttpExchanges {
                 i = nextCr(b.array(), base + from, base + limit);
                 return i < 0 ? -1 : i - base;
             }
+            boolean big = b.order() == ByteOrder.BIG_ENDIAN;
             for (; i + 8 <= limit; i += 8) {
-                long v = b.getLong(offset + i) ^ CRS; // the byte order does not matter: any zero byte stops
-                if (((v - LOWS) & ~v & HIGHS) != 0) {
-                    break;
+                long w = b.getLong(offset + i);
+                int at = firstCr(big ? Long.reverseBytes(w) : w); // as the bytes lie: the first is the lowest
+                if (at < 8) {
+                    return i + at;
                 }
             }
             for (; i < limit; i++) {
@@ -1036,9 +1063,9 @@ public final class HttpExchanges {
     private static int nextCr(byte[] a, int from, int limit) {
         int i = from;
         for (; i + 8 <= limit; i += 8) {
-            long v = (long) LONGS.get(a, i) ^ CRS;
-            if (((v - LOWS) & ~v & HIGHS) != 0) {
-                break;
+            int at = firstCr((long) LONGS.get(a, i));
+            if (at < 8) {
+                return i + at;
             }
         }
         for (; i < limit; i++) {
@@ -1047,6 +1074,18 @@ public final class HttpExchanges {
             }
         }
         return -1;
+    }
+
+    /**
+     * Which of the eight bytes of {@code w} (the first the lowest) is the first '\r', or 8 if none
+     * is. The test for a zero byte flags the lowest zero byte exactly: a borrow only runs upwards,
+     * so it can flag a byte above a zero one, never one below it. So the word's lowest flag is the
+     * line's end, with no byte-by-byte look after the word.
+     */
+    static int firstCr(long w) {
+        long v = w ^ CRS;
+        long zero = (v - LOWS) & ~v & HIGHS;
+        return Long.numberOfTrailingZeros(zero) >>> 3; // 64 >>> 3 = 8 when no byte is flagged
     }
 
     /** Byte i of the data, which starts at {@code offset} of a byte[] or a ByteBuffer. */

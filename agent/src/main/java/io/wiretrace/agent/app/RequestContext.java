@@ -29,8 +29,13 @@ public final class RequestContext {
 
     /** A new request's context, which says when it began (see {@link #began}). */
     static long next() {
+        return next(System.nanoTime());
+    }
+
+    /** A new context for a request that began at {@code now} (System.nanoTime, read by the caller). */
+    static long next(long now) {
         long count = IDS.incrementAndGet() & ((1L << COUNT_BITS) - 1);
-        return (System.nanoTime() - ORIGIN) >>> UNIT_SHIFT << COUNT_BITS | count;
+        return (now - ORIGIN) >>> UNIT_SHIFT << COUNT_BITS | count;
     }
 
     /** When the request of {@code context} (from {@link #next}) began, as System.nanoTime(), up to 1.05 ms early. */

@@ -99,7 +99,7 @@ public final class Tracer implements Dispatcher.Hooks {
 
     /**
      * Looks at the running recordings' thresholds for socket reads and writes: at the start, at each
-     * recording's change, and twice a second (a running recording's settings can change through JMX
+     * recording's change, and every second (a running recording's settings can change through JMX
      * without a notice).
      */
     public void readThresholds() {
@@ -294,12 +294,12 @@ public final class Tracer implements Dispatcher.Hooks {
                 tls.firstWrite(c, data, offset, length);
             }
             // Before the bytes leave: the answer may be read on another thread before this write returns.
-            HttpExchanges.beforeWrite(c, data, offset, length);
+            HttpExchanges.beforeWrite(c, data, offset, length, start);
             if (rest != null && c.protocol instanceof ByteFed) { // a reader fed every byte gets the other buffers too
                 for (int i = next; i < rest.length; i++) {
                     ByteBuffer b = rest[i];
                     if (b != null && b.hasRemaining()) {
-                        HttpExchanges.beforeWrite(c, b, b.position(), b.remaining());
+                        HttpExchanges.beforeWrite(c, b, b.position(), b.remaining(), start);
                     }
                 }
             }
@@ -433,7 +433,7 @@ public final class Tracer implements Dispatcher.Hooks {
             if (c.plain == null && c.bytesWritten.get() == 0) {
                 tls.firstWrite(c, data, 0, n);
             }
-            HttpExchanges.beforeWrite(c, data, 0, n);
+            HttpExchanges.beforeWrite(c, data, 0, n, start);
             return start;
         } catch (Throwable t) {
             error(t);
@@ -937,7 +937,7 @@ public final class Tracer implements Dispatcher.Hooks {
      * Ends the connections whose socket the GC collected: the app dropped it unclosed, and its
      * Cleaner closes (or closed) the file descriptor, unseen by the advice. Each ends as a close
      * would, its wiretrace.SocketClose committed on the thread that found it. Called by the agent's
-     * status thread, twice a second, never on an app thread.
+     * status thread, every second, never on an app thread.
      */
     public void expunge() {
         try {

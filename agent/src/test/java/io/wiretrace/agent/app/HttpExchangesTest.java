@@ -133,6 +133,31 @@ class HttpExchangesTest {
     }
 
     /**
+     * The word test names the first '\r' of eight bytes, or none: also where a borrow out of a
+     * '\r' could flag the bytes above it (a '\f' after a '\r', two '\r's in a row).
+     */
+    @Test
+    void theFirstCrOfAWordIsFoundAsByteByByte() {
+        byte[] alphabet = {'\r', '\r', '\f', 0x0E, (byte) 0x8D, (byte) 0x8C, 0, (byte) 0xFF, 'a', ' ', '\n', 0x2D};
+        Random random = new Random(7);
+        int found = 0;
+        for (int round = 0; round < 100_000; round++) {
+            long w = 0;
+            int expected = 8;
+            for (int k = 0; k < 8; k++) {
+                byte b = alphabet[random.nextInt(alphabet.length)];
+                w |= (b & 0xFFL) << (8 * k);
+                if (b == '\r' && expected == 8) {
+                    expected = k;
+                }
+            }
+            assertEquals(expected, HttpExchanges.firstCr(w), Long.toHexString(w));
+            found += expected < 8 ? 1 : 0;
+        }
+        assertTrue(found > 50_000 && found < 100_000, found + " words with a CR");
+    }
+
+    /**
      * The first eight bytes of a header line read as the same word in any case and from every kind
      * of data and byte order, so that the names the response scan looks for are found however
      * they are written; the names it does not look for read otherwise.
@@ -160,6 +185,44 @@ class HttpExchangesTest {
             }
         }
         assertEquals(12 * 9 * 5, checked);
+    }
+
+    /**
+     * The two-word test for "content-length:" and "content-type:" answers as a byte-by-byte
+     * comparison in any case does, in every kind of data: also where a byte only reads as '-' or
+     * ':' in a word ('\r' as '-', 0x1A as ':'), where the name goes on, and where the data ends
+     * inside it.
+     */
+    @Test
+    void contentHeaderNamesAreReadAsByteByByte() {
+        String[] lines = {
+            "Content-Length: 12", "CONTENT-LENGTH:5", "content-length:", "content-length", "content-lengt",
+            "content\rlength: 3", "content-length\u001a 3", "content-lengthy: 1", "Content-Lenght: 2",
+            "Content-Type: text/plain", "CONTENT-TYPE:x", "content-type:", "content-type", "content\rtype: a",
+            "content-type\u001a a", "content-types: a", "Content-Encoding: gzip", "content-", "Content-Location: /x",
+        };
+        int checked = 0;
+        for (String line : lines) {
+            byte[] bytes = line.getBytes(StandardCharsets.ISO_8859_1);
+            boolean length = startsIgnoringCase(bytes, "content-length:");
+            boolean type = startsIgnoringCase(bytes, "content-type:");
+            for (int lead = 0; lead < 9; lead++) {
+                for (Object data : kinds(bytes, lead)) {
+                    String where = line + " at " + lead + " in " + data.getClass().getSimpleName();
+                    assertEquals(length, HttpExchanges.contentNamed(data, lead, bytes.length, 0, 7, HttpExchanges.DASH_LENGTH, 14),
+                            where);
+                    assertEquals(type, HttpExchanges.contentNamed(data, lead, bytes.length, 0, 5, HttpExchanges.NT_TYPE, 12),
+                            where);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(19 * 9 * 5, checked);
+    }
+
+    private static boolean startsIgnoringCase(byte[] bytes, String name) {
+        return bytes.length >= name.length()
+                && new String(bytes, 0, name.length(), StandardCharsets.ISO_8859_1).equalsIgnoreCase(name);
     }
 
     /**
