@@ -162,11 +162,12 @@ final class AgentClient {
     }
 
     /**
-     * What the agent published, waiting (a second at most) for a publication made after
-     * {@code sinceMillis} while a capture runs: a status never older than the command.
+     * What the agent published, waiting (1.5 s at most: it publishes every second) for a
+     * publication made after {@code sinceMillis} while a capture runs: a status never older than
+     * the command.
      */
     static Properties publishedSince(String pid, long sinceMillis) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
         while (true) {
             Properties p = published(pid);
             String at = p == null ? null : p.getProperty(Commands.PUBLISHED_PROPERTY);

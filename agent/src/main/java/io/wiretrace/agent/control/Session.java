@@ -197,7 +197,20 @@ final class Session {
         e.commit();
     }
 
+    /** What {@link #describeCapture} says, made once: the status prints it every second. */
+    private String captureDescribed;
+
     private String describeCapture() {
+        String d = captureDescribed;
+        if (d == null) {
+            d = describe(capture);
+            captureDescribed = d;
+        }
+        return d;
+    }
+
+    /** The capture's interfaces, filter and files: what it was started with, the same until it stops. */
+    private static String describe(Capture capture) {
         SavefileWriter f = capture.files;
         return String.join(", ", capture.interfaces)
                 + (capture.filter.isEmpty() ? "" : " (filter: " + capture.filter + ")")
