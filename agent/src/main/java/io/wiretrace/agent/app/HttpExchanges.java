@@ -321,15 +321,16 @@ public final class HttpExchanges {
         bytes(c, s, phase, data, offset, n, total, now);
     }
 
+    /** {@link #beforeWrite(Conn, Object, int, long, long)} of a write that begins now. */
+    static void beforeWrite(Conn c, Object data, int offset, long n) {
+        beforeWrite(c, data, offset, n, System.nanoTime());
+    }
+
     /**
      * Before a write of the {@code n} bytes in {@code data} leaves, begun at {@code now}
      * (System.nanoTime). A request line starts the exchange now, and a status line the response,
      * since the other side's answer may be read on another thread before the write returns.
      */
-    static void beforeWrite(Conn c, Object data, int offset, long n) {
-        beforeWrite(c, data, offset, n, System.nanoTime());
-    }
-
     static void beforeWrite(Conn c, Object data, int offset, long n, long now) {
         Object p = c.protocol;
         if (p instanceof Queries.State) {

@@ -38,7 +38,7 @@ public final class AgentCommands {
     /**
      * Every fourth tick, once a second: the status, the progress, and the recordings' thresholds.
      * Each round builds the status's text in code that runs too seldom to be compiled soon: twice a
-     * second, this thread took 1.3-1.7 ms of CPU a second of an idle capture.
+     * second, this thread took 1.3-1.8 ms of CPU a second of an idle capture.
      */
     private static final int PUBLISH_TICKS = 4;
     private static final Deque<String> replies = new ArrayDeque<>();
